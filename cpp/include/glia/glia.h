@@ -1,0 +1,7 @@
+#pragma once
+// Everything a C++ user of glia needs.
+#include "glia/autograd.h"
+#include "glia/dtype.h"
+#include "glia/error.h"
+#include "glia/ops.h"
+#include "glia/tensor.h"

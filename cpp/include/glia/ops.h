@@ -1,0 +1,190 @@
+#pragma once
+// The tensor operations, as free functions. Names and semantics follow PyTorch.
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "glia/tensor.h"
+
+namespace glia {
+
+// ---- creation (creation.cpp) ----
+Tensor zeros(const Shape& shape, DType dtype = DType::Float32);
+Tensor ones(const Shape& shape, DType dtype = DType::Float32);
+Tensor full(const Shape& shape, Scalar value, std::optional<DType> dtype = std::nullopt);
+Tensor empty(const Shape& shape, DType dtype = DType::Float32);
+Tensor zeros_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
+Tensor ones_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
+Tensor full_like(const Tensor& t, Scalar value, std::optional<DType> dtype = std::nullopt);
+Tensor empty_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
+// A 0-d tensor holding `value`.
+Tensor scalar_tensor(Scalar value, DType dtype);
+Tensor arange(Scalar start, Scalar end, Scalar step = Scalar(int64_t(1)),
+              std::optional<DType> dtype = std::nullopt);
+Tensor linspace(double start, double end, int64_t steps, DType dtype = DType::Float32);
+Tensor eye(int64_t n, int64_t m = -1, DType dtype = DType::Float32);
+
+// ---- random (random.cpp); one seeded global generator ----
+void manual_seed(uint64_t seed);
+Tensor rand(const Shape& shape, DType dtype = DType::Float32);
+Tensor randn(const Shape& shape, DType dtype = DType::Float32);
+Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype = DType::Int64);
+Tensor normal(double mean, double std, const Shape& shape, DType dtype = DType::Float32);
+Tensor bernoulli(const Tensor& p);
+Tensor randperm(int64_t n);
+
+// ---- elementwise (elementwise.cpp); binary ops broadcast as NumPy ----
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor pow(const Tensor& a, const Tensor& b);
+Tensor pow(const Tensor& a, Scalar exponent);
+Tensor pow(Scalar base, const Tensor& exponent);
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor atan2(const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor neg(const Tensor& a);
+Tensor exp(const Tensor& a);
+Tensor expm1(const Tensor& a);
+Tensor log(const Tensor& a);
+Tensor log1p(const Tensor& a);
+Tensor sqrt(const Tensor& a);
+Tensor rsqrt(const Tensor& a);
+Tensor abs(const Tensor& a);
+Tensor sign(const Tensor& a);
+Tensor sin(const Tensor& a);
+Tensor cos(const Tensor& a);
+Tensor tanh(const Tensor& a);
+Tensor sigmoid(const Tensor& a);
+Tensor relu(const Tensor& a);
+Tensor square(const Tensor& a);
+Tensor reciprocal(const Tensor& a);
+Tensor floor(const Tensor& a);
+Tensor ceil(const Tensor& a);
+Tensor round(const Tensor& a);
+Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max);
+// comparisons and logic give bool tensors
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& a);
+Tensor isnan(const Tensor& a);
+
+// Operand with a number on either side; the number takes the tensor's dtype when it can.
+Tensor add(const Tensor& a, Scalar b);
+Tensor sub(const Tensor& a, Scalar b);
+Tensor sub(Scalar a, const Tensor& b);
+Tensor mul(const Tensor& a, Scalar b);
+Tensor div(const Tensor& a, Scalar b);
+Tensor div(Scalar a, const Tensor& b);
+// Brings a number to a 0-d tensor of the dtype it would promote to against `like`.
+Tensor scalar_like(Scalar s, const Tensor& like);
+
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+Tensor operator+(const Tensor& a, Scalar b);
+Tensor operator-(const Tensor& a, Scalar b);
+Tensor operator*(const Tensor& a, Scalar b);
+Tensor operator/(const Tensor& a, Scalar b);
+Tensor operator+(Scalar a, const Tensor& b);
+Tensor operator-(Scalar a, const Tensor& b);
+Tensor operator*(Scalar a, const Tensor& b);
+Tensor operator/(Scalar a, const Tensor& b);
+
+// ---- reductions (reduce.cpp); empty `dims` means all dims ----
+Tensor sum(const Tensor& a, const Shape& dims = {}, bool keepdim = false);
+Tensor mean(const Tensor& a, const Shape& dims = {}, bool keepdim = false);
+Tensor prod(const Tensor& a, const Shape& dims = {}, bool keepdim = false);
+Tensor amax(const Tensor& a, const Shape& dims = {}, bool keepdim = false);
+Tensor amin(const Tensor& a, const Shape& dims = {}, bool keepdim = false);
+// values and int64 indices along one dim
+std::pair<Tensor, Tensor> max(const Tensor& a, int64_t dim, bool keepdim = false);
+std::pair<Tensor, Tensor> min(const Tensor& a, int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& a, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor argmin(const Tensor& a, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor var(const Tensor& a, const Shape& dims = {}, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& a, const Shape& dims = {}, bool unbiased = true, bool keepdim = false);
+Tensor logsumexp(const Tensor& a, const Shape& dims, bool keepdim = false);
+Tensor norm(const Tensor& a, double p = 2.0, const Shape& dims = {}, bool keepdim = false);
+Tensor softmax(const Tensor& a, int64_t dim);
+Tensor log_softmax(const Tensor& a, int64_t dim);
+Tensor all(const Tensor& a);
+Tensor any(const Tensor& a);
+Tensor cumsum(const Tensor& a, int64_t dim);
+// Sums `a` down to `shape` (the inverse of broadcasting `shape` to a's shape).
+Tensor sum_to(const Tensor& a, const Shape& shape);
+
+// ---- linear algebra (linalg.cpp) ----
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor mm(const Tensor& a, const Tensor& b);
+Tensor bmm(const Tensor& a, const Tensor& b);
+Tensor outer(const Tensor& a, const Tensor& b);
+Tensor dot(const Tensor& a, const Tensor& b);
+void set_num_threads(int n);
+int get_num_threads();
+// Loads a CBLAS library for large products; returns false (keeping Eigen) if it cannot.
+bool load_blas(const std::string& path);
+std::string blas_name();
+
+// ---- views and shape (shape.cpp); views share storage ----
+Tensor reshape(const Tensor& a, const Shape& shape);
+Tensor view(const Tensor& a, const Shape& shape);
+Tensor flatten(const Tensor& a, int64_t start_dim = 0, int64_t end_dim = -1);
+Tensor squeeze(const Tensor& a);
+Tensor squeeze(const Tensor& a, int64_t dim);
+Tensor unsqueeze(const Tensor& a, int64_t dim);
+Tensor transpose(const Tensor& a, int64_t d0, int64_t d1);
+Tensor permute(const Tensor& a, const Shape& dims);
+Tensor movedim(const Tensor& a, int64_t src, int64_t dst);
+Tensor expand(const Tensor& a, const Shape& shape);
+Tensor broadcast_to(const Tensor& a, const Shape& shape);
+Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t stop, int64_t step = 1);
+Tensor select(const Tensor& a, int64_t dim, int64_t index);
+Tensor narrow(const Tensor& a, int64_t dim, int64_t start, int64_t length);
+Tensor contiguous(const Tensor& a);
+Tensor clone(const Tensor& a);
+Tensor to_dtype(const Tensor& a, DType dtype);
+Tensor detach(const Tensor& a);
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& a, const Shape& sizes, int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& a, int64_t chunks, int64_t dim = 0);
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op = "broadcast");
+
+// ---- indexing (index.cpp) ----
+Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index);
+// out[i][j] = a[index[i][j]][j] for dim 0, and so on (PyTorch's gather)
+Tensor gather(const Tensor& a, int64_t dim, const Tensor& index);
+// zeros of `shape` with src added at rows `index` along dim (the adjoint of index_select)
+Tensor index_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor nonzero(const Tensor& a);
+Tensor masked_fill(const Tensor& a, const Tensor& mask, Scalar value);
+// a[indices...] where indices[k] indexes dim k; the indices broadcast together (NumPy rules).
+Tensor index(const Tensor& a, const std::vector<Tensor>& indices);
+// In-place a[indices...] = values (no gradient).
+void index_put_(Tensor& a, const std::vector<Tensor>& indices, const Tensor& values);
+
+// In-place ops are the Tensor methods (add_, mul_, zero_, fill_, copy_).
+
+}  // namespace glia
+
+namespace glia {
+// True when glia was built with GLIA_CUDA=ON and a CUDA device is present.
+bool cuda_is_available();
+// The caching allocator: bytes held for reuse, and giving them back to the OS.
+size_t cached_bytes();
+void empty_cache();
+}  // namespace glia

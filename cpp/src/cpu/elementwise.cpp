@@ -1,0 +1,362 @@
+#include "cpu/elementwise.h"
+
+#include <Eigen/Core>
+#include <cmath>
+#include <limits>
+
+#include "cpu/loops.h"
+#include "dispatch.h"
+
+namespace glia::cpu {
+namespace {
+
+template <class T>
+using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <class T>
+using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+// Each functor has a scalar form and, where Eigen vectorises it, an array form used on
+// contiguous data.
+#define GLIA_UNARY(NAME, SCALAR, EIGEN)                      \
+  struct NAME {                                              \
+    template <class T>                                       \
+    static T f(T x) {                                        \
+      return SCALAR;                                         \
+    }                                                        \
+    template <class A>                                       \
+    static auto array(const A& a) {                          \
+      return EIGEN;                                          \
+    }                                                        \
+  };
+
+GLIA_UNARY(NegF, -x, -a)
+GLIA_UNARY(ExpF, std::exp(x), a.exp())
+GLIA_UNARY(Expm1F, std::expm1(x), a.expm1())
+GLIA_UNARY(LogF, std::log(x), a.log())
+GLIA_UNARY(Log1pF, std::log1p(x), a.log1p())
+GLIA_UNARY(SqrtF, std::sqrt(x), a.sqrt())
+GLIA_UNARY(RsqrtF, T(1) / std::sqrt(x), a.rsqrt())
+GLIA_UNARY(AbsF, x < 0 ? -x : x, a.abs())
+GLIA_UNARY(SignF, T((x > 0) - (x < 0)), a.sign())
+GLIA_UNARY(SinF, std::sin(x), a.sin())
+GLIA_UNARY(CosF, std::cos(x), a.cos())
+GLIA_UNARY(TanhF, std::tanh(x), a.tanh())
+GLIA_UNARY(SigmoidF, T(1) / (T(1) + std::exp(-x)), a.logistic())
+GLIA_UNARY(ReluF, x > 0 ? x : T(0), a.max(typename A::Scalar(0)))
+GLIA_UNARY(SquareF, x * x, a.square())
+GLIA_UNARY(ReciprocalF, T(1) / x, a.inverse())
+GLIA_UNARY(FloorF, std::floor(x), a.floor())
+GLIA_UNARY(CeilF, std::ceil(x), a.ceil())
+GLIA_UNARY(RoundF, std::nearbyint(x), a.rint())
+#undef GLIA_UNARY
+
+template <class T, class Op>
+void run_unary(const Tensor& a, const Tensor& out) {
+  const T* pa = a.data<T>();
+  T* po = out.data<T>();
+  if (a.is_contiguous() && out.is_contiguous()) {
+    parallel_for(0, out.numel(), kParallelGrain, [&](int64_t b, int64_t e) {
+      ArrayMap<T>(po + b, e - b) = Op::array(ConstArrayMap<T>(pa + b, e - b));
+    });
+    return;
+  }
+  strided_for<2>(out.shape(), {&out.strides(), &a.strides()},
+                 [&](int64_t n, const int64_t* off, const int64_t* st) {
+                   T* o = po + off[0];
+                   const T* x = pa + off[1];
+                   for (int64_t i = 0; i < n; ++i) o[i * st[0]] = Op::template f<T>(x[i * st[1]]);
+                 });
+}
+
+template <class In, class Out, class F>
+void map_unary(const Tensor& a, const Tensor& out, const F& f) {
+  const In* pa = a.data<In>();
+  Out* po = out.data<Out>();
+  strided_for<2>(out.shape(), {&out.strides(), &a.strides()},
+                 [&](int64_t n, const int64_t* off, const int64_t* st) {
+                   Out* o = po + off[0];
+                   const In* x = pa + off[1];
+                   for (int64_t i = 0; i < n; ++i) o[i * st[0]] = f(x[i * st[1]]);
+                 });
+}
+
+template <class Op>
+void unary_float(const Tensor& a, const Tensor& out, const char* name) {
+  dispatch_float(a.dtype(), name, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    run_unary<T, Op>(a, out);
+  });
+}
+
+template <class Op>
+void unary_numeric(const Tensor& a, const Tensor& out, const char* name) {
+  dispatch_numeric(a.dtype(), name, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_floating_point_v<T>) {
+      run_unary<T, Op>(a, out);
+    } else {
+      map_unary<T, T>(a, out, [](T x) { return Op::template f<T>(x); });
+    }
+  });
+}
+
+// Binary scalar functors; comparisons return bool.
+template <class T>
+T pow_scalar(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    if (b < 0) return a == 1 ? 1 : (a == -1 ? (b % 2 ? -1 : 1) : 0);
+    T r = 1;
+    while (b) {
+      if (b & 1) r *= a;
+      a *= a;
+      b >>= 1;
+    }
+    return r;
+  } else {
+    return std::pow(a, b);
+  }
+}
+
+template <class T>
+T min_nan(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
+  }
+  return a < b ? a : b;
+}
+template <class T>
+T max_nan(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
+  }
+  return a > b ? a : b;
+}
+
+template <class T, class Out, class F>
+void map_binary(const Tensor& a, const Tensor& b, const Tensor& out, const F& f) {
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  Out* po = out.data<Out>();
+  Shape sa = broadcast_strides(a, out.shape()), sb = broadcast_strides(b, out.shape());
+  strided_for<3>(out.shape(), {&out.strides(), &sa, &sb},
+                 [&](int64_t n, const int64_t* off, const int64_t* st) {
+                   Out* o = po + off[0];
+                   const T* x = pa + off[1];
+                   const T* y = pb + off[2];
+                   if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
+                     for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+                   } else if (st[0] == 1 && st[1] == 1 && st[2] == 0) {
+                     const T yv = *y;
+                     for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv);
+                   } else if (st[0] == 1 && st[1] == 0 && st[2] == 1) {
+                     const T xv = *x;
+                     for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+                   } else {
+                     for (int64_t i = 0; i < n; ++i) o[i * st[0]] = f(x[i * st[1]], y[i * st[2]]);
+                   }
+                 });
+}
+
+template <class T>
+void arith(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
+  switch (op) {
+    case BinaryOp::Add: return map_binary<T, T>(a, b, out, [](T x, T y) { return T(x + y); });
+    case BinaryOp::Sub: return map_binary<T, T>(a, b, out, [](T x, T y) { return T(x - y); });
+    case BinaryOp::Mul: return map_binary<T, T>(a, b, out, [](T x, T y) { return T(x * y); });
+    case BinaryOp::Div:
+      if constexpr (std::is_integral_v<T>) {
+        throw DTypeError("div: integer inputs must be converted to float first");
+      } else {
+        return map_binary<T, T>(a, b, out, [](T x, T y) { return x / y; });
+      }
+    case BinaryOp::Pow: return map_binary<T, T>(a, b, out, [](T x, T y) { return pow_scalar(x, y); });
+    case BinaryOp::Minimum: return map_binary<T, T>(a, b, out, [](T x, T y) { return min_nan(x, y); });
+    case BinaryOp::Maximum: return map_binary<T, T>(a, b, out, [](T x, T y) { return max_nan(x, y); });
+    case BinaryOp::Atan2:
+      if constexpr (std::is_integral_v<T>) {
+        throw DTypeError("atan2: integer inputs must be converted to float first");
+      } else {
+        return map_binary<T, T>(a, b, out, [](T x, T y) { return std::atan2(x, y); });
+      }
+    default: break;
+  }
+  throw Error("binary: not an arithmetic op");
+}
+
+template <class T>
+void compare(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
+  switch (op) {
+    case BinaryOp::Eq: return map_binary<T, bool>(a, b, out, [](T x, T y) { return x == y; });
+    case BinaryOp::Ne: return map_binary<T, bool>(a, b, out, [](T x, T y) { return x != y; });
+    case BinaryOp::Lt: return map_binary<T, bool>(a, b, out, [](T x, T y) { return x < y; });
+    case BinaryOp::Le: return map_binary<T, bool>(a, b, out, [](T x, T y) { return x <= y; });
+    case BinaryOp::Gt: return map_binary<T, bool>(a, b, out, [](T x, T y) { return x > y; });
+    case BinaryOp::Ge: return map_binary<T, bool>(a, b, out, [](T x, T y) { return x >= y; });
+    case BinaryOp::LogicalAnd:
+      return map_binary<T, bool>(a, b, out, [](T x, T y) { return x != T(0) && y != T(0); });
+    case BinaryOp::LogicalOr:
+      return map_binary<T, bool>(a, b, out, [](T x, T y) { return x != T(0) || y != T(0); });
+    case BinaryOp::LogicalXor:
+      return map_binary<T, bool>(a, b, out, [](T x, T y) { return (x != T(0)) != (y != T(0)); });
+    default: break;
+  }
+  throw Error("binary: not a comparison");
+}
+
+// Same-shape contiguous float add/sub/mul/div go through Eigen's vectorised arrays.
+template <class T>
+bool try_contiguous_arith(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
+  if (!(a.shape() == out.shape() && b.shape() == out.shape() && a.is_contiguous() &&
+        b.is_contiguous() && out.is_contiguous()))
+    return false;
+  if (op != BinaryOp::Add && op != BinaryOp::Sub && op != BinaryOp::Mul && op != BinaryOp::Div)
+    return false;
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  T* po = out.data<T>();
+  parallel_for(0, out.numel(), kParallelGrain, [&](int64_t s, int64_t e) {
+    ConstArrayMap<T> x(pa + s, e - s), y(pb + s, e - s);
+    ArrayMap<T> o(po + s, e - s);
+    switch (op) {
+      case BinaryOp::Add: o = x + y; break;
+      case BinaryOp::Sub: o = x - y; break;
+      case BinaryOp::Mul: o = x * y; break;
+      default: o = x / y; break;
+    }
+  });
+  return true;
+}
+
+bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq; }
+
+}  // namespace
+
+void unary(UnaryOp op, const Tensor& a, const Tensor& out) {
+  switch (op) {
+    case UnaryOp::Neg: return unary_numeric<NegF>(a, out, "neg");
+    case UnaryOp::Abs: return unary_numeric<AbsF>(a, out, "abs");
+    case UnaryOp::Sign: return unary_numeric<SignF>(a, out, "sign");
+    case UnaryOp::Relu: return unary_numeric<ReluF>(a, out, "relu");
+    case UnaryOp::Square: return unary_numeric<SquareF>(a, out, "square");
+    case UnaryOp::Exp: return unary_float<ExpF>(a, out, "exp");
+    case UnaryOp::Expm1: return unary_float<Expm1F>(a, out, "expm1");
+    case UnaryOp::Log: return unary_float<LogF>(a, out, "log");
+    case UnaryOp::Log1p: return unary_float<Log1pF>(a, out, "log1p");
+    case UnaryOp::Sqrt: return unary_float<SqrtF>(a, out, "sqrt");
+    case UnaryOp::Rsqrt: return unary_float<RsqrtF>(a, out, "rsqrt");
+    case UnaryOp::Sin: return unary_float<SinF>(a, out, "sin");
+    case UnaryOp::Cos: return unary_float<CosF>(a, out, "cos");
+    case UnaryOp::Tanh: return unary_float<TanhF>(a, out, "tanh");
+    case UnaryOp::Sigmoid: return unary_float<SigmoidF>(a, out, "sigmoid");
+    case UnaryOp::Reciprocal: return unary_float<ReciprocalF>(a, out, "reciprocal");
+    case UnaryOp::Floor: return unary_float<FloorF>(a, out, "floor");
+    case UnaryOp::Ceil: return unary_float<CeilF>(a, out, "ceil");
+    case UnaryOp::Round: return unary_float<RoundF>(a, out, "round");
+    case UnaryOp::LogicalNot:
+      return dispatch_all(a.dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        map_unary<T, bool>(a, out, [](T x) { return x == T(0); });
+      });
+    case UnaryOp::IsNan:
+      return dispatch_all(a.dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        map_unary<T, bool>(a, out, [](T x) {
+          if constexpr (std::is_floating_point_v<T>) return bool(std::isnan(x));
+          else return false;
+        });
+      });
+  }
+}
+
+void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
+  if (is_comparison(op)) {
+    dispatch_all(a.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      compare<T>(op, a, b, out);
+    });
+    return;
+  }
+  dispatch_numeric(a.dtype(), "binary", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_floating_point_v<T>) {
+      if (try_contiguous_arith<T>(op, a, b, out)) return;
+    }
+    arith<T>(op, a, b, out);
+  });
+}
+
+void add_scaled(const Tensor& a, const Tensor& b, double alpha, const Tensor& out) {
+  dispatch_numeric(out.dtype(), "add_", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T al = static_cast<T>(alpha);
+    map_binary<T, T>(a, b, out, [al](T x, T y) { return T(x * al + y); });
+  });
+}
+
+void clamp(const Tensor& a, double lo, double hi, const Tensor& out) {
+  dispatch_numeric(a.dtype(), "clamp", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T l = static_cast<T>(std::max(lo, double(std::numeric_limits<T>::lowest())));
+    const T h = static_cast<T>(std::min(hi, double(std::numeric_limits<T>::max())));
+    map_unary<T, T>(a, out, [l, h](T x) {
+      if constexpr (std::is_floating_point_v<T>) {
+        if (std::isnan(x)) return x;
+      }
+      return x < l ? l : (x > h ? h : x);
+    });
+  });
+}
+
+void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {
+  dispatch_all(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const bool* pc = cond.data<bool>();
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    T* po = out.data<T>();
+    Shape sc = broadcast_strides(cond, out.shape()), sa = broadcast_strides(a, out.shape()),
+          sb = broadcast_strides(b, out.shape());
+    strided_for<4>(out.shape(), {&out.strides(), &sc, &sa, &sb},
+                   [&](int64_t n, const int64_t* off, const int64_t* st) {
+                     for (int64_t i = 0; i < n; ++i)
+                       po[off[0] + i * st[0]] = pc[off[1] + i * st[1]] ? pa[off[2] + i * st[2]]
+                                                                      : pb[off[3] + i * st[3]];
+                   });
+  });
+}
+
+void copy(const Tensor& src, const Tensor& out) {
+  dispatch_all(src.dtype(), [&](auto in_tag) {
+    using In = typename decltype(in_tag)::type;
+    dispatch_all(out.dtype(), [&](auto out_tag) {
+      using Out = typename decltype(out_tag)::type;
+      const In* ps = src.data<In>();
+      Out* po = out.data<Out>();
+      Shape ss = broadcast_strides(src, out.shape());
+      strided_for<2>(out.shape(), {&out.strides(), &ss},
+                     [&](int64_t n, const int64_t* off, const int64_t* st) {
+                       Out* o = po + off[0];
+                       const In* x = ps + off[1];
+                       if (st[0] == 1 && st[1] == 1) {
+                         for (int64_t i = 0; i < n; ++i) o[i] = static_cast<Out>(x[i]);
+                       } else {
+                         for (int64_t i = 0; i < n; ++i) o[i * st[0]] = static_cast<Out>(x[i * st[1]]);
+                       }
+                     });
+    });
+  });
+}
+
+void fill(const Tensor& out, double value) {
+  dispatch_all(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T v = static_cast<T>(value);
+    T* po = out.data<T>();
+    strided_for<1>(out.shape(), {&out.strides()},
+                   [&](int64_t n, const int64_t* off, const int64_t* st) {
+                     for (int64_t i = 0; i < n; ++i) po[off[0] + i * st[0]] = v;
+                   });
+  });
+}
+
+}  // namespace glia::cpu

@@ -1,0 +1,32 @@
+#pragma once
+// Elementwise kernels. Inputs may be strided or broadcast; `out` is written through its
+// own strides (a fresh contiguous tensor, or the target of an in-place op).
+#include "glia/tensor.h"
+
+namespace glia::cpu {
+
+enum class UnaryOp {
+  Neg, Exp, Expm1, Log, Log1p, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu,
+  Square, Reciprocal, Floor, Ceil, Round, LogicalNot, IsNan
+};
+enum class BinaryOp {
+  Add, Sub, Mul, Div, Pow, Minimum, Maximum, Atan2,
+  Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor
+};
+
+// out = op(a); a and out have the same dtype except for LogicalNot/IsNan (bool out).
+void unary(UnaryOp op, const Tensor& a, const Tensor& out);
+// out = op(a, b) with a and b of one dtype, broadcast to out's shape; comparisons and
+// logical ops write bool.
+void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out);
+// out = a * alpha + b (the in-place add_ with alpha, and axpy-like updates).
+void add_scaled(const Tensor& a, const Tensor& b, double alpha, const Tensor& out);
+// out = clamp(a, lo, hi)
+void clamp(const Tensor& a, double lo, double hi, const Tensor& out);
+// out = cond ? a : b, all broadcast to out's shape; a, b, out share a dtype.
+void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out);
+// out = src converted to out's dtype, broadcasting src to out's shape.
+void copy(const Tensor& src, const Tensor& out);
+void fill(const Tensor& out, double value);
+
+}  // namespace glia::cpu

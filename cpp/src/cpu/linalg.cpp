@@ -1,0 +1,192 @@
+#include "cpu/linalg.h"
+
+#include <dlfcn.h>
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+
+#include "cpu/parallel.h"
+#include "dispatch.h"
+
+namespace glia::cpu {
+namespace {
+
+// The CBLAS entry points glia uses (row-major = 101, no-trans = 111, trans = 112).
+using SgemmFn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*,
+                         int, float, float*, int);
+using DgemmFn = void (*)(int, int, int, int, int, int, double, const double*, int, const double*,
+                         int, double, double*, int);
+using SetThreadsFn = void (*)(int);
+
+struct Blas {
+  SgemmFn sgemm = nullptr;
+  DgemmFn dgemm = nullptr;
+  SetThreadsFn set_threads = nullptr;
+  std::string name = "eigen";
+};
+
+Blas& blas() {
+  static Blas b;
+  return b;
+}
+
+int& thread_count() {
+  static int n = omp_get_max_threads();
+  return n;
+}
+
+// Products with fewer multiply-adds than this stay in Eigen, which wins on small sizes.
+constexpr int64_t kBlasMinFlops = int64_t(96) * 96 * 96;
+
+// One matrix of a batch as BLAS sees it: row-major with leading dim `ld`, maybe transposed.
+struct MatLayout {
+  bool ok = false, trans = false;
+  int64_t ld = 0;
+};
+
+MatLayout layout_of(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
+  MatLayout m;
+  if (cs == 1 || cols == 1) {
+    int64_t ld = rows == 1 ? std::max<int64_t>(cols, 1) : rs;
+    if (ld >= std::max<int64_t>(cols, 1)) return {true, false, ld};
+  }
+  if (rs == 1 || rows == 1) {
+    int64_t ld = cols == 1 ? std::max<int64_t>(rows, 1) : cs;
+    if (ld >= std::max<int64_t>(rows, 1)) return {true, true, ld};
+  }
+  return m;
+}
+
+template <class T>
+using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using ColMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+
+template <class T>
+void eigen_gemm(const T* A, MatLayout la, const T* B, MatLayout lb, T* C, int64_t M, int64_t N,
+                int64_t K) {
+  using Stride = Eigen::OuterStride<>;
+  Eigen::Map<RowMat<T>> c(C, M, N);
+  auto run = [&](const auto& a) {
+    if (lb.trans)
+      c.noalias() = a * Eigen::Map<const ColMat<T>, 0, Stride>(B, K, N, Stride(lb.ld));
+    else
+      c.noalias() = a * Eigen::Map<const RowMat<T>, 0, Stride>(B, K, N, Stride(lb.ld));
+  };
+  if (la.trans)
+    run(Eigen::Map<const ColMat<T>, 0, Stride>(A, M, K, Stride(la.ld)));
+  else
+    run(Eigen::Map<const RowMat<T>, 0, Stride>(A, M, K, Stride(la.ld)));
+}
+
+template <class T>
+bool blas_gemm(const T* A, MatLayout la, const T* B, MatLayout lb, T* C, int64_t M, int64_t N,
+               int64_t K) {
+  const Blas& b = blas();
+  int ta = la.trans ? 112 : 111, tb = lb.trans ? 112 : 111;
+  if constexpr (std::is_same_v<T, float>) {
+    if (!b.sgemm) return false;
+    b.sgemm(101, ta, tb, int(M), int(N), int(K), 1.0f, A, int(la.ld), B, int(lb.ld), 0.0f, C,
+            int(std::max<int64_t>(N, 1)));
+    return true;
+  } else if constexpr (std::is_same_v<T, double>) {
+    if (!b.dgemm) return false;
+    b.dgemm(101, ta, tb, int(M), int(N), int(K), 1.0, A, int(la.ld), B, int(lb.ld), 0.0, C,
+            int(std::max<int64_t>(N, 1)));
+    return true;
+  }
+  return false;
+}
+
+template <class T>
+void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out) {
+  const int64_t batch = a.shape()[0], M = a.shape()[1], K = a.shape()[2], N = b.shape()[2];
+  T* C = out.data<T>();
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    std::fill(C, C + batch * M * N, T(0));
+    return;
+  }
+  MatLayout la = layout_of(M, K, a.strides()[1], a.strides()[2]);
+  MatLayout lb = layout_of(K, N, b.strides()[1], b.strides()[2]);
+  // Operands BLAS cannot read in place are copied to contiguous memory first.
+  Tensor ac = a, bc = b;
+  if (!la.ok) {
+    ac = Tensor::empty(a.shape(), a.dtype());
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(ac.data<T>(), ac.numel()).setZero();
+    for (int64_t i = 0; i < batch; ++i)
+      for (int64_t r = 0; r < M; ++r)
+        for (int64_t c = 0; c < K; ++c)
+          ac.data<T>()[(i * M + r) * K + c] =
+              a.data<T>()[i * a.strides()[0] + r * a.strides()[1] + c * a.strides()[2]];
+    la = layout_of(M, K, K, 1);
+  }
+  if (!lb.ok) {
+    bc = Tensor::empty(b.shape(), b.dtype());
+    for (int64_t i = 0; i < batch; ++i)
+      for (int64_t r = 0; r < K; ++r)
+        for (int64_t c = 0; c < N; ++c)
+          bc.data<T>()[(i * K + r) * N + c] =
+              b.data<T>()[i * b.strides()[0] + r * b.strides()[1] + c * b.strides()[2]];
+    lb = layout_of(K, N, N, 1);
+  }
+  const T* A = ac.data<T>();
+  const T* B = bc.data<T>();
+  const int64_t sa = ac.strides()[0], sb = bc.strides()[0];
+  const int64_t flops = M * N * K;
+  if (flops >= kBlasMinFlops && std::is_floating_point_v<T> && blas().sgemm) {
+    for (int64_t i = 0; i < batch; ++i) blas_gemm<T>(A + i * sa, la, B + i * sb, lb, C + i * M * N, M, N, K);
+    return;
+  }
+  if (batch == 1) {
+    eigen_gemm<T>(A, la, B, lb, C, M, N, K);
+    return;
+  }
+  // Many small products: one per thread, each single-threaded.
+  parallel_for(0, batch, std::max<int64_t>(1, 65536 / std::max<int64_t>(flops, 1)), [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) eigen_gemm<T>(A + i * sa, la, B + i * sb, lb, C + i * M * N, M, N, K);
+  });
+}
+
+}  // namespace
+
+void bmm(const Tensor& a, const Tensor& b, const Tensor& out) {
+  dispatch_numeric(a.dtype(), "matmul", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    bmm_typed<T>(a, b, out);
+  });
+}
+
+bool load_blas(const std::string& path) {
+  void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!h) return false;
+  auto find = [h](const char* a, const char* b) {
+    void* s = dlsym(h, a);
+    return s ? s : dlsym(h, b);
+  };
+  auto sg = reinterpret_cast<SgemmFn>(find("scipy_cblas_sgemm", "cblas_sgemm"));
+  auto dg = reinterpret_cast<DgemmFn>(find("scipy_cblas_dgemm", "cblas_dgemm"));
+  if (!sg || !dg) return false;
+  Blas& b = blas();
+  b.sgemm = sg;
+  b.dgemm = dg;
+  b.set_threads = reinterpret_cast<SetThreadsFn>(
+      find("scipy_openblas_set_num_threads", "openblas_set_num_threads"));
+  b.name = path;
+  if (b.set_threads) b.set_threads(thread_count());
+  return true;
+}
+
+std::string blas_name() { return blas().name; }
+
+void set_num_threads(int n) {
+  n = std::max(1, n);
+  thread_count() = n;
+  omp_set_num_threads(n);
+  if (blas().set_threads) blas().set_threads(n);
+}
+
+int get_num_threads() { return thread_count(); }
+
+}  // namespace glia::cpu

@@ -1,0 +1,373 @@
+// Elementwise ops with NumPy broadcasting, each followed by its backward.
+#include "cpu/elementwise.h"
+
+#include <cmath>
+
+#include "check.h"
+#include "glia/autograd.h"
+#include "glia/ops.h"
+
+namespace glia {
+
+using cpu::BinaryOp;
+using cpu::UnaryOp;
+
+namespace {
+
+void check_defined(const Tensor& t, const char* op) {
+  GLIA_CHECK(t.defined(), Error, op, ": got an undefined tensor");
+}
+
+Tensor as_dtype(const Tensor& t, DType d) { return t.dtype() == d ? t : to_dtype(t, d); }
+
+// Runs a binary kernel after promoting both inputs to `compute` dtype.
+Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType compute, DType out_dtype,
+                     const char* name, Tensor* xa = nullptr, Tensor* xb = nullptr) {
+  check_defined(a, name);
+  check_defined(b, name);
+  Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
+  Tensor x = as_dtype(a, compute), y = as_dtype(b, compute);
+  Tensor out = Tensor::empty(shape, out_dtype);
+  cpu::binary(op, x, y, out);
+  if (xa) *xa = x;
+  if (xb) *xb = y;
+  return out;
+}
+
+DType arith_type(const Tensor& a, const Tensor& b) {
+  DType t = promote(a.dtype(), b.dtype());
+  return t == DType::Bool ? DType::Int64 : t;
+}
+
+// Float-valued unary op: integer inputs are computed in float32, as in PyTorch.
+Tensor unary_kernel(UnaryOp op, const Tensor& a, const char* name, bool to_float) {
+  check_defined(a, name);
+  Tensor x = a;
+  if (to_float && !is_floating(a.dtype())) x = to_dtype(a, DType::Float32);
+  if (!to_float && a.dtype() == DType::Bool) x = to_dtype(a, DType::Int64);
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  cpu::unary(op, x, out);
+  return out;
+}
+
+}  // namespace
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+  size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    GLIA_CHECK(da == db || da == 1 || db == 1, ShapeError, op, ": shapes ", a, " and ", b,
+               " cannot be broadcast together (dim ", i, ": ", da, " vs ", db, ")");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+// ---- binary arithmetic ----
+
+Tensor add(const Tensor& a, const Tensor& b) {
+  Tensor x, y;
+  Tensor out = binary_kernel(BinaryOp::Add, a, b, arith_type(a, b), arith_type(a, b), "add", &x, &y);
+  if (any_requires_grad({&x, &y})) {
+    Shape sa = x.shape(), sb = y.shape();
+    attach_grad_fn(out, "AddBackward", {x, y}, [sa, sb](const Tensor& g, const NeedsGrad& n) {
+      return Grads{n[0] ? sum_to(g, sa) : Tensor(), n[1] ? sum_to(g, sb) : Tensor()};
+    });
+  }
+  return out;
+}
+
+Tensor sub(const Tensor& a, const Tensor& b) {
+  GLIA_CHECK(a.dtype() != DType::Bool || b.dtype() != DType::Bool, DTypeError,
+             "sub: subtracting bool tensors is not supported; use logical_xor");
+  Tensor x, y;
+  Tensor out = binary_kernel(BinaryOp::Sub, a, b, arith_type(a, b), arith_type(a, b), "sub", &x, &y);
+  if (any_requires_grad({&x, &y})) {
+    Shape sa = x.shape(), sb = y.shape();
+    attach_grad_fn(out, "SubBackward", {x, y}, [sa, sb](const Tensor& g, const NeedsGrad& n) {
+      return Grads{n[0] ? sum_to(g, sa) : Tensor(), n[1] ? sum_to(neg(g), sb) : Tensor()};
+    });
+  }
+  return out;
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor x, y;
+  Tensor out = binary_kernel(BinaryOp::Mul, a, b, arith_type(a, b), arith_type(a, b), "mul", &x, &y);
+  if (any_requires_grad({&x, &y})) {
+    attach_grad_fn(
+        out, "MulBackward", {x, y},
+        [x, y](const Tensor& g, const NeedsGrad& n) {
+          return Grads{n[0] ? sum_to(mul(g, y), x.shape()) : Tensor(),
+                       n[1] ? sum_to(mul(g, x), y.shape()) : Tensor()};
+        },
+        {x, y});
+  }
+  return out;
+}
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  DType t = arith_type(a, b);
+  if (!is_floating(t)) t = DType::Float32;  // true division
+  Tensor x, y;
+  Tensor out = binary_kernel(BinaryOp::Div, a, b, t, t, "div", &x, &y);
+  if (any_requires_grad({&x, &y})) {
+    attach_grad_fn(
+        out, "DivBackward", {x, y},
+        [x, y](const Tensor& g, const NeedsGrad& n) {
+          Tensor ga, gb;
+          if (n[0]) ga = sum_to(div(g, y), x.shape());
+          if (n[1]) gb = sum_to(neg(div(mul(g, x), mul(y, y))), y.shape());
+          return Grads{ga, gb};
+        },
+        {x, y});
+  }
+  return out;
+}
+
+Tensor pow(const Tensor& a, const Tensor& b) {
+  Tensor x, y;
+  DType t = arith_type(a, b);
+  Tensor out = binary_kernel(BinaryOp::Pow, a, b, t, t, "pow", &x, &y);
+  if (any_requires_grad({&x, &y})) {
+    Tensor o = out.detach();
+    attach_grad_fn(
+        out, "PowBackward", {x, y},
+        [x, y, o](const Tensor& g, const NeedsGrad& n) {
+          Tensor ga, gb;
+          if (n[0]) ga = sum_to(mul(g, mul(y, pow(x, sub(y, scalar_like(1, y))))), x.shape());
+          if (n[1]) {
+            // d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0 (as PyTorch does)
+            Tensor d = mul(saved_output(o), log(x));
+            d = where(logical_and(eq(x, scalar_like(0, x)), ge(y, scalar_like(0, y))),
+                      zeros_like(d), d);
+            gb = sum_to(mul(g, d), y.shape());
+          }
+          return Grads{ga, gb};
+        },
+        {x, y, out});
+  }
+  return out;
+}
+
+Tensor pow(const Tensor& a, Scalar exponent) {
+  if (exponent.kind != Scalar::Kind::Float && exponent.value == 2.0) return square(a);
+  Tensor e = scalar_like(exponent, a);
+  Tensor x;
+  Tensor out = binary_kernel(BinaryOp::Pow, a, e, arith_type(a, e), arith_type(a, e), "pow", &x);
+  if (any_requires_grad({&x})) {
+    double p = exponent.value;
+    attach_grad_fn(
+        out, "PowBackward", {x},
+        [x, p](const Tensor& g, const NeedsGrad&) {
+          if (p == 0.0) return Grads{zeros_like(x)};
+          return Grads{mul(g, mul(pow(x, Scalar(p - 1.0)), Scalar(p)))};
+        },
+        {x});
+  }
+  return out;
+}
+
+Tensor pow(Scalar base, const Tensor& exponent) {
+  return pow(scalar_like(base, exponent), exponent);
+}
+
+namespace {
+
+// minimum/maximum: the gradient goes to the chosen input, split evenly on ties.
+Tensor min_max(const Tensor& a, const Tensor& b, bool is_max) {
+  const char* name = is_max ? "maximum" : "minimum";
+  Tensor x, y;
+  DType t = arith_type(a, b);
+  Tensor out = binary_kernel(is_max ? BinaryOp::Maximum : BinaryOp::Minimum, a, b, t, t, name,
+                             &x, &y);
+  if (any_requires_grad({&x, &y})) {
+    attach_grad_fn(
+        out, is_max ? "MaximumBackward" : "MinimumBackward", {x, y},
+        [x, y, is_max](const Tensor& g, const NeedsGrad& n) {
+          Tensor wins = to_dtype(is_max ? gt(x, y) : lt(x, y), g.dtype());
+          Tensor ties = mul(to_dtype(eq(x, y), g.dtype()), Scalar(0.5));
+          Tensor wa = add(wins, ties);
+          Tensor wb = sub(sub(ones_like(wa), wins), ties);
+          return Grads{n[0] ? sum_to(mul(g, wa), x.shape()) : Tensor(),
+                       n[1] ? sum_to(mul(g, wb), y.shape()) : Tensor()};
+        },
+        {x, y});
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor minimum(const Tensor& a, const Tensor& b) { return min_max(a, b, false); }
+Tensor maximum(const Tensor& a, const Tensor& b) { return min_max(a, b, true); }
+
+Tensor atan2(const Tensor& a, const Tensor& b) {
+  DType t = arith_type(a, b);
+  if (!is_floating(t)) t = DType::Float32;
+  Tensor x, y;
+  Tensor out = binary_kernel(BinaryOp::Atan2, a, b, t, t, "atan2", &x, &y);
+  if (any_requires_grad({&x, &y})) {
+    attach_grad_fn(
+        out, "Atan2Backward", {x, y},
+        [x, y](const Tensor& g, const NeedsGrad& n) {
+          Tensor r = add(mul(x, x), mul(y, y));
+          return Grads{n[0] ? sum_to(div(mul(g, y), r), x.shape()) : Tensor(),
+                       n[1] ? sum_to(neg(div(mul(g, x), r)), y.shape()) : Tensor()};
+        },
+        {x, y});
+  }
+  return out;
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  check_defined(cond, "where");
+  GLIA_CHECK(cond.dtype() == DType::Bool, DTypeError, "where: condition must be bool, got ",
+             cond.dtype());
+  Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(),
+                                 "where");
+  DType t = promote(a.dtype(), b.dtype());
+  Tensor x = as_dtype(a, t), y = as_dtype(b, t);
+  Tensor out = Tensor::empty(shape, t);
+  cpu::where(cond, x, y, out);
+  if (any_requires_grad({&x, &y})) {
+    attach_grad_fn(out, "WhereBackward", {x, y},
+                   [cond, sa = x.shape(), sb = y.shape()](const Tensor& g, const NeedsGrad& n) {
+                     Tensor z = zeros({}, g.dtype());
+                     return Grads{n[0] ? sum_to(where(cond, g, z), sa) : Tensor(),
+                                  n[1] ? sum_to(where(cond, z, g), sb) : Tensor()};
+                   });
+  }
+  return out;
+}
+
+// ---- comparisons and logic (no gradient) ----
+
+#define GLIA_COMPARE(NAME, OP)                                                        \
+  Tensor NAME(const Tensor& a, const Tensor& b) {                                     \
+    return binary_kernel(OP, a, b, promote(a.dtype(), b.dtype()), DType::Bool, #NAME); \
+  }
+GLIA_COMPARE(eq, BinaryOp::Eq)
+GLIA_COMPARE(ne, BinaryOp::Ne)
+GLIA_COMPARE(lt, BinaryOp::Lt)
+GLIA_COMPARE(le, BinaryOp::Le)
+GLIA_COMPARE(gt, BinaryOp::Gt)
+GLIA_COMPARE(ge, BinaryOp::Ge)
+GLIA_COMPARE(logical_and, BinaryOp::LogicalAnd)
+GLIA_COMPARE(logical_or, BinaryOp::LogicalOr)
+GLIA_COMPARE(logical_xor, BinaryOp::LogicalXor)
+#undef GLIA_COMPARE
+
+Tensor logical_not(const Tensor& a) {
+  check_defined(a, "logical_not");
+  Tensor out = Tensor::empty(a.shape(), DType::Bool);
+  cpu::unary(UnaryOp::LogicalNot, a, out);
+  return out;
+}
+
+Tensor isnan(const Tensor& a) {
+  check_defined(a, "isnan");
+  Tensor out = Tensor::empty(a.shape(), DType::Bool);
+  cpu::unary(UnaryOp::IsNan, a, out);
+  return out;
+}
+
+// ---- unary ----
+
+// Defines a unary op whose backward reads the input `x`, the detached output `o` (use
+// saved_output(o) in the formula) and the incoming gradient `g`.
+#define GLIA_UNARY_OP(NAME, KERNEL, TO_FLOAT, NODE, GRAD)                               \
+  Tensor NAME(const Tensor& a) {                                                       \
+    Tensor out = unary_kernel(KERNEL, a, #NAME, TO_FLOAT);                             \
+    if (any_requires_grad({&a})) {                                                     \
+      Tensor x = a, o = out.detach();                                                  \
+      attach_grad_fn(                                                                  \
+          out, NODE, {a},                                                              \
+          [x, o](const Tensor& g, const NeedsGrad&) {                                  \
+            (void)x;                                                                   \
+            (void)o;                                                                   \
+            return Grads{GRAD};                                                        \
+          },                                                                           \
+          {a, out});                                                                   \
+    }                                                                                  \
+    return out;                                                                        \
+  }
+
+GLIA_UNARY_OP(neg, UnaryOp::Neg, false, "NegBackward", neg(g))
+GLIA_UNARY_OP(exp, UnaryOp::Exp, true, "ExpBackward", mul(g, saved_output(o)))
+GLIA_UNARY_OP(expm1, UnaryOp::Expm1, true, "Expm1Backward", mul(g, add(saved_output(o), 1)))
+GLIA_UNARY_OP(log, UnaryOp::Log, true, "LogBackward", div(g, x))
+GLIA_UNARY_OP(log1p, UnaryOp::Log1p, true, "Log1pBackward", div(g, add(x, 1)))
+GLIA_UNARY_OP(sqrt, UnaryOp::Sqrt, true, "SqrtBackward", div(g, mul(saved_output(o), 2)))
+GLIA_UNARY_OP(rsqrt, UnaryOp::Rsqrt, true, "RsqrtBackward",
+              mul(g, mul(pow(saved_output(o), 3), -0.5)))
+GLIA_UNARY_OP(abs, UnaryOp::Abs, false, "AbsBackward", mul(g, sign(x)))
+GLIA_UNARY_OP(sign, UnaryOp::Sign, false, "SignBackward", zeros_like(g))
+GLIA_UNARY_OP(sin, UnaryOp::Sin, true, "SinBackward", mul(g, cos(x)))
+GLIA_UNARY_OP(cos, UnaryOp::Cos, true, "CosBackward", neg(mul(g, sin(x))))
+GLIA_UNARY_OP(tanh, UnaryOp::Tanh, true, "TanhBackward",
+              mul(g, sub(1, square(saved_output(o)))))
+GLIA_UNARY_OP(sigmoid, UnaryOp::Sigmoid, true, "SigmoidBackward",
+              mul(g, mul(saved_output(o), sub(1, saved_output(o)))))
+GLIA_UNARY_OP(relu, UnaryOp::Relu, false, "ReluBackward",
+              where(gt(o, scalar_like(0, o)), g, zeros({}, g.dtype())))
+GLIA_UNARY_OP(square, UnaryOp::Square, false, "SquareBackward", mul(g, mul(x, 2)))
+GLIA_UNARY_OP(reciprocal, UnaryOp::Reciprocal, true, "ReciprocalBackward",
+              neg(mul(g, square(saved_output(o)))))
+GLIA_UNARY_OP(floor, UnaryOp::Floor, true, "FloorBackward", zeros_like(g))
+GLIA_UNARY_OP(ceil, UnaryOp::Ceil, true, "CeilBackward", zeros_like(g))
+GLIA_UNARY_OP(round, UnaryOp::Round, true, "RoundBackward", zeros_like(g))
+#undef GLIA_UNARY_OP
+
+Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max) {
+  check_defined(a, "clamp");
+  GLIA_CHECK(min || max, Error, "clamp: at least one of min and max must be given");
+  GLIA_CHECK(a.dtype() != DType::Bool, DTypeError, "clamp: not supported for bool tensors");
+  double lo = min.value_or(-INFINITY), hi = max.value_or(INFINITY);
+  Tensor x = a;
+  if (!is_floating(a.dtype()) && ((min && *min != std::floor(*min)) || (max && *max != std::floor(*max))))
+    x = to_dtype(a, DType::Float32);
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  cpu::clamp(x, lo, hi, out);
+  if (any_requires_grad({&x})) {
+    attach_grad_fn(
+        out, "ClampBackward", {x},
+        [x, lo, hi](const Tensor& g, const NeedsGrad&) {
+          Tensor inside = logical_and(ge(x, scalar_like(lo, x)), le(x, scalar_like(hi, x)));
+          return Grads{where(inside, g, zeros({}, g.dtype()))};
+        },
+        {x});
+  }
+  return out;
+}
+
+// ---- numbers as operands ----
+
+Tensor scalar_like(Scalar s, const Tensor& like) {
+  return scalar_tensor(s, promote_with_scalar(like.dtype(), s));
+}
+
+Tensor add(const Tensor& a, Scalar b) { return add(a, scalar_like(b, a)); }
+Tensor sub(const Tensor& a, Scalar b) { return sub(a, scalar_like(b, a)); }
+Tensor sub(Scalar a, const Tensor& b) { return sub(scalar_like(a, b), b); }
+Tensor mul(const Tensor& a, Scalar b) { return mul(a, scalar_like(b, a)); }
+Tensor div(const Tensor& a, Scalar b) { return div(a, scalar_like(b, a)); }
+Tensor div(Scalar a, const Tensor& b) { return div(scalar_like(a, b), b); }
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator-(const Tensor& a) { return neg(a); }
+Tensor operator+(const Tensor& a, Scalar b) { return add(a, b); }
+Tensor operator-(const Tensor& a, Scalar b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, Scalar b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, Scalar b) { return div(a, b); }
+Tensor operator+(Scalar a, const Tensor& b) { return add(b, a); }
+Tensor operator-(Scalar a, const Tensor& b) { return sub(a, b); }
+Tensor operator*(Scalar a, const Tensor& b) { return mul(b, a); }
+Tensor operator/(Scalar a, const Tensor& b) { return div(a, b); }
+
+}  // namespace glia

@@ -1,0 +1,267 @@
+// Indexing by integer tensors: index_select, gather, scatter_add, advanced indexing.
+#include "cpu/index.h"
+
+#include <algorithm>
+
+#include "check.h"
+#include "cpu/elementwise.h"
+#include "glia/autograd.h"
+#include "glia/ops.h"
+
+namespace glia {
+
+namespace {
+
+// Checks an int64 index tensor against a dim of size n; wraps negatives if asked.
+Tensor checked_index(const Tensor& index, int64_t n, const char* op, bool wrap) {
+  GLIA_CHECK(index.defined(), Error, op, ": got an undefined index");
+  GLIA_CHECK(index.dtype() == DType::Int64, DTypeError, op, ": index must be int64, got ",
+             index.dtype());
+  Tensor idx = wrap ? clone(detach(index)) : contiguous(detach(index));
+  int64_t* p = idx.data<int64_t>();
+  for (int64_t k = 0; k < idx.numel(); ++k) {
+    GLIA_CHECK(p[k] >= (wrap ? -n : 0) && p[k] < n, IndexError, op, ": index ", p[k],
+               " is out of bounds for size ", n);
+    if (p[k] < 0) p[k] += n;
+  }
+  return idx;
+}
+
+void outer_inner(const Shape& shape, int64_t d, int64_t& outer, int64_t& inner) {
+  outer = inner = 1;
+  for (int64_t k = 0; k < static_cast<int64_t>(shape.size()); ++k) {
+    if (k < d) outer *= shape[k];
+    if (k > d) inner *= shape[k];
+  }
+}
+
+}  // namespace
+
+Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
+  GLIA_CHECK(a.defined(), Error, "index_select: got an undefined tensor");
+  GLIA_CHECK(index.dim() <= 1, ShapeError, "index_select: index must be 0-d or 1-d, got shape ",
+             index.shape());
+  Tensor src = a.dim() == 0 ? reshape(detach(a), {1}) : contiguous(detach(a));
+  int64_t d = wrap_dim(dim, a.dim(), "index_select");
+  Tensor idx = checked_index(index, src.shape()[d], "index_select", false);
+  Shape shape = src.shape();
+  shape[d] = idx.numel();
+  Tensor out = Tensor::empty(shape, a.dtype());
+  int64_t outer, inner;
+  outer_inner(src.shape(), d, outer, inner);
+  if (out.numel() > 0) cpu::index_select(src, outer, src.shape()[d], inner, idx, out);
+  if (a.dim() == 0) out = reshape(out, index.dim() == 0 ? Shape{} : Shape{idx.numel()});
+  if (any_requires_grad({&a})) {
+    Shape in_shape = a.shape();
+    attach_grad_fn(out, "IndexSelectBackward", {a}, [in_shape, d, idx](const Tensor& g, const NeedsGrad&) {
+      if (in_shape.empty()) return Grads{reshape(sum(g), {})};
+      return Grads{index_add(zeros(in_shape, g.dtype()), d, idx, g)};
+    });
+  }
+  return out;
+}
+
+Tensor index_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src) {
+  int64_t d = wrap_dim(dim, base.dim(), "index_add");
+  Tensor idx = checked_index(index, base.shape()[d], "index_add", false);
+  Shape want = base.shape();
+  want[d] = idx.numel();
+  GLIA_CHECK(src.shape() == want, ShapeError, "index_add: source has shape ", src.shape(),
+             ", expected ", want);
+  Tensor out = clone(detach(base));
+  int64_t outer, inner;
+  outer_inner(base.shape(), d, outer, inner);
+  cpu::index_add(out, outer, base.shape()[d], inner, idx, contiguous(detach(src).to(base.dtype())));
+  if (any_requires_grad({&base, &src})) {
+    attach_grad_fn(out, "IndexAddBackward", {base, src}, [d, idx](const Tensor& g, const NeedsGrad& n) {
+      return Grads{n[0] ? g : Tensor(), n[1] ? index_select(g, d, idx) : Tensor()};
+    });
+  }
+  return out;
+}
+
+Tensor gather(const Tensor& a, int64_t dim, const Tensor& index) {
+  GLIA_CHECK(a.defined(), Error, "gather: got an undefined tensor");
+  int64_t d = wrap_dim(dim, a.dim(), "gather");
+  GLIA_CHECK(index.dim() == a.dim(), ShapeError, "gather: index has shape ", index.shape(),
+             " but input has shape ", a.shape(), " (ranks must match)");
+  for (int64_t k = 0; k < a.dim(); ++k)
+    GLIA_CHECK(k == d || index.shape()[k] <= a.shape()[k], ShapeError, "gather: index shape ",
+               index.shape(), " exceeds input shape ", a.shape(), " at dim ", k);
+  Tensor src = contiguous(detach(a));
+  Tensor idx = checked_index(index, a.dim() ? a.shape()[d] : 1, "gather", false);
+  Tensor out = Tensor::empty(idx.shape(), a.dtype());
+  if (out.numel() > 0) cpu::gather(src, d, idx, out);
+  if (any_requires_grad({&a})) {
+    Shape in_shape = a.shape();
+    attach_grad_fn(out, "GatherBackward", {a}, [in_shape, d, idx](const Tensor& g, const NeedsGrad&) {
+      return Grads{scatter_add(zeros(in_shape, g.dtype()), d, idx, g)};
+    });
+  }
+  return out;
+}
+
+Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src) {
+  int64_t d = wrap_dim(dim, base.dim(), "scatter_add");
+  GLIA_CHECK(index.dim() == base.dim() && src.dim() == base.dim(), ShapeError,
+             "scatter_add: base ", base.shape(), ", index ", index.shape(), " and src ",
+             src.shape(), " must have the same rank");
+  for (int64_t k = 0; k < base.dim(); ++k)
+    GLIA_CHECK(index.shape()[k] <= src.shape()[k] && (k == d || index.shape()[k] <= base.shape()[k]),
+               ShapeError, "scatter_add: index shape ", index.shape(), " does not fit base ",
+               base.shape(), " and src ", src.shape(), " at dim ", k);
+  Tensor idx = checked_index(index, base.dim() ? base.shape()[d] : 1, "scatter_add", false);
+  Tensor out = clone(detach(base));
+  if (idx.numel() > 0) cpu::scatter_add(out, d, idx, contiguous(detach(src).to(base.dtype())));
+  if (any_requires_grad({&base, &src})) {
+    Shape src_shape = src.shape();
+    attach_grad_fn(out, "ScatterAddBackward", {base, src},
+                   [d, idx, src_shape](const Tensor& g, const NeedsGrad& n) {
+                     Tensor gs;
+                     if (n[1]) {
+                       gs = gather(g, d, idx);
+                       if (gs.shape() != src_shape) {  // src positions past the index get 0
+                         Tensor z = zeros(src_shape, g.dtype());
+                         Tensor region = z;
+                         for (size_t k = 0; k < src_shape.size(); ++k)
+                           region = narrow(region, k, 0, gs.shape()[k]);
+                         NoGradGuard ng;
+                         region.copy_(gs);
+                         gs = z;
+                       }
+                     }
+                     return Grads{n[0] ? g : Tensor(), gs};
+                   });
+  }
+  return out;
+}
+
+Tensor nonzero(const Tensor& a) { return cpu::nonzero(contiguous(detach(a))); }
+
+Tensor masked_fill(const Tensor& a, const Tensor& mask, Scalar value) {
+  GLIA_CHECK(mask.dtype() == DType::Bool, DTypeError, "masked_fill: mask must be bool, got ",
+             mask.dtype());
+  return where(mask, scalar_tensor(value, a.dtype()), a);
+}
+
+namespace {
+
+struct AdvancedPlan {
+  std::vector<int64_t> dims;  // indexed dims, in order
+  std::vector<Tensor> index;  // their int64 indices, broadcast to `shape`, wrapped
+  Shape shape;                // the broadcast index shape
+  bool adjacent = true;       // indexed dims are consecutive: result keeps them in place
+};
+
+AdvancedPlan plan_advanced(const Tensor& a, const std::vector<Tensor>& indices, const char* op) {
+  GLIA_CHECK(static_cast<int64_t>(indices.size()) <= a.dim(), IndexError, op, ": too many indices (",
+             indices.size(), ") for a tensor of shape ", a.shape());
+  AdvancedPlan p;
+  for (size_t k = 0; k < indices.size(); ++k) {
+    if (!indices[k].defined()) continue;
+    GLIA_CHECK(indices[k].dtype() == DType::Int64, DTypeError, op,
+               ": index tensors must be int64 (or bool masks), got ", indices[k].dtype());
+    if (!p.dims.empty() && p.dims.back() != static_cast<int64_t>(k) - 1) p.adjacent = false;
+    p.dims.push_back(static_cast<int64_t>(k));
+    p.shape = p.index.empty() ? indices[k].shape() : broadcast_shapes(p.shape, indices[k].shape(), op);
+    p.index.push_back(indices[k]);
+  }
+  GLIA_CHECK(!p.dims.empty(), IndexError, op, ": no index tensors given");
+  for (size_t k = 0; k < p.index.size(); ++k)
+    p.index[k] = checked_index(expand(p.index[k], p.shape), a.shape()[p.dims[k]], op, true);
+  return p;
+}
+
+// Row-major linear index over the indexed dims.
+Tensor linear_index(const Tensor& a, const AdvancedPlan& p) {
+  Tensor lin = zeros(p.shape, DType::Int64);
+  int64_t* out = lin.data<int64_t>();
+  int64_t scale = 1;
+  for (int64_t k = static_cast<int64_t>(p.dims.size()) - 1; k >= 0; --k) {
+    const int64_t* ix = p.index[k].data<int64_t>();
+    for (int64_t e = 0; e < lin.numel(); ++e) out[e] += ix[e] * scale;
+    scale *= a.shape()[p.dims[k]];
+  }
+  return lin;
+}
+
+Shape rest_order(const Tensor& a, const AdvancedPlan& p, Shape& order) {
+  Shape rest;
+  order = Shape(p.dims.begin(), p.dims.end());
+  for (int64_t d = 0; d < a.dim(); ++d)
+    if (std::find(p.dims.begin(), p.dims.end(), d) == p.dims.end()) {
+      order.push_back(d);
+      rest.push_back(a.shape()[d]);
+    }
+  return rest;
+}
+
+}  // namespace
+
+Tensor index(const Tensor& a, const std::vector<Tensor>& indices) {
+  AdvancedPlan p = plan_advanced(a, indices, "index");
+  Shape order;
+  Shape rest = rest_order(a, p, order);
+  int64_t flat = 1;
+  for (int64_t d : p.dims) flat *= a.shape()[d];
+  Shape flat_shape{flat};
+  flat_shape.insert(flat_shape.end(), rest.begin(), rest.end());
+  Tensor src = reshape(permute(a, order), flat_shape);
+  Tensor lin = linear_index(a, p);
+  Tensor out = index_select(src, 0, reshape(lin, {-1}));
+  Shape out_shape = p.shape;
+  out_shape.insert(out_shape.end(), rest.begin(), rest.end());
+  out = reshape(out, out_shape);
+  // NumPy: consecutive indexed dims stay where they were; otherwise they lead.
+  if (p.adjacent && p.dims[0] > 0) {
+    int64_t nidx = static_cast<int64_t>(p.shape.size());
+    Shape perm;
+    for (int64_t k = 0; k < p.dims[0]; ++k) perm.push_back(nidx + k);
+    for (int64_t k = 0; k < nidx; ++k) perm.push_back(k);
+    for (int64_t k = nidx + p.dims[0]; k < static_cast<int64_t>(out_shape.size()); ++k) perm.push_back(k);
+    out = permute(out, perm);
+  }
+  return out;
+}
+
+void index_put_(Tensor& a, const std::vector<Tensor>& indices, const Tensor& values) {
+  GLIA_CHECK(!(grad_enabled() && a.requires_grad()), Error,
+             "index_put_: in-place assignment to a tensor that requires grad; use no_grad()");
+  AdvancedPlan p = plan_advanced(a, indices, "index_put_");
+  Shape order;
+  Shape rest = rest_order(a, p, order);
+  Shape target = p.shape;  // values are read in (index..., rest...) order
+  target.insert(target.end(), rest.begin(), rest.end());
+  Tensor v = values;
+  if (p.adjacent && p.dims[0] > 0) {
+    // values broadcast against the NumPy result shape, whose index dims sit at dims[0]
+    Shape result;
+    Shape lead(a.shape().begin(), a.shape().begin() + p.dims[0]);
+    result = lead;
+    result.insert(result.end(), p.shape.begin(), p.shape.end());
+    result.insert(result.end(), rest.begin() + p.dims[0], rest.end());
+    v = expand(values, result);
+    int64_t nidx = static_cast<int64_t>(p.shape.size());
+    Shape perm;
+    for (int64_t k = 0; k < nidx; ++k) perm.push_back(p.dims[0] + k);
+    for (int64_t k = 0; k < p.dims[0]; ++k) perm.push_back(k);
+    for (int64_t k = p.dims[0] + nidx; k < static_cast<int64_t>(result.size()); ++k) perm.push_back(k);
+    v = permute(v, perm);
+  }
+  v = contiguous(expand(detach(v).to(a.dtype()), target));
+  Tensor view = permute(detach(a), order);
+  Shape rest_strides(view.strides().begin() + p.dims.size(), view.strides().end());
+  int64_t count = shape_numel(p.shape), rest_n = shape_numel(rest);
+  for (int64_t e = 0; e < count; ++e) {
+    int64_t off = a.offset();
+    for (size_t k = 0; k < p.dims.size(); ++k)
+      off += p.index[k].data<int64_t>()[e] * a.strides()[p.dims[k]];
+    Tensor dst = Tensor::make(a.storage(), rest, rest_strides, off, a.dtype());
+    Tensor src = Tensor::make(v.storage(), rest, contiguous_strides(rest), v.offset() + e * rest_n,
+                              a.dtype());
+    cpu::copy(src, dst);
+  }
+  ++a.storage()->version;
+}
+
+}  // namespace glia

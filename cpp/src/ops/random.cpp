@@ -1,0 +1,112 @@
+// Random tensors from one seeded global generator (glia.manual_seed).
+#include <cmath>
+#include <mutex>
+#include <random>
+
+#include "check.h"
+#include "dispatch.h"
+#include "glia/ops.h"
+
+namespace glia {
+
+namespace {
+
+struct Generator {
+  std::mutex mutex;
+  std::mt19937_64 engine{0x5eed};
+};
+
+Generator& generator() {
+  static Generator g;
+  return g;
+}
+
+// Uniform doubles in [0, 1) with 53 random bits.
+double uniform01(std::mt19937_64& e) { return (e() >> 11) * (1.0 / 9007199254740992.0); }
+
+template <class F>
+Tensor fill_random(const Shape& shape, DType dtype, const char* op, F draw) {
+  Tensor t = Tensor::empty(shape, dtype);
+  Generator& g = generator();
+  std::lock_guard<std::mutex> lock(g.mutex);
+  dispatch_float(dtype, op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = t.data<T>();
+    for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(draw(g.engine));
+  });
+  return t;
+}
+
+}  // namespace
+
+void manual_seed(uint64_t seed) {
+  Generator& g = generator();
+  std::lock_guard<std::mutex> lock(g.mutex);
+  g.engine.seed(seed);
+}
+
+Tensor rand(const Shape& shape, DType dtype) {
+  return fill_random(shape, dtype, "rand", [](std::mt19937_64& e) { return uniform01(e); });
+}
+
+Tensor randn(const Shape& shape, DType dtype) {
+  // Box-Muller on our own uniforms, so results do not depend on the C++ library.
+  return fill_random(shape, dtype, "randn", [](std::mt19937_64& e) {
+    double u1 = uniform01(e), u2 = uniform01(e);
+    return std::sqrt(-2.0 * std::log1p(-u1)) * std::cos(2.0 * M_PI * u2);
+  });
+}
+
+Tensor normal(double mean, double std, const Shape& shape, DType dtype) {
+  GLIA_CHECK(std >= 0, ShapeError, "normal: std must be non-negative, got ", std);
+  return add(mul(randn(shape, dtype), Scalar(std)), Scalar(mean));
+}
+
+Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype) {
+  GLIA_CHECK(high > low, ShapeError, "randint: high (", high, ") must be greater than low (", low, ")");
+  Tensor t = Tensor::empty(shape, DType::Int64);
+  Generator& g = generator();
+  {
+    std::lock_guard<std::mutex> lock(g.mutex);
+    uint64_t span = static_cast<uint64_t>(high - low);
+    int64_t* p = t.data<int64_t>();
+    for (int64_t i = 0; i < t.numel(); ++i)
+      p[i] = low + static_cast<int64_t>(static_cast<unsigned __int128>(g.engine()) * span >> 64);
+  }
+  return dtype == DType::Int64 ? t : t.to(dtype);
+}
+
+Tensor bernoulli(const Tensor& p) {
+  GLIA_CHECK(is_floating(p.dtype()), DTypeError, "bernoulli: probabilities must be floating point, got ",
+             p.dtype());
+  Tensor probs = contiguous(detach(p));
+  Tensor out = Tensor::empty(p.shape(), p.dtype());
+  Generator& g = generator();
+  std::lock_guard<std::mutex> lock(g.mutex);
+  dispatch_float(p.dtype(), "bernoulli", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* q = probs.data<T>();
+    T* o = out.data<T>();
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      GLIA_CHECK(q[i] >= 0 && q[i] <= 1, ShapeError, "bernoulli: probability ", q[i],
+                 " is outside [0, 1]");
+      o[i] = uniform01(g.engine) < q[i] ? T(1) : T(0);
+    }
+  });
+  return out;
+}
+
+Tensor randperm(int64_t n) {
+  GLIA_CHECK(n >= 0, ShapeError, "randperm: n must be non-negative, got ", n);
+  Tensor t = arange(Scalar(int64_t(0)), Scalar(n));
+  int64_t* p = t.data<int64_t>();
+  Generator& g = generator();
+  std::lock_guard<std::mutex> lock(g.mutex);
+  for (int64_t i = n - 1; i > 0; --i) {
+    int64_t j = static_cast<int64_t>(static_cast<unsigned __int128>(g.engine()) * uint64_t(i + 1) >> 64);
+    std::swap(p[i], p[j]);
+  }
+  return t;
+}
+
+}  // namespace glia

@@ -1,0 +1,37 @@
+"""glia: a small deep-learning library with a C++ core and a PyTorch-shaped Python API."""
+from glia import _C
+from glia._blas import load_default_blas
+from glia._C import Tensor, dtype, from_dlpack, from_numpy, manual_seed  # noqa: F401
+from glia._C import (  # noqa: F401  elementwise
+    add, sub, mul, div, pow, minimum, maximum, atan2, eq, ne, lt, le, gt, ge,
+    logical_and, logical_or, logical_xor, logical_not, isnan, neg, exp, expm1, log, log1p,
+    sqrt, rsqrt, abs, sign, sin, cos, tanh, sigmoid, relu, square, reciprocal, floor, ceil,
+    round, clamp, where,
+)
+from glia._C import (  # noqa: F401  reductions, linear algebra
+    sum, mean, prod, amax, amin, argmax, argmin, var, std, logsumexp, norm, softmax,
+    log_softmax, all, any, cumsum, matmul, mm, bmm, outer, dot, set_num_threads,
+    get_num_threads, empty_cache,
+)
+from glia._C import (  # noqa: F401  shapes, joining, indexing
+    flatten, unsqueeze, transpose, permute, movedim, broadcast_to, narrow, select, cat,
+    stack, chunk, index_select, gather, scatter_add, index_add, nonzero, masked_fill,
+    contiguous, clone, detach,
+)
+from glia._tensor import reshape, squeeze, split, max, min, broadcast_shapes  # noqa: F401
+from glia._creation import (  # noqa: F401
+    tensor, as_tensor, zeros, ones, empty, full, zeros_like, ones_like, empty_like,
+    full_like, rand_like, randn_like, arange, linspace, eye, rand, randn, randint, normal,
+    bernoulli, randperm,
+)
+from glia.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: F401
+from glia import autograd, cuda  # noqa: F401
+
+float32 = float = dtype.float32
+float64 = double = dtype.float64
+int64 = long = dtype.int64
+bool = dtype.bool  # noqa: A001  (as torch.bool)
+
+__version__ = "0.1.0"
+
+load_default_blas()
