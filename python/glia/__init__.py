@@ -27,6 +27,7 @@ from glia._creation import (  # noqa: F401
 from glia.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: F401
 from glia import autograd, cuda  # noqa: F401
 
+dtype.__repr__ = dtype.__str__ = lambda self: f"glia.{self.name}"
 float32 = float = dtype.float32
 float64 = double = dtype.float64
 int64 = long = dtype.int64

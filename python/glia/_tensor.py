@@ -243,8 +243,10 @@ def __bool__(self):
 @_method
 def __repr__(self):
     arr = self.detach().numpy()
+    # like torch: "1., 2." when every value is whole, otherwise four decimals for all
+    whole = arr.dtype.kind != "f" or not np.isfinite(arr).all() or (arr == np.round(arr)).all()
     body = np.array2string(arr, separator=", ", prefix="tensor(", precision=4,
-                           floatmode="maxprec_equal" if arr.dtype.kind == "f" else "maxprec")
+                           floatmode="maxprec" if whole else "fixed")
     extras = []
     if self.dtype == _C.dtype.float64 or (arr.size == 0 and self.dtype != _C.dtype.float32):
         extras.append(f"dtype={self.dtype!r}")

@@ -65,7 +65,8 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
     T* p = t.data<T>();
     // fill from both ends, as PyTorch does, so the last value is exactly `end`
     for (int64_t i = 0; i < steps; ++i)
-      p[i] = static_cast<T>(i < steps / 2 ? start + step * i : end - step * (steps - 1 - i));
+      p[i] = static_cast<T>(steps == 1 || i < steps / 2 ? start + step * i
+                                                        : end - step * (steps - 1 - i));
   });
   return t;
 }
