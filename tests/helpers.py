@@ -54,7 +54,8 @@ def check_op(glia_fn, torch_fn, *arrays, grad=True, rtol=1e-5, atol=1e-6, noncon
         gi = [glia.from_numpy(a) if isinstance(a, np.ndarray) else a for a in inputs]
         ti = [to_torch(a) for a in inputs]
         if differentiable:
-            gi = [glia.tensor(a, requires_grad=True) if isinstance(a, np.ndarray) else a
+            # from_numpy keeps the (possibly non-contiguous) strides of the view
+            gi = [glia.from_numpy(a).requires_grad_(True) if isinstance(a, np.ndarray) else a
                   for a in inputs]
             ti = [to_torch(a, True) for a in inputs]
         go, to = glia_fn(*gi), torch_fn(*ti)

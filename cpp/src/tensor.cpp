@@ -63,9 +63,15 @@ Tensor Tensor::make(std::shared_ptr<Storage> storage, Shape shape, Shape strides
 }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
-  for (int64_t s : shape)
+  int64_t n = 1;
+  for (int64_t s : shape) {
     GLIA_CHECK(s >= 0, ShapeError, "empty: negative dimension in shape ", shape);
-  int64_t n = shape_numel(shape);
+    GLIA_CHECK(s == 0 || n <= (int64_t(1) << 62) / s, ShapeError, "empty: shape ", shape,
+               " is too large");
+    n *= s;
+  }
+  GLIA_CHECK(n <= (int64_t(1) << 62) / int64_t(itemsize(dtype)), ShapeError, "empty: shape ", shape,
+             " is too large");
   return make(Storage::allocate(static_cast<size_t>(n) * itemsize(dtype)), shape,
               contiguous_strides(shape), 0, dtype);
 }
@@ -73,6 +79,7 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
 int64_t Tensor::size(int64_t d) const { return shape()[wrap_dim(d, dim(), "size")]; }
 
 bool Tensor::is_contiguous() const {
+  if (numel() == 0) return true;
   int64_t expected = 1;
   for (int64_t d = dim() - 1; d >= 0; --d) {
     if (shape()[d] == 1) continue;
@@ -180,7 +187,7 @@ void check_broadcast_into(const Tensor& self, const Tensor& src, const char* op)
   Shape b = broadcast_shapes(self.shape(), src.shape(), op);
   GLIA_CHECK(b == self.shape(), ShapeError, op, ": source of shape ", src.shape(),
              " cannot be broadcast to the destination shape ", self.shape());
-  for (int64_t d = 0; d < self.dim(); ++d)
+  for (int64_t d = 0; d < self.dim() && self.numel() > 0; ++d)
     GLIA_CHECK(self.strides()[d] != 0 || self.shape()[d] <= 1, Error, op,
                ": cannot write into an expanded tensor (some elements share memory)");
 }

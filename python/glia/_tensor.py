@@ -64,6 +64,11 @@ def expand(self, *sizes):
 
 
 @_method
+def broadcast_to(self, size):
+    return _C.expand(self, list(size))
+
+
+@_method
 def expand_as(self, other):
     return _C.expand(self, list(other.shape))
 
@@ -277,6 +282,15 @@ def __contains__(self, value):
 
 # ---- indexing ----
 
+def _is_scalar_index(k):
+    """A plain integer, or a 0-d integer array/tensor: selects one position."""
+    if isinstance(k, (numbers.Integral, np.integer)):
+        return True
+    if isinstance(k, np.ndarray):
+        return k.ndim == 0 and k.dtype.kind in "iu"
+    return isinstance(k, Tensor) and k.dim() == 0 and k.dtype == _C.dtype.int64
+
+
 def _is_index_tensor(obj):
     return isinstance(obj, (Tensor, np.ndarray, list)) and not isinstance(obj, builtins.bool)
 
@@ -295,9 +309,16 @@ def _parse(t, key):
         raise IndexError("index: an index can only have a single ellipsis ('...')")
     advanced = {}
     dim = 0
+    ndim = t.dim()  # the ellipsis spans the dims of the input the key leaves unnamed
     for k in key:
         if k is Ellipsis:
-            dim += t.dim() - consumed
+            dim += ndim - consumed
+        elif isinstance(k, (builtins.bool, np.bool_)):
+            # as PyTorch: True adds a new dim of size 1, False one of size 0
+            t = _C.unsqueeze(t, dim)
+            if not k:
+                t = _C.slice(t, dim, 0, 0, 1)
+            dim += 1
         elif k is None:
             t = _C.unsqueeze(t, dim)
             dim += 1
@@ -311,14 +332,13 @@ def _parse(t, key):
             stop = n if stop is None else builtins.int(stop)
             t = _C.slice(t, dim, start, stop, step)
             dim += 1
-        elif isinstance(k, (numbers.Integral, np.integer)) or (
-                isinstance(k, Tensor) and k.dim() == 0 and k.dtype == _C.dtype.int64):
+        elif _is_scalar_index(k):
             i = builtins.int(k)
             n = t.shape[dim]
             if i < -n or i >= n:
                 raise IndexError(f"index: index {i} is out of bounds for dim {dim} with size {n}")
             t = _C.select(t, dim, i)
-        elif _is_index_tensor(k) or isinstance(k, builtins.bool):
+        elif _is_index_tensor(k):
             idx = _as_index(k)
             if idx.dtype == _C.dtype.bool:
                 mask_shape = tuple(t.shape[dim:dim + idx.dim()])
@@ -344,9 +364,9 @@ def _as_index(k):
         return k
     arr = np.asarray(k)
     if arr.dtype.kind == "b":
-        return _C.from_numpy(np.ascontiguousarray(arr))
+        return _C.from_numpy(np.array(arr, copy=True))
     if arr.dtype.kind in "iu" or arr.size == 0:
-        return _C.from_numpy(np.ascontiguousarray(arr.astype(np.int64)))
+        return _C.from_numpy(np.array(arr, dtype=np.int64, copy=True))
     raise IndexError(f"index: indices must be integers or booleans, got {arr.dtype}")
 
 
@@ -366,7 +386,7 @@ def __setitem__(self, key, value):
     view, advanced = _parse(_C.detach(self), key)
     if not isinstance(value, Tensor):
         value = _C.scalar_tensor(value, self.dtype) if isinstance(value, numbers.Number) else \
-            _C.from_numpy(np.ascontiguousarray(np.asarray(value)))
+            _C.from_numpy(np.array(value, copy=True))
     if not advanced:
         view.copy_(value)
     else:

@@ -165,7 +165,13 @@ void init_ops(py::module_& m) {
     Shape ds = shape_from(dim);
     // squeeze several dims from the last, so earlier indices stay valid
     std::vector<int64_t> wrapped;
-    for (int64_t d : ds) wrapped.push_back(d < 0 ? d + a.dim() : d);
+    for (int64_t d : ds) {
+      int64_t n = std::max<int64_t>(a.dim(), 1);
+      if (d < -n || d >= n)
+        throw glia::IndexError("squeeze: dim " + std::to_string(d) + " is out of range for a " +
+                               std::to_string(a.dim()) + "-d tensor");
+      wrapped.push_back(d < 0 ? d + n : d);
+    }
     std::sort(wrapped.rbegin(), wrapped.rend());
     for (int64_t d : wrapped) r = glia::squeeze(r, d);
     return r;

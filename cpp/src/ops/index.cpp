@@ -50,7 +50,7 @@ Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
   int64_t outer, inner;
   outer_inner(src.shape(), d, outer, inner);
   if (out.numel() > 0) cpu::index_select(src, outer, src.shape()[d], inner, idx, out);
-  if (a.dim() == 0) out = reshape(out, index.dim() == 0 ? Shape{} : Shape{idx.numel()});
+  if (a.dim() == 0) out = reshape(out, {});  // a 0-d input stays 0-d, as in PyTorch
   if (any_requires_grad({&a})) {
     Shape in_shape = a.shape();
     attach_grad_fn(out, "IndexSelectBackward", {a}, [in_shape, d, idx](const Tensor& g, const NeedsGrad&) {

@@ -405,7 +405,8 @@ std::vector<Tensor> chunk(const Tensor& a, int64_t chunks, int64_t dim) {
   GLIA_CHECK(chunks > 0, ShapeError, "chunk: chunks must be positive, got ", chunks);
   int64_t d = wrap_dim(dim, a.dim(), "chunk");
   int64_t n = a.shape()[d];
-  int64_t size = std::max<int64_t>((n + chunks - 1) / chunks, 1);
+  if (n == 0) return std::vector<Tensor>(chunks, a);  // as PyTorch: `chunks` empty pieces
+  int64_t size = (n + chunks - 1) / chunks;
   return split(a, size, d);
 }
 
