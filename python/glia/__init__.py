@@ -6,7 +6,7 @@ from glia._C import (  # noqa: F401  elementwise
     add, sub, mul, div, pow, minimum, maximum, atan2, eq, ne, lt, le, gt, ge,
     logical_and, logical_or, logical_xor, logical_not, isnan, neg, exp, expm1, log, log1p,
     sqrt, rsqrt, abs, sign, sin, cos, tanh, sigmoid, relu, square, reciprocal, floor, ceil,
-    round, clamp, where,
+    round, erf, clamp, where,
 )
 from glia._C import (  # noqa: F401  reductions, linear algebra
     sum, mean, prod, amax, amin, argmax, argmin, var, std, logsumexp, norm, softmax,
@@ -25,7 +25,7 @@ from glia._creation import (  # noqa: F401
     bernoulli, randperm,
 )
 from glia.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: F401
-from glia import autograd, cuda  # noqa: F401
+from glia import autograd, cuda, nn, optim  # noqa: F401
 
 dtype.__repr__ = dtype.__str__ = lambda self: f"glia.{self.name}"
 float32 = float = dtype.float32

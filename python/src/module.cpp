@@ -7,4 +7,6 @@ PYBIND11_MODULE(_C, m) {
   init_tensor(m);
   init_ops(m);
   init_autograd(m);
+  init_nn(m);
+  init_optim(m);
 }

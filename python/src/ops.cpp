@@ -79,7 +79,7 @@ void init_ops(py::module_& m) {
       {"sin", glia::sin},         {"cos", glia::cos},         {"tanh", glia::tanh},
       {"sigmoid", glia::sigmoid}, {"relu", glia::relu},       {"square", glia::square},
       {"reciprocal", glia::reciprocal}, {"floor", glia::floor}, {"ceil", glia::ceil},
-      {"round", glia::round},     {"logical_not", glia::logical_not}, {"isnan", glia::isnan},
+      {"round", glia::round},     {"erf", glia::erf},     {"logical_not", glia::logical_not}, {"isnan", glia::isnan},
       {"contiguous", glia::contiguous}, {"clone", glia::clone}, {"detach", glia::detach},
   };
   for (auto& [name, f] : unaries) def_both(m, t, name, f);

@@ -194,6 +194,8 @@ void init_tensor(py::module_& m) {
       .def_property_readonly("itemsize", [](DType d) { return glia::itemsize(d); });
 
   py::class_<Tensor> t(m, "Tensor", "An n-dimensional array with automatic differentiation");
+  // Tensor(t): a new leaf sharing t's memory (what nn.Parameter is built on).
+  t.def(py::init([](const Tensor& other) { return other.detach(); }), py::arg("data"));
   t.def_property_readonly("shape", [](const Tensor& x) {
      py::tuple s(x.dim());
      for (int64_t i = 0; i < x.dim(); ++i) s[i] = x.shape()[i];

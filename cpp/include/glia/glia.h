@@ -3,5 +3,7 @@
 #include "glia/autograd.h"
 #include "glia/dtype.h"
 #include "glia/error.h"
+#include "glia/nn/functional.h"
 #include "glia/ops.h"
+#include "glia/optim.h"
 #include "glia/tensor.h"

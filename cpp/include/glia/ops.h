@@ -64,6 +64,7 @@ Tensor reciprocal(const Tensor& a);
 Tensor floor(const Tensor& a);
 Tensor ceil(const Tensor& a);
 Tensor round(const Tensor& a);
+Tensor erf(const Tensor& a);
 Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max);
 // comparisons and logic give bool tensors
 Tensor eq(const Tensor& a, const Tensor& b);

@@ -48,6 +48,7 @@ GLIA_UNARY(ReciprocalF, T(1) / x, a.inverse())
 GLIA_UNARY(FloorF, std::floor(x), a.floor())
 GLIA_UNARY(CeilF, std::ceil(x), a.ceil())
 GLIA_UNARY(RoundF, std::nearbyint(x), a.rint())
+GLIA_UNARY(ErfF, std::erf(x), a.unaryExpr([](typename A::Scalar v) { return std::erf(v); }))
 #undef GLIA_UNARY
 
 template <class T, class Op>
@@ -252,6 +253,7 @@ void unary(UnaryOp op, const Tensor& a, const Tensor& out) {
     case UnaryOp::Floor: return unary_float<FloorF>(a, out, "floor");
     case UnaryOp::Ceil: return unary_float<CeilF>(a, out, "ceil");
     case UnaryOp::Round: return unary_float<RoundF>(a, out, "round");
+    case UnaryOp::Erf: return unary_float<ErfF>(a, out, "erf");
     case UnaryOp::LogicalNot:
       return dispatch_all(a.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;

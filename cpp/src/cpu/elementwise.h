@@ -7,7 +7,7 @@ namespace glia::cpu {
 
 enum class UnaryOp {
   Neg, Exp, Expm1, Log, Log1p, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu,
-  Square, Reciprocal, Floor, Ceil, Round, LogicalNot, IsNan
+  Square, Reciprocal, Floor, Ceil, Round, Erf, LogicalNot, IsNan
 };
 enum class BinaryOp {
   Add, Sub, Mul, Div, Pow, Minimum, Maximum, Atan2,

@@ -65,14 +65,19 @@ using ColMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>
 
 template <class T>
 void eigen_gemm(const T* A, MatLayout la, const T* B, MatLayout lb, T* C, int64_t M, int64_t N,
-                int64_t K) {
+                int64_t K, bool acc) {
   using Stride = Eigen::OuterStride<>;
   Eigen::Map<RowMat<T>> c(C, M, N);
   auto run = [&](const auto& a) {
-    if (lb.trans)
-      c.noalias() = a * Eigen::Map<const ColMat<T>, 0, Stride>(B, K, N, Stride(lb.ld));
-    else
-      c.noalias() = a * Eigen::Map<const RowMat<T>, 0, Stride>(B, K, N, Stride(lb.ld));
+    if (lb.trans) {
+      auto b = Eigen::Map<const ColMat<T>, 0, Stride>(B, K, N, Stride(lb.ld));
+      if (acc) c.noalias() += a * b;
+      else c.noalias() = a * b;
+    } else {
+      auto b = Eigen::Map<const RowMat<T>, 0, Stride>(B, K, N, Stride(lb.ld));
+      if (acc) c.noalias() += a * b;
+      else c.noalias() = a * b;
+    }
   };
   if (la.trans)
     run(Eigen::Map<const ColMat<T>, 0, Stride>(A, M, K, Stride(la.ld)));
@@ -82,17 +87,17 @@ void eigen_gemm(const T* A, MatLayout la, const T* B, MatLayout lb, T* C, int64_
 
 template <class T>
 bool blas_gemm(const T* A, MatLayout la, const T* B, MatLayout lb, T* C, int64_t M, int64_t N,
-               int64_t K) {
+               int64_t K, bool acc) {
   const Blas& b = blas();
   int ta = la.trans ? 112 : 111, tb = lb.trans ? 112 : 111;
   if constexpr (std::is_same_v<T, float>) {
     if (!b.sgemm) return false;
-    b.sgemm(101, ta, tb, int(M), int(N), int(K), 1.0f, A, int(la.ld), B, int(lb.ld), 0.0f, C,
+    b.sgemm(101, ta, tb, int(M), int(N), int(K), 1.0f, A, int(la.ld), B, int(lb.ld), acc ? 1.0f : 0.0f, C,
             int(std::max<int64_t>(N, 1)));
     return true;
   } else if constexpr (std::is_same_v<T, double>) {
     if (!b.dgemm) return false;
-    b.dgemm(101, ta, tb, int(M), int(N), int(K), 1.0, A, int(la.ld), B, int(lb.ld), 0.0, C,
+    b.dgemm(101, ta, tb, int(M), int(N), int(K), 1.0, A, int(la.ld), B, int(lb.ld), acc ? 1.0 : 0.0, C,
             int(std::max<int64_t>(N, 1)));
     return true;
   }
@@ -100,12 +105,12 @@ bool blas_gemm(const T* A, MatLayout la, const T* B, MatLayout lb, T* C, int64_t
 }
 
 template <class T>
-void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out) {
+void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out, bool acc) {
   const int64_t batch = a.shape()[0], M = a.shape()[1], K = a.shape()[2], N = b.shape()[2];
   T* C = out.data<T>();
   if (M == 0 || N == 0) return;
   if (K == 0) {
-    std::fill(C, C + batch * M * N, T(0));
+    if (!acc) std::fill(C, C + batch * M * N, T(0));
     return;
   }
   MatLayout la = layout_of(M, K, a.strides()[1], a.strides()[2]);
@@ -136,25 +141,25 @@ void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out) {
   const int64_t sa = ac.strides()[0], sb = bc.strides()[0];
   const int64_t flops = M * N * K;
   if (flops >= kBlasMinFlops && std::is_floating_point_v<T> && blas().sgemm) {
-    for (int64_t i = 0; i < batch; ++i) blas_gemm<T>(A + i * sa, la, B + i * sb, lb, C + i * M * N, M, N, K);
+    for (int64_t i = 0; i < batch; ++i) blas_gemm<T>(A + i * sa, la, B + i * sb, lb, C + i * M * N, M, N, K, acc);
     return;
   }
   if (batch == 1) {
-    eigen_gemm<T>(A, la, B, lb, C, M, N, K);
+    eigen_gemm<T>(A, la, B, lb, C, M, N, K, acc);
     return;
   }
   // Many small products: one per thread, each single-threaded.
   parallel_for(0, batch, std::max<int64_t>(1, 65536 / std::max<int64_t>(flops, 1)), [&](int64_t s, int64_t e) {
-    for (int64_t i = s; i < e; ++i) eigen_gemm<T>(A + i * sa, la, B + i * sb, lb, C + i * M * N, M, N, K);
+    for (int64_t i = s; i < e; ++i) eigen_gemm<T>(A + i * sa, la, B + i * sb, lb, C + i * M * N, M, N, K, acc);
   });
 }
 
 }  // namespace
 
-void bmm(const Tensor& a, const Tensor& b, const Tensor& out) {
+void bmm(const Tensor& a, const Tensor& b, const Tensor& out, bool accumulate) {
   dispatch_numeric(a.dtype(), "matmul", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    bmm_typed<T>(a, b, out);
+    bmm_typed<T>(a, b, out, accumulate);
   });
 }
 

@@ -7,9 +7,9 @@
 
 namespace glia::cpu {
 
-// out[b] = a[b] @ b[b] for 3-D a (B, M, K), b (B, K, N) with any strides; out is a fresh
-// contiguous (B, M, N) tensor of the same dtype.
-void bmm(const Tensor& a, const Tensor& b, const Tensor& out);
+// out[b] = a[b] @ b[b] for 3-D a (B, M, K), b (B, K, N) with any strides; out is a
+// contiguous (B, M, N) tensor of the same dtype. With `accumulate`, out += a @ b.
+void bmm(const Tensor& a, const Tensor& b, const Tensor& out, bool accumulate = false);
 
 bool load_blas(const std::string& path);
 std::string blas_name();

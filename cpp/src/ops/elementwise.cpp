@@ -319,6 +319,8 @@ GLIA_UNARY_OP(reciprocal, UnaryOp::Reciprocal, true, "ReciprocalBackward",
 GLIA_UNARY_OP(floor, UnaryOp::Floor, true, "FloorBackward", zeros_like(g))
 GLIA_UNARY_OP(ceil, UnaryOp::Ceil, true, "CeilBackward", zeros_like(g))
 GLIA_UNARY_OP(round, UnaryOp::Round, true, "RoundBackward", zeros_like(g))
+GLIA_UNARY_OP(erf, UnaryOp::Erf, true, "ErfBackward",
+              mul(g, mul(exp(neg(square(x))), 1.1283791670955126)))  // 2/sqrt(pi) e^(-x^2)
 #undef GLIA_UNARY_OP
 
 Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max) {

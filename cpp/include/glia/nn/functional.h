@@ -1,0 +1,35 @@
+#pragma once
+// Fused neural-network ops with their own backward: linear, normalization, losses.
+#include <optional>
+
+#include "glia/tensor.h"
+
+namespace glia::nn {
+
+enum class Reduction { None, Mean, Sum };
+
+// x @ weight^T + bias, x (..., in), weight (out, in), bias (out) or undefined.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+
+// Batch normalization over dim 1 of x (N, C, *). In training, normalizes with the batch
+// statistics and, if given, updates running_mean/running_var in place with `momentum`;
+// in eval, uses the running statistics. weight/bias (C) may be undefined.
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight, const Tensor& bias, bool training, double momentum,
+                  double eps);
+
+// Layer normalization over the last `normalized_ndim` dims.
+Tensor layer_norm(const Tensor& x, int64_t normalized_ndim, const Tensor& weight,
+                  const Tensor& bias, double eps);
+
+// Cross-entropy from logits (N, C) or (N, C, d...). `target` holds int64 class indices
+// (N) / (N, d...) or float class probabilities shaped like the logits.
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& weight = Tensor(),
+                     int64_t ignore_index = -100, Reduction reduction = Reduction::Mean,
+                     double label_smoothing = 0.0);
+
+// Negative log-likelihood of log-probabilities (N, C) or (N, C, d...) at int64 targets.
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight = Tensor(),
+                int64_t ignore_index = -100, Reduction reduction = Reduction::Mean);
+
+}  // namespace glia::nn

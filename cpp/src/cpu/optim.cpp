@@ -1,0 +1,156 @@
+#include "cpu/optim.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cpu/parallel.h"
+
+namespace glia::cpu {
+
+// Each update touches every element once; threads split large parameters.
+template <class F>
+static void each(int64_t n, const F& f) {
+  parallel_for(0, n, kParallelGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) f(i);
+  });
+}
+
+template <class T>
+void sgd_update(T* p, const T* g, T* buf, int64_t n, const optim::SGDOptions& o, bool first) {
+  const T lr = T(o.lr), wd = T(o.weight_decay), mom = T(o.momentum), damp = T(1 - o.dampening);
+  const T sign = o.maximize ? T(-1) : T(1);
+  each(n, [&](int64_t i) {
+    T d = sign * g[i] + wd * p[i];
+    if (buf) {
+      buf[i] = first ? d : mom * buf[i] + damp * d;
+      d = o.nesterov ? d + mom * buf[i] : buf[i];
+    }
+    p[i] -= lr * d;
+  });
+}
+
+template <class T>
+void adam_update(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const optim::AdamOptions& o,
+                 int64_t step) {
+  const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps), wd = T(o.weight_decay);
+  const T bc1 = T(1 - std::pow(o.beta1, double(step)));
+  const T bc2_sqrt = T(std::sqrt(1 - std::pow(o.beta2, double(step))));
+  const T step_size = T(o.lr) / bc1;
+  const T decay = T(1 - o.lr * o.weight_decay);
+  const T sign = o.maximize ? T(-1) : T(1);
+  each(n, [&](int64_t i) {
+    T gi = sign * g[i];
+    if (o.decoupled_weight_decay) p[i] *= decay;
+    else gi += wd * p[i];
+    m[i] = b1 * m[i] + (1 - b1) * gi;
+    v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+    T denom;
+    if (vmax) {
+      vmax[i] = std::max(vmax[i], v[i]);
+      denom = std::sqrt(vmax[i]) / bc2_sqrt + eps;
+    } else {
+      denom = std::sqrt(v[i]) / bc2_sqrt + eps;
+    }
+    p[i] -= step_size * m[i] / denom;
+  });
+}
+
+template <class T>
+void adagrad_update(T* p, const T* g, T* sum, int64_t n, const optim::AdagradOptions& o,
+                    int64_t step) {
+  const T clr = T(o.lr / (1 + double(step - 1) * o.lr_decay));
+  const T wd = T(o.weight_decay), eps = T(o.eps), sign = o.maximize ? T(-1) : T(1);
+  each(n, [&](int64_t i) {
+    T gi = sign * g[i] + wd * p[i];
+    sum[i] += gi * gi;
+    p[i] -= clr * gi / (std::sqrt(sum[i]) + eps);
+  });
+}
+
+template <class T>
+void rmsprop_update(T* p, const T* g, T* sq, T* gavg, T* buf, int64_t n,
+                    const optim::RMSpropOptions& o) {
+  const T a = T(o.alpha), eps = T(o.eps), wd = T(o.weight_decay), lr = T(o.lr),
+          mom = T(o.momentum), sign = o.maximize ? T(-1) : T(1);
+  each(n, [&](int64_t i) {
+    T gi = sign * g[i] + wd * p[i];
+    sq[i] = a * sq[i] + (1 - a) * gi * gi;
+    T avg;
+    if (gavg) {
+      gavg[i] = a * gavg[i] + (1 - a) * gi;
+      avg = std::sqrt(sq[i] - gavg[i] * gavg[i]) + eps;
+    } else {
+      avg = std::sqrt(sq[i]) + eps;
+    }
+    if (buf) {
+      buf[i] = mom * buf[i] + gi / avg;
+      p[i] -= lr * buf[i];
+    } else {
+      p[i] -= lr * gi / avg;
+    }
+  });
+}
+
+template <class T>
+void adadelta_update(T* p, const T* g, T* sq, T* acc, int64_t n, const optim::AdadeltaOptions& o) {
+  const T rho = T(o.rho), eps = T(o.eps), wd = T(o.weight_decay), lr = T(o.lr),
+          sign = o.maximize ? T(-1) : T(1);
+  each(n, [&](int64_t i) {
+    T gi = sign * g[i] + wd * p[i];
+    sq[i] = rho * sq[i] + (1 - rho) * gi * gi;
+    T delta = std::sqrt(acc[i] + eps) / std::sqrt(sq[i] + eps) * gi;
+    acc[i] = rho * acc[i] + (1 - rho) * delta * delta;
+    p[i] -= lr * delta;
+  });
+}
+
+template <class T>
+void nadam_update(T* p, const T* g, T* m, T* v, int64_t n, const optim::NAdamOptions& o,
+                  int64_t step, double mu, double mu_next, double mu_product) {
+  const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps), wd = T(o.weight_decay);
+  const T bc2 = T(1 - std::pow(o.beta2, double(step)));
+  const T c_grad = T(o.lr * (1 - mu) / (1 - mu_product));
+  const T c_avg = T(o.lr * mu_next / (1 - mu_product * mu_next));
+  const T sign = o.maximize ? T(-1) : T(1);
+  each(n, [&](int64_t i) {
+    T gi = sign * g[i] + wd * p[i];
+    m[i] = b1 * m[i] + (1 - b1) * gi;
+    v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+    T denom = std::sqrt(v[i] / bc2) + eps;
+    p[i] -= c_grad * gi / denom + c_avg * m[i] / denom;
+  });
+}
+
+template <class T>
+void rprop_update(T* p, const T* g, T* prev, T* step_size, int64_t n, const optim::RpropOptions& o) {
+  const T up = T(o.eta_plus), down = T(o.eta_minus), lo = T(o.step_min), hi = T(o.step_max);
+  const T sign = o.maximize ? T(-1) : T(1);
+  each(n, [&](int64_t i) {
+    T gi = sign * g[i];
+    T s = gi * prev[i];
+    if (s > 0) step_size[i] = std::min(step_size[i] * up, hi);
+    else if (s < 0) step_size[i] = std::max(step_size[i] * down, lo);
+    if (s < 0) gi = 0;  // after a sign change, skip this step's update
+    p[i] -= T((gi > 0) - (gi < 0)) * step_size[i];
+    prev[i] = gi;
+  });
+}
+
+#define GLIA_OPTIM_INSTANTIATE(T)                                                            \
+  template void sgd_update<T>(T*, const T*, T*, int64_t, const optim::SGDOptions&, bool);    \
+  template void adam_update<T>(T*, const T*, T*, T*, T*, int64_t, const optim::AdamOptions&, \
+                               int64_t);                                                      \
+  template void adagrad_update<T>(T*, const T*, T*, int64_t, const optim::AdagradOptions&,   \
+                                  int64_t);                                                   \
+  template void rmsprop_update<T>(T*, const T*, T*, T*, T*, int64_t,                         \
+                                  const optim::RMSpropOptions&);                              \
+  template void adadelta_update<T>(T*, const T*, T*, T*, int64_t,                            \
+                                   const optim::AdadeltaOptions&);                            \
+  template void nadam_update<T>(T*, const T*, T*, T*, int64_t, const optim::NAdamOptions&,   \
+                                int64_t, double, double, double);                             \
+  template void rprop_update<T>(T*, const T*, T*, T*, int64_t, const optim::RpropOptions&);
+GLIA_OPTIM_INSTANTIATE(float)
+GLIA_OPTIM_INSTANTIATE(double)
+#undef GLIA_OPTIM_INSTANTIATE
+
+}  // namespace glia::cpu

@@ -1,0 +1,158 @@
+// Optimizer steps over whole parameter lists: check, create missing state, run kernels.
+#include "cpu/optim.h"
+
+#include <cmath>
+
+#include "check.h"
+#include "dispatch.h"
+#include "glia/autograd.h"
+#include "glia/ops.h"
+#include "glia/optim.h"
+
+namespace glia::optim {
+
+namespace {
+
+void check_lists(const char* op, const std::vector<Tensor>& params, const std::vector<Tensor>& grads) {
+  GLIA_CHECK(params.size() == grads.size(), ShapeError, op, ": got ", params.size(),
+             " parameters but ", grads.size(), " gradients");
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Tensor& p = params[i];
+    GLIA_CHECK(p.defined() && grads[i].defined(), Error, op, ": parameter ", i,
+               " or its gradient is undefined");
+    GLIA_CHECK(is_floating(p.dtype()), DTypeError, op, ": parameter ", i,
+               " must be floating point, got ", p.dtype());
+    GLIA_CHECK(p.is_contiguous(), Error, op, ": parameter ", i, " must be contiguous");
+    GLIA_CHECK(grads[i].shape() == p.shape(), ShapeError, op, ": gradient ", i, " has shape ",
+               grads[i].shape(), " but the parameter has shape ", p.shape());
+  }
+}
+
+// The state tensor for parameter i, created (zeros, or `init`) when undefined.
+Tensor& state(std::vector<Tensor>& list, size_t i, const Tensor& p, const char* op,
+              double init = 0.0) {
+  if (list.size() <= i) list.resize(i + 1);
+  if (!list[i].defined()) {
+    list[i] = full(p.shape(), Scalar(init), p.dtype());
+  } else {
+    GLIA_CHECK(list[i].shape() == p.shape() && list[i].dtype() == p.dtype() &&
+                   list[i].is_contiguous(),
+               ShapeError, op, ": state tensor ", i, " has shape ", list[i].shape(),
+               " but the parameter has shape ", p.shape());
+  }
+  return list[i];
+}
+
+// The gradient as a contiguous buffer of the parameter's dtype.
+Tensor grad_buffer(const Tensor& g, const Tensor& p) {
+  return contiguous(detach(g.dtype() == p.dtype() ? g : g.to(p.dtype())));
+}
+
+template <class F>
+void for_each_param(const char* op, const std::vector<Tensor>& params,
+                    const std::vector<Tensor>& grads, const F& f) {
+  check_lists(op, params, grads);
+  NoGradGuard guard;
+  for (size_t i = 0; i < params.size(); ++i) {
+    Tensor g = grad_buffer(grads[i], params[i]);
+    dispatch_float(params[i].dtype(), op, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      f(i, params[i].data<T>(), g.data<T>(), T{});
+    });
+    ++params[i].storage()->version;
+  }
+}
+
+}  // namespace
+
+void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+              std::vector<Tensor>& bufs, const SGDOptions& o) {
+  bufs.resize(params.size());
+  for_each_param("sgd", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+    using T = decltype(zero);
+    bool first = false;
+    if (o.momentum != 0 && !bufs[i].defined()) {
+      state(bufs, i, params[i], "sgd");
+      first = true;
+    }
+    cpu::sgd_update<T>(p, g, o.momentum != 0 ? bufs[i].data<T>() : nullptr, params[i].numel(), o, first);
+  });
+}
+
+void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+               std::vector<Tensor>& m, std::vector<Tensor>& v, std::vector<Tensor>& vmax,
+               const std::vector<int64_t>& steps, const AdamOptions& o) {
+  GLIA_CHECK(steps.size() == params.size(), ShapeError, "adam: got ", steps.size(),
+             " step counts for ", params.size(), " parameters");
+  vmax.resize(params.size());
+  for_each_param("adam", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+    using T = decltype(zero);
+    Tensor& mi = state(m, i, params[i], "adam");
+    Tensor& vi = state(v, i, params[i], "adam");
+    T* vm = o.amsgrad ? state(vmax, i, params[i], "adam").data<T>() : nullptr;
+    cpu::adam_update<T>(p, g, mi.data<T>(), vi.data<T>(), vm, params[i].numel(), o, steps[i]);
+  });
+}
+
+void adagrad_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                  std::vector<Tensor>& sums, const std::vector<int64_t>& steps,
+                  const AdagradOptions& o) {
+  for_each_param("adagrad", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+    using T = decltype(zero);
+    Tensor& s = state(sums, i, params[i], "adagrad");
+    cpu::adagrad_update<T>(p, g, s.data<T>(), params[i].numel(), o, steps.at(i));
+  });
+}
+
+void rmsprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                  std::vector<Tensor>& sq, std::vector<Tensor>& gavg, std::vector<Tensor>& bufs,
+                  const RMSpropOptions& o) {
+  gavg.resize(params.size());
+  bufs.resize(params.size());
+  for_each_param("rmsprop", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+    using T = decltype(zero);
+    Tensor& s = state(sq, i, params[i], "rmsprop");
+    T* ga = o.centered ? state(gavg, i, params[i], "rmsprop").data<T>() : nullptr;
+    T* b = o.momentum > 0 ? state(bufs, i, params[i], "rmsprop").data<T>() : nullptr;
+    cpu::rmsprop_update<T>(p, g, s.data<T>(), ga, b, params[i].numel(), o);
+  });
+}
+
+void adadelta_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                   std::vector<Tensor>& sq, std::vector<Tensor>& acc, const AdadeltaOptions& o) {
+  for_each_param("adadelta", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+    using T = decltype(zero);
+    Tensor& s = state(sq, i, params[i], "adadelta");
+    Tensor& a = state(acc, i, params[i], "adadelta");
+    cpu::adadelta_update<T>(p, g, s.data<T>(), a.data<T>(), params[i].numel(), o);
+  });
+}
+
+void nadam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                std::vector<Tensor>& m, std::vector<Tensor>& v, std::vector<double>& mu_products,
+                const std::vector<int64_t>& steps, const NAdamOptions& o) {
+  mu_products.resize(params.size(), 1.0);
+  for_each_param("nadam", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+    using T = decltype(zero);
+    double t = double(steps.at(i));
+    double mu = o.beta1 * (1 - 0.5 * std::pow(0.96, t * o.momentum_decay));
+    double mu_next = o.beta1 * (1 - 0.5 * std::pow(0.96, (t + 1) * o.momentum_decay));
+    mu_products[i] *= mu;
+    Tensor& mi = state(m, i, params[i], "nadam");
+    Tensor& vi = state(v, i, params[i], "nadam");
+    cpu::nadam_update<T>(p, g, mi.data<T>(), vi.data<T>(), params[i].numel(), o, steps.at(i), mu,
+                         mu_next, mu_products[i]);
+  });
+}
+
+void rprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                std::vector<Tensor>& prevs, std::vector<Tensor>& step_sizes, const RpropOptions& o) {
+  for_each_param("rprop", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+    using T = decltype(zero);
+    Tensor& prev = state(prevs, i, params[i], "rprop");
+    Tensor& steps = state(step_sizes, i, params[i], "rprop", o.lr);
+    cpu::rprop_update<T>(p, g, prev.data<T>(), steps.data<T>(), params[i].numel(), o);
+  });
+}
+
+}  // namespace glia::optim

@@ -1,0 +1,2 @@
+"""glia.nn: activation layers (being written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""glia.nn: container layers (being written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""glia.nn: dropout layers (being written)."""
+__all__ = []

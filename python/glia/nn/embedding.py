@@ -1,0 +1,2 @@
+"""glia.nn: embedding layers (being written)."""
+__all__ = []

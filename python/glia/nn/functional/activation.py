@@ -1,0 +1,2 @@
+"""glia.nn.functional: activation (being written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""glia.nn.functional: dropout (being written)."""
+__all__ = []

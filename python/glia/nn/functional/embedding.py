@@ -1,0 +1,2 @@
+"""glia.nn.functional: embedding (being written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""glia.nn.functional: loss (being written)."""
+__all__ = []

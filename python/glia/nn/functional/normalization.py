@@ -1,0 +1,2 @@
+"""glia.nn.functional: normalization (being written)."""
+__all__ = []

@@ -1,0 +1,1 @@
+"""glia.nn.init: in-place weight initialisers (written by the nn-core task)."""

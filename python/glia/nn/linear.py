@@ -1,0 +1,2 @@
+"""glia.nn: linear layers (being written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""glia.nn: loss layers (being written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""glia.nn: normalization layers (being written)."""
+__all__ = []

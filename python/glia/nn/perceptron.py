@@ -1,0 +1,2 @@
+"""glia.nn: perceptron layers (being written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""glia.nn.utils (being written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""glia.optim: adadelta (being written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""glia.optim: adagrad (being written)."""
+__all__ = []

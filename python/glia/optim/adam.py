@@ -1,0 +1,2 @@
+"""glia.optim: adam (being written)."""
+__all__ = []

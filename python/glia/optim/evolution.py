@@ -1,0 +1,2 @@
+"""glia.optim: evolution (being written)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""glia.optim: lbfgs (being written)."""
+__all__ = []

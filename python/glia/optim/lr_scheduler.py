@@ -1,0 +1,2 @@
+"""glia.optim: lr_scheduler (being written)."""
+__all__ = []

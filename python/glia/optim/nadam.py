@@ -1,0 +1,2 @@
+"""glia.optim: nadam (being written)."""
+__all__ = []

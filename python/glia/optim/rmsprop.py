@@ -1,0 +1,2 @@
+"""glia.optim: rmsprop (being written)."""
+__all__ = []

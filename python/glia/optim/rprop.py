@@ -1,0 +1,2 @@
+"""glia.optim: rprop (being written)."""
+__all__ = []

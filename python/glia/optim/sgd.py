@@ -1,0 +1,2 @@
+"""glia.optim: sgd (being written)."""
+__all__ = []

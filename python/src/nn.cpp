@@ -1,0 +1,48 @@
+// Fused neural-network ops: linear, batch/layer norm, cross-entropy, nll.
+#include "bindings.h"
+
+using glia::Tensor;
+using glia::nn::Reduction;
+
+namespace {
+
+Tensor or_undefined(const std::optional<Tensor>& t) { return t ? *t : Tensor(); }
+
+Reduction reduction_from(const std::string& r, const char* op) {
+  if (r == "mean") return Reduction::Mean;
+  if (r == "sum") return Reduction::Sum;
+  if (r == "none") return Reduction::None;
+  throw glia::ShapeError(std::string(op) + ": reduction must be 'mean', 'sum' or 'none', got '" + r + "'");
+}
+
+}  // namespace
+
+void init_nn(py::module_& m) {
+  m.def("linear", [](const Tensor& x, const Tensor& w, const std::optional<Tensor>& b) {
+    return glia::nn::linear(x, w, or_undefined(b));
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
+  m.def("batch_norm", [](const Tensor& x, const std::optional<Tensor>& rm, const std::optional<Tensor>& rv,
+                         const std::optional<Tensor>& w, const std::optional<Tensor>& b, bool training,
+                         double momentum, double eps) {
+    return glia::nn::batch_norm(x, or_undefined(rm), or_undefined(rv), or_undefined(w), or_undefined(b),
+                                training, momentum, eps);
+  }, py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),
+     py::arg("bias") = py::none(), py::arg("training") = false, py::arg("momentum") = 0.1,
+     py::arg("eps") = 1e-5);
+  m.def("layer_norm", [](const Tensor& x, int64_t ndim, const std::optional<Tensor>& w,
+                         const std::optional<Tensor>& b, double eps) {
+    return glia::nn::layer_norm(x, ndim, or_undefined(w), or_undefined(b), eps);
+  }, py::arg("input"), py::arg("normalized_ndim"), py::arg("weight") = py::none(),
+     py::arg("bias") = py::none(), py::arg("eps") = 1e-5);
+  m.def("cross_entropy", [](const Tensor& x, const Tensor& t, const std::optional<Tensor>& w,
+                            int64_t ignore_index, const std::string& reduction, double smoothing) {
+    return glia::nn::cross_entropy(x, t, or_undefined(w), ignore_index,
+                                   reduction_from(reduction, "cross_entropy"), smoothing);
+  }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,
+     py::arg("reduction") = "mean", py::arg("label_smoothing") = 0.0);
+  m.def("nll_loss", [](const Tensor& x, const Tensor& t, const std::optional<Tensor>& w,
+                       int64_t ignore_index, const std::string& reduction) {
+    return glia::nn::nll_loss(x, t, or_undefined(w), ignore_index, reduction_from(reduction, "nll_loss"));
+  }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,
+     py::arg("reduction") = "mean");
+}

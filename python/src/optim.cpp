@@ -1,0 +1,49 @@
+// Optimizer updates over whole parameter lists. Python passes the state tensors it keeps
+// (created with zeros_like), so C++ updates them in place.
+#include "bindings.h"
+
+using glia::Tensor;
+using Tensors = std::vector<Tensor>;
+using Steps = std::vector<int64_t>;
+namespace o = glia::optim;
+
+void init_optim(py::module_& m) {
+  m.def("_sgd_step", [](const Tensors& p, const Tensors& g, Tensors bufs, double lr, double momentum,
+                        double dampening, double wd, bool nesterov, bool maximize) {
+    glia::optim::sgd_step(p, g, bufs, o::SGDOptions{lr, momentum, dampening, wd, nesterov, maximize});
+    return bufs;
+  });
+  m.def("_adam_step", [](const Tensors& p, const Tensors& g, Tensors m1, Tensors m2, Tensors vmax,
+                         const Steps& steps, double lr, double b1, double b2, double eps, double wd,
+                         bool amsgrad, bool maximize, bool decoupled) {
+    glia::optim::adam_step(p, g, m1, m2, vmax, steps,
+                           o::AdamOptions{lr, b1, b2, eps, wd, amsgrad, maximize, decoupled});
+  });
+  m.def("_adagrad_step", [](const Tensors& p, const Tensors& g, Tensors sums, const Steps& steps,
+                            double lr, double lr_decay, double wd, double eps, bool maximize) {
+    glia::optim::adagrad_step(p, g, sums, steps, o::AdagradOptions{lr, lr_decay, wd, eps, maximize});
+  });
+  m.def("_rmsprop_step", [](const Tensors& p, const Tensors& g, Tensors sq, Tensors gavg, Tensors bufs,
+                            double lr, double alpha, double eps, double wd, double momentum,
+                            bool centered, bool maximize) {
+    glia::optim::rmsprop_step(p, g, sq, gavg, bufs,
+                              o::RMSpropOptions{lr, alpha, eps, wd, momentum, centered, maximize});
+  });
+  m.def("_adadelta_step", [](const Tensors& p, const Tensors& g, Tensors sq, Tensors acc, double lr,
+                             double rho, double eps, double wd, bool maximize) {
+    glia::optim::adadelta_step(p, g, sq, acc, o::AdadeltaOptions{lr, rho, eps, wd, maximize});
+  });
+  m.def("_nadam_step", [](const Tensors& p, const Tensors& g, Tensors m1, Tensors m2,
+                          std::vector<double> mu_products, const Steps& steps, double lr, double b1,
+                          double b2, double eps, double wd, double momentum_decay, bool maximize) {
+    glia::optim::nadam_step(p, g, m1, m2, mu_products, steps,
+                            o::NAdamOptions{lr, b1, b2, eps, wd, momentum_decay, maximize});
+    return mu_products;
+  });
+  m.def("_rprop_step", [](const Tensors& p, const Tensors& g, Tensors prevs, Tensors step_sizes,
+                          double lr, double eta_minus, double eta_plus, double step_min,
+                          double step_max, bool maximize) {
+    glia::optim::rprop_step(p, g, prevs, step_sizes,
+                            o::RpropOptions{lr, eta_minus, eta_plus, step_min, step_max, maximize});
+  });
+}
