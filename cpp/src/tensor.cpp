@@ -197,7 +197,7 @@ void bump(const Tensor& t) { ++t.storage()->version; }
 Tensor& binary_inplace(Tensor& self, const Tensor& other, cpu::BinaryOp op, const char* name) {
   check_inplace(self, name);
   check_broadcast_into(self, other, name);
-  DType rt = promote(self.dtype(), other.dtype());
+  DType rt = result_type(self.dtype(), self.dim() == 0, other.dtype(), other.dim() == 0);
   if (op == cpu::BinaryOp::Div && !is_floating(rt)) rt = DType::Float32;
   GLIA_CHECK(rt == self.dtype(), DTypeError, name, ": result type ", rt,
              " cannot be written into a tensor of dtype ", self.dtype());
@@ -213,9 +213,9 @@ Tensor& Tensor::add_(const Tensor& other, double alpha) {
   if (alpha == 1.0) return binary_inplace(*this, other, cpu::BinaryOp::Add, "add_");
   check_inplace(*this, "add_");
   check_broadcast_into(*this, other, "add_");
-  GLIA_CHECK(promote(dtype(), other.dtype()) == dtype(), DTypeError, "add_: result type ",
-             promote(dtype(), other.dtype()), " cannot be written into a tensor of dtype ",
-             dtype());
+  DType rt = result_type(dtype(), dim() == 0, other.dtype(), other.dim() == 0);
+  GLIA_CHECK(rt == dtype(), DTypeError, "add_: result type ", rt,
+             " cannot be written into a tensor of dtype ", dtype());
   Tensor o = other.dtype() == dtype() ? other : other.to(dtype());
   cpu::add_scaled(o, *this, alpha, *this);
   bump(*this);

@@ -139,8 +139,12 @@ void init_ops(py::module_& m) {
   }, py::arg("p") = 2.0, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   def_both(m, t, "softmax", &glia::softmax, py::arg("dim"));
   def_both(m, t, "log_softmax", &glia::log_softmax, py::arg("dim"));
-  def_both(m, t, "all", &glia::all);
-  def_both(m, t, "any", &glia::any);
+  def_both(m, t, "all", [](const Tensor& a, py::object dim, bool keepdim) {
+    return glia::all(a, dims_from(dim), keepdim);
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  def_both(m, t, "any", [](const Tensor& a, py::object dim, bool keepdim) {
+    return glia::any(a, dims_from(dim), keepdim);
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   def_both(m, t, "cumsum", &glia::cumsum, py::arg("dim"));
   def_both(m, t, "sum_to", &glia::sum_to, py::arg("shape"));
 
@@ -273,7 +277,7 @@ void init_ops(py::module_& m) {
   auto iop = [&](const char* name, Binary outplace, InPlace inplace) {
     auto run = [outplace, inplace](Tensor& a, const Tensor& b) { return augmented(a, b, inplace, outplace); };
     t.def(name, run);
-    t.def(name, [run](Tensor& a, Scalar b) { return run(a, glia::scalar_tensor(b, a.dtype())); });
+    t.def(name, [run](Tensor& a, Scalar b) { return run(a, glia::scalar_like(b, a)); });
   };
   iop("__iadd__", static_cast<Binary>(glia::add), [](Tensor& x, const Tensor& y) { x.add_(y); });
   iop("__isub__", static_cast<Binary>(glia::sub), [](Tensor& x, const Tensor& y) { x.sub_(y); });

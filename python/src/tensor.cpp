@@ -284,18 +284,20 @@ void init_tensor(py::module_& m) {
       // in-place (no-grad) updates
       .def("add_", [](Tensor& x, const Tensor& o, double alpha) { return x.add_(o, alpha); },
            py::arg("other"), py::arg("alpha") = 1.0)
+      // a number takes the dtype it would promote to, so 1.5 into an int tensor is refused
       .def("add_", [](Tensor& x, glia::Scalar s, double alpha) {
-         return x.add_(glia::scalar_tensor(s, x.dtype()), alpha);
+         return x.add_(glia::scalar_like(s, x), alpha);
        }, py::arg("other"), py::arg("alpha") = 1.0)
-      .def("sub_", [](Tensor& x, const Tensor& o, double alpha) { return x.add_(o, -alpha); },
-           py::arg("other"), py::arg("alpha") = 1.0)
+      .def("sub_", [](Tensor& x, const Tensor& o, double alpha) {
+         return alpha == 1.0 ? x.sub_(o) : x.add_(o, -alpha);
+       }, py::arg("other"), py::arg("alpha") = 1.0)
       .def("sub_", [](Tensor& x, glia::Scalar s, double alpha) {
-         return x.add_(glia::scalar_tensor(s, x.dtype()), -alpha);
+         return alpha == 1.0 ? x.sub_(glia::scalar_like(s, x)) : x.add_(glia::scalar_like(s, x), -alpha);
        }, py::arg("other"), py::arg("alpha") = 1.0)
       .def("mul_", [](Tensor& x, const Tensor& o) { return x.mul_(o); })
-      .def("mul_", [](Tensor& x, glia::Scalar s) { return x.mul_(glia::scalar_tensor(s, x.dtype())); })
+      .def("mul_", [](Tensor& x, glia::Scalar s) { return x.mul_(glia::scalar_like(s, x)); })
       .def("div_", [](Tensor& x, const Tensor& o) { return x.div_(o); })
-      .def("div_", [](Tensor& x, glia::Scalar s) { return x.div_(glia::scalar_tensor(s, x.dtype())); })
+      .def("div_", [](Tensor& x, glia::Scalar s) { return x.div_(glia::scalar_like(s, x)); })
       .def("zero_", [](Tensor& x) { return x.zero_(); })
       .def("fill_", [](Tensor& x, glia::Scalar v) { return x.fill_(v.value); })
       .def("copy_", [](Tensor& x, const Tensor& src) { return x.copy_(src); })

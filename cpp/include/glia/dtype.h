@@ -45,6 +45,17 @@ struct Scalar {
   Scalar(bool v) : kind(Kind::Bool), value(v ? 1.0 : 0.0) {}
 };
 
+// bool < integer < floating: the category decides whether a 0-d operand may widen the result.
+inline int category(DType d) { return d == DType::Bool ? 0 : (is_floating(d) ? 2 : 1); }
+
+// PyTorch's rule for two tensors: dimensioned operands decide the result unless a 0-d
+// operand is of a higher category (a float 0-d tensor makes an int tensor float).
+inline DType result_type(DType a, bool a_is_0d, DType b, bool b_is_0d) {
+  if (a_is_0d == b_is_0d) return promote(a, b);
+  DType dim = a_is_0d ? b : a, zero = a_is_0d ? a : b;
+  return category(zero) > category(dim) ? promote(dim, zero) : dim;
+}
+
 // A scalar never widens a float tensor, but a float scalar makes an integer tensor float32.
 inline DType promote_with_scalar(DType t, const Scalar& s) {
   if (s.kind == Scalar::Kind::Float) return is_floating(t) ? t : DType::Float32;

@@ -120,8 +120,8 @@ Tensor logsumexp(const Tensor& a, const Shape& dims, bool keepdim = false);
 Tensor norm(const Tensor& a, double p = 2.0, const Shape& dims = {}, bool keepdim = false);
 Tensor softmax(const Tensor& a, int64_t dim);
 Tensor log_softmax(const Tensor& a, int64_t dim);
-Tensor all(const Tensor& a);
-Tensor any(const Tensor& a);
+Tensor all(const Tensor& a, const Shape& dims = {}, bool keepdim = false);
+Tensor any(const Tensor& a, const Shape& dims = {}, bool keepdim = false);
 Tensor cumsum(const Tensor& a, int64_t dim);
 // Sums `a` down to `shape` (the inverse of broadcasting `shape` to a's shape).
 Tensor sum_to(const Tensor& a, const Shape& shape);

@@ -3,6 +3,8 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include "cpu/parallel.h"
 #include "dispatch.h"
@@ -49,10 +51,20 @@ T identity(ReduceOp op) {
   }
 }
 
+// Float sums run through Eigen in blocks whose partial sums add up in double, so long
+// rows keep their accuracy (a straight float running sum drifts by 1e-3 at 1M elements).
+template <class T>
+T sum_row(const T* p, int64_t n) {
+  constexpr int64_t kBlock = 1024;
+  double acc = 0;
+  for (int64_t b = 0; b < n; b += kBlock) acc += Row<T>(p + b, std::min(kBlock, n - b)).sum();
+  return T(acc);
+}
+
 template <class T>
 T reduce_row(ReduceOp op, const T* p, int64_t n) {
   if constexpr (std::is_floating_point_v<T>) {
-    if (op == ReduceOp::Sum) return n ? Row<T>(p, n).sum() : T(0);
+    if (op == ReduceOp::Sum) return sum_row(p, n);
   }
   T acc = identity<T>(op);
   for (int64_t i = 0; i < n; ++i) acc = combine(op, acc, p[i]);
@@ -68,17 +80,24 @@ void reduce_typed(ReduceOp op, const T* in, ReduceLayout L, T* out) {
                  });
     return;
   }
-  // Column layout: accumulate whole inner rows, which vectorises.
+  // Column layout: accumulate whole inner rows, which vectorises. Float sums accumulate
+  // in double so that summing a million rows stays accurate.
+  using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
   auto run = [&](int64_t o, int64_t jb, int64_t je) {
     T* dst = out + o * L.inner;
+    if (op == ReduceOp::Sum) {
+      std::vector<Acc> acc(je - jb, Acc(0));
+      for (int64_t r = 0; r < L.reduced; ++r) {
+        const T* src = in + (o * L.reduced + r) * L.inner + jb;
+        for (int64_t j = 0; j < je - jb; ++j) acc[j] += src[j];
+      }
+      for (int64_t j = jb; j < je; ++j) dst[j] = T(acc[j - jb]);
+      return;
+    }
     for (int64_t j = jb; j < je; ++j) dst[j] = identity<T>(op);
     for (int64_t r = 0; r < L.reduced; ++r) {
       const T* src = in + (o * L.reduced + r) * L.inner;
-      if (op == ReduceOp::Sum) {
-        for (int64_t j = jb; j < je; ++j) dst[j] += src[j];
-      } else {
-        for (int64_t j = jb; j < je; ++j) dst[j] = combine(op, dst[j], src[j]);
-      }
+      for (int64_t j = jb; j < je; ++j) dst[j] = combine(op, dst[j], src[j]);
     }
   };
   int64_t work = L.outer * L.reduced * L.inner;
@@ -105,6 +124,15 @@ void any_all_typed(bool is_any, const T* in, ReduceLayout L, bool* out) {
       }
       out[o * L.inner + j] = acc;
     }
+}
+
+// exp(x - m) for very negative arguments (masked -inf logits) must be exactly 0; Eigen's
+// vectorised exp stops at about 1e-38.
+template <class X, class Y, class T>
+void exact_underflow(const X& x, T m, Y& y) {
+  const T low = std::is_same_v<T, float> ? T(-87) : T(-708);
+  for (Eigen::Index i = 0; i < x.size(); ++i)
+    if (x[i] - m < low) y[i] = std::exp(x[i] - m);
 }
 
 }  // namespace
@@ -170,11 +198,13 @@ void softmax_rows(const Tensor& in, int64_t rows, int64_t n, bool log, const Ten
                      T m = x.maxCoeff();
                      if (!std::isfinite(m)) m = 0;  // all -inf rows give nan, as in PyTorch
                      if (log) {
-                       y = x - m;
-                       T lse = std::log(y.exp().sum());
-                       y -= lse;
+                       y = (x - m).exp();
+                       exact_underflow(x, m, y);
+                       T lse = std::log(y.sum());
+                       y = x - m - lse;
                      } else {
                        y = (x - m).exp();
+                       exact_underflow(x, m, y);
                        y /= y.sum();
                      }
                    }

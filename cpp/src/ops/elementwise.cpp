@@ -12,6 +12,10 @@ namespace glia {
 using cpu::BinaryOp;
 using cpu::UnaryOp;
 
+Tensor floor_float(const Tensor& a);
+Tensor ceil_float(const Tensor& a);
+Tensor round_float(const Tensor& a);
+
 namespace {
 
 void check_defined(const Tensor& t, const char* op) {
@@ -34,9 +38,27 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType comput
   return out;
 }
 
+DType types_of(const Tensor& a, const Tensor& b) {
+  return result_type(a.dtype(), a.dim() == 0, b.dtype(), b.dim() == 0);
+}
+
+// Arithmetic on bools runs in int64 (the bool result is taken back by bool_result).
 DType arith_type(const Tensor& a, const Tensor& b) {
-  DType t = promote(a.dtype(), b.dtype());
+  DType t = types_of(a, b);
   return t == DType::Bool ? DType::Int64 : t;
+}
+
+// bool op bool stays bool for add, mul, minimum, maximum (as PyTorch: or, and, and, or).
+Tensor bool_result(const Tensor& out, const Tensor& a, const Tensor& b) {
+  return a.dtype() == DType::Bool && b.dtype() == DType::Bool ? to_dtype(out, DType::Bool) : out;
+}
+
+// Integer powers with a negative exponent have no integer result.
+void check_int_pow(const Tensor& exponent, DType t) {
+  if (t != DType::Int64) return;
+  Tensor neg_mask = lt(exponent, zeros({}, exponent.dtype()));
+  GLIA_CHECK(!any(neg_mask).item<bool>(), ShapeError,
+             "pow: integers to negative integer powers are not allowed");
 }
 
 // Float-valued unary op: integer inputs are computed in float32, as in PyTorch.
@@ -76,7 +98,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
       return Grads{n[0] ? sum_to(g, sa) : Tensor(), n[1] ? sum_to(g, sb) : Tensor()};
     });
   }
-  return out;
+  return bool_result(out, a, b);
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
@@ -105,7 +127,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
         },
         {x, y});
   }
-  return out;
+  return bool_result(out, a, b);
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
@@ -130,6 +152,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor x, y;
   DType t = arith_type(a, b);
+  check_int_pow(b, t);
   Tensor out = binary_kernel(BinaryOp::Pow, a, b, t, t, "pow", &x, &y);
   if (any_requires_grad({&x, &y})) {
     Tensor o = out.detach();
@@ -155,6 +178,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
 Tensor pow(const Tensor& a, Scalar exponent) {
   if (exponent.kind != Scalar::Kind::Float && exponent.value == 2.0) return square(a);
   Tensor e = scalar_like(exponent, a);
+  check_int_pow(e, arith_type(a, e));
   Tensor x;
   Tensor out = binary_kernel(BinaryOp::Pow, a, e, arith_type(a, e), arith_type(a, e), "pow", &x);
   if (any_requires_grad({&x})) {
@@ -196,7 +220,7 @@ Tensor min_max(const Tensor& a, const Tensor& b, bool is_max) {
         },
         {x, y});
   }
-  return out;
+  return bool_result(out, a, b);
 }
 
 }  // namespace
@@ -228,7 +252,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
              cond.dtype());
   Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(),
                                  "where");
-  DType t = promote(a.dtype(), b.dtype());
+  DType t = types_of(a, b);
   Tensor x = as_dtype(a, t), y = as_dtype(b, t);
   Tensor out = Tensor::empty(shape, t);
   cpu::where(cond, x, y, out);
@@ -247,7 +271,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 
 #define GLIA_COMPARE(NAME, OP)                                                        \
   Tensor NAME(const Tensor& a, const Tensor& b) {                                     \
-    return binary_kernel(OP, a, b, promote(a.dtype(), b.dtype()), DType::Bool, #NAME); \
+    return binary_kernel(OP, a, b, types_of(a, b), DType::Bool, #NAME);               \
   }
 GLIA_COMPARE(eq, BinaryOp::Eq)
 GLIA_COMPARE(ne, BinaryOp::Ne)
@@ -316,12 +340,17 @@ GLIA_UNARY_OP(relu, UnaryOp::Relu, false, "ReluBackward",
 GLIA_UNARY_OP(square, UnaryOp::Square, false, "SquareBackward", mul(g, mul(x, 2)))
 GLIA_UNARY_OP(reciprocal, UnaryOp::Reciprocal, true, "ReciprocalBackward",
               neg(mul(g, square(saved_output(o)))))
-GLIA_UNARY_OP(floor, UnaryOp::Floor, true, "FloorBackward", zeros_like(g))
-GLIA_UNARY_OP(ceil, UnaryOp::Ceil, true, "CeilBackward", zeros_like(g))
-GLIA_UNARY_OP(round, UnaryOp::Round, true, "RoundBackward", zeros_like(g))
+GLIA_UNARY_OP(floor_float, UnaryOp::Floor, true, "FloorBackward", zeros_like(g))
+GLIA_UNARY_OP(ceil_float, UnaryOp::Ceil, true, "CeilBackward", zeros_like(g))
+GLIA_UNARY_OP(round_float, UnaryOp::Round, true, "RoundBackward", zeros_like(g))
 GLIA_UNARY_OP(erf, UnaryOp::Erf, true, "ErfBackward",
               mul(g, mul(exp(neg(square(x))), 1.1283791670955126)))  // 2/sqrt(pi) e^(-x^2)
 #undef GLIA_UNARY_OP
+
+// Rounding an integer tensor gives an integer copy, as in PyTorch.
+Tensor floor(const Tensor& a) { return is_floating(a.dtype()) ? floor_float(a) : clone(a); }
+Tensor ceil(const Tensor& a) { return is_floating(a.dtype()) ? ceil_float(a) : clone(a); }
+Tensor round(const Tensor& a) { return is_floating(a.dtype()) ? round_float(a) : clone(a); }
 
 Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max) {
   check_defined(a, "clamp");

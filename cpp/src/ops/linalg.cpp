@@ -90,6 +90,7 @@ Tensor outer(const Tensor& a, const Tensor& b) {
 }
 
 Tensor dot(const Tensor& a, const Tensor& b) {
+  check_operands(a, b, "dot");
   GLIA_CHECK(a.dim() == 1 && b.dim() == 1, ShapeError, "dot: expects 1-D tensors, got shapes ",
              a.shape(), " and ", b.shape());
   GLIA_CHECK(a.numel() == b.numel(), ShapeError, "dot: sizes differ: ", a.shape(), " and ",

@@ -219,6 +219,11 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& a, int64_t dim, bool keepdim
 }
 
 Tensor arg_extreme(const Tensor& a, std::optional<int64_t> dim, bool keepdim, bool is_max) {
+  const char* name = is_max ? "argmax" : "argmin";
+  GLIA_CHECK(a.defined(), Error, name, ": got an undefined tensor");
+  if (dim) wrap_dim(*dim, a.dim(), name);
+  GLIA_CHECK(a.numel() > 0 || dim, IndexError, name, ": cannot take the ", name,
+             " of an empty tensor");
   if (!dim) {
     Tensor idx = extreme_dim(reshape(detach(a), {-1}), 0, false, is_max).second;
     if (keepdim) return reshape(idx, Shape(a.dim(), 1));
@@ -255,10 +260,29 @@ Tensor var(const Tensor& a, const Shape& dims, bool unbiased, bool keepdim) {
 }
 
 Tensor std(const Tensor& a, const Shape& dims, bool unbiased, bool keepdim) {
-  return sqrt(var(a, dims, unbiased, keepdim));
+  GLIA_CHECK(is_floating(a.dtype()), DTypeError, "std: input dtype must be floating point, got ",
+             a.dtype());
+  reduced_mask(a, dims, "std");
+  Tensor v = var(a, dims, unbiased, keepdim);
+  Tensor out = sqrt(detach(v));
+  if (any_requires_grad({&v})) {
+    Tensor o = out.detach();
+    attach_grad_fn(
+        out, "StdBackward", {v},
+        [o](const Tensor& g, const NeedsGrad&) {
+          // d sqrt(v) = g / (2 sqrt(v)), taken as 0 where the spread is 0 (as PyTorch)
+          Tensor s = saved_output(o);
+          Tensor zero = eq(s, scalar_like(0, s));
+          return Grads{where(zero, zeros_like(g), div(g, mul(where(zero, ones_like(s), s), 2)))};
+        },
+        {out});
+  }
+  return out;
 }
 
 Tensor logsumexp(const Tensor& a, const Shape& dims, bool keepdim) {
+  GLIA_CHECK(a.defined(), Error, "logsumexp: got an undefined tensor");
+  reduced_mask(a, dims, "logsumexp");
   Tensor x = is_floating(a.dtype()) ? a : to_dtype(a, DType::Float32);
   if (x.numel() == 0) return log(sum(exp(x), dims, keepdim));
   // Shift by the (constant) max for stability; infinite maxima shift by 0.
@@ -273,29 +297,36 @@ Tensor logsumexp(const Tensor& a, const Shape& dims, bool keepdim) {
 }
 
 Tensor norm(const Tensor& a, double p, const Shape& dims, bool keepdim) {
+  GLIA_CHECK(a.defined(), Error, "norm: got an undefined tensor");
   GLIA_CHECK(is_floating(a.dtype()), DTypeError, "norm: input dtype must be floating point, got ",
              a.dtype());
+  auto mask = reduced_mask(a, dims, "norm");
   if (std::isinf(p)) return p > 0 ? amax(abs(a), dims, keepdim) : amin(abs(a), dims, keepdim);
   if (p == 1.0) return sum(abs(a), dims, keepdim);
-  if (p == 0.0) return sum(to_dtype(ne(a, scalar_like(0, a)), a.dtype()), dims, keepdim);
-  if (p == 2.0) {
-    Tensor out = sqrt(sum(square(detach(a)), dims, keepdim));
-    if (any_requires_grad({&a})) {
-      auto mask = reduced_mask(a, dims, "norm");
-      Tensor o = out.detach();
-      attach_grad_fn(
-          out, "NormBackward", {a},
-          [a, o, mask](const Tensor& g, const NeedsGrad&) {
-            // a / ||a||, taken as 0 where the norm is 0 (as PyTorch does)
-            Tensor n = expand_back(saved_output(o), a.shape(), mask);
-            Tensor safe = where(eq(n, scalar_like(0, n)), ones_like(n), n);
-            return Grads{mul(expand_back(g, a.shape(), mask), div(a, safe))};
-          },
-          {a, out});
-    }
-    return out;
+  Tensor out;
+  {
+    NoGradGuard ng;
+    if (p == 0.0) out = sum(to_dtype(ne(a, scalar_like(0, a)), a.dtype()), dims, keepdim);
+    else if (p == 2.0) out = sqrt(sum(square(a), dims, keepdim));
+    else out = pow(sum(pow(abs(a), Scalar(p)), dims, keepdim), Scalar(1.0 / p));
   }
-  return pow(sum(pow(abs(a), Scalar(p)), dims, keepdim), Scalar(1.0 / p));
+  if (any_requires_grad({&a})) {
+    Tensor o = out.detach();
+    attach_grad_fn(
+        out, "NormBackward", {a},
+        [a, o, mask, p](const Tensor& g, const NeedsGrad&) {
+          if (p == 0.0) return Grads{zeros_like(a)};  // a count: flat almost everywhere
+          // d||a||_p / da = sign(a) |a|^(p-1) / ||a||^(p-1), taken as 0 where the norm is 0
+          Tensor n = expand_back(saved_output(o), a.shape(), mask);
+          Tensor zero = eq(n, scalar_like(0, n));
+          Tensor safe = where(zero, ones_like(n), n);
+          Tensor d = p == 2.0 ? div(a, safe)
+                              : mul(sign(a), pow(div(abs(a), safe), Scalar(p - 1.0)));
+          return Grads{mul(expand_back(g, a.shape(), mask), where(zero, zeros_like(d), d))};
+        },
+        {a, out});
+  }
+  return out;
 }
 
 namespace {
@@ -332,18 +363,12 @@ Tensor softmax_impl(const Tensor& a_in, int64_t dim, bool log) {
 Tensor softmax(const Tensor& a, int64_t dim) { return softmax_impl(a, dim, false); }
 Tensor log_softmax(const Tensor& a, int64_t dim) { return softmax_impl(a, dim, true); }
 
-Tensor all(const Tensor& a) {
-  ReduceLayout L{1, a.numel(), 1};
-  Tensor out = Tensor::empty({}, DType::Bool);
-  cpu::reduce(ReduceOp::All, contiguous(detach(a)), L, out);
-  return out;
+Tensor all(const Tensor& a, const Shape& dims, bool keepdim) {
+  return reduce_kernel(ReduceOp::All, detach(a), dims, keepdim, DType::Bool, "all");
 }
 
-Tensor any(const Tensor& a) {
-  ReduceLayout L{1, a.numel(), 1};
-  Tensor out = Tensor::empty({}, DType::Bool);
-  cpu::reduce(ReduceOp::Any, contiguous(detach(a)), L, out);
-  return out;
+Tensor any(const Tensor& a, const Shape& dims, bool keepdim) {
+  return reduce_kernel(ReduceOp::Any, detach(a), dims, keepdim, DType::Bool, "any");
 }
 
 Tensor cumsum(const Tensor& a_in, int64_t dim) {

@@ -1,0 +1,291 @@
+"""matmul / @, mm, bmm, outer, dot against PyTorch: every numpy matmul case, transposed and
+strided operands, size-0 dims, the Eigen (small) and BLAS (large) paths, gradients, errors and
+thread counts."""
+import numpy as np
+import pytest
+import torch
+
+import glia
+from helpers import assert_close, check_op, check_raises, gradcheck, randn, to_glia, to_torch
+
+TOL = {np.float32: dict(rtol=1e-4, atol=1e-5), np.float64: dict(rtol=1e-10, atol=1e-10)}
+
+MATMUL_CASES = {
+    "1d.1d": ((4,), (4,)),
+    "1d@2d": ((4,), (4, 3)),
+    "2d@1d": ((3, 4), (4,)),
+    "2d@2d": ((3, 4), (4, 5)),
+    "3d@3d": ((2, 3, 4), (2, 4, 5)),
+    "bcast_batch": ((2, 1, 3, 4), (5, 4, 2)),
+    "bcast_batch1": ((1, 3, 4), (2, 4, 5)),
+    "3d@2d": ((2, 3, 4), (4, 5)),
+    "4d@2d": ((2, 2, 3, 4), (4, 5)),
+    "2d@3d": ((3, 4), (2, 4, 5)),
+    "1d@3d": ((4,), (2, 4, 3)),
+    "3d@1d": ((2, 3, 4), (4,)),
+    "row@col": ((1, 4), (4, 1)),
+    "col@row": ((4, 1), (1, 3)),
+    "K1": ((3, 1), (1, 5)),
+}
+EMPTY_CASES = {
+    "M0": ((0, 4), (4, 5)),
+    "N0": ((3, 4), (4, 0)),
+    "K0": ((3, 0), (0, 5)),
+    "K0_1d": ((0,), (0,)),
+    "K0_batched": ((2, 3, 0), (2, 0, 5)),
+    "B0": ((0, 3, 4), (0, 4, 5)),
+    "K0_nd@2d": ((2, 3, 0), (0, 4)),
+}
+
+
+def _fns():
+    return [lambda a, b: a @ b, lambda a, b: glia.matmul(a, b), lambda a, b: a.matmul(b)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", list(MATMUL_CASES))
+def test_matmul_matches_torch(case, dtype):
+    sa, sb = MATMUL_CASES[case]
+    a, b = randn(*sa, dtype=dtype), randn(*sb, dtype=dtype)
+    for g in _fns():
+        check_op(g, torch.matmul, a, b, **TOL[dtype])
+
+
+@pytest.mark.parametrize("case", list(MATMUL_CASES))
+def test_gradcheck_matmul(case):
+    sa, sb = MATMUL_CASES[case]
+    gradcheck(lambda a, b: a @ b, randn(*sa), randn(*sb))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", list(EMPTY_CASES))
+def test_matmul_size0(case, dtype):
+    sa, sb = EMPTY_CASES[case]
+    a, b = randn(*sa, dtype=dtype), randn(*sb, dtype=dtype)
+    check_op(lambda x, y: x @ y, torch.matmul, a, b, **TOL[dtype])
+    out = (to_glia(a) @ to_glia(b)).numpy()
+    if sa[-1] == 0:  # an empty inner dim sums nothing: zeros, not garbage
+        assert out.size > 0 and not out.any()
+
+
+def test_matmul_k0_overwrites_reused_memory():
+    for _ in range(3):  # fresh outputs may land on recycled, non-zero memory
+        junk = glia.tensor(np.full((50, 50), 7.0)) @ glia.tensor(np.ones((50, 50)))
+        del junk
+        out = glia.tensor(np.ones((50, 0))) @ glia.tensor(np.ones((0, 50)))
+        np.testing.assert_array_equal(out.numpy(), np.zeros((50, 50)))
+
+
+def test_matmul_int64():
+    a = np.arange(12).reshape(3, 4) - 5
+    b = np.arange(20).reshape(4, 5) % 7
+    check_op(lambda x, y: x @ y, torch.matmul, a, b)
+    check_op(lambda x, y: x @ y, torch.matmul, a.reshape(1, 3, 4).repeat(2, 0), b)
+
+
+# ---------------------------------------------------------------- strides and views
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("m,k,n", [(3, 4, 5), (1, 4, 5), (3, 4, 1), (3, 1, 5), (200, 300, 100)])
+def test_transposed_operands(m, k, n, dtype):
+    at, bt = randn(k, m, dtype=dtype), randn(n, k, dtype=dtype)  # stored transposed
+    a, b = randn(m, k, dtype=dtype), randn(k, n, dtype=dtype)
+    tol = dict(TOL[dtype])
+    if dtype == np.float32:  # gradients sum hundreds of float32 products of size ~30
+        tol["atol"] = max(tol["atol"], 2e-4)
+    check_op(lambda x, y: x.T @ y, lambda x, y: x.T @ y, at, b, noncontig=False, **tol)
+    check_op(lambda x, y: x @ y.T, lambda x, y: x @ y.T, a, bt, noncontig=False, **tol)
+    check_op(lambda x, y: x.T @ y.T, lambda x, y: x.T @ y.T, at, bt, noncontig=False, **tol)
+    check_op(lambda x, y: x.t().mm(y), lambda x, y: x.t().mm(y), at, b, noncontig=False, **tol)
+    # the transposed views are left untouched
+    g = to_glia(at)
+    _ = g.T @ to_glia(b)
+    np.testing.assert_array_equal(g.numpy(), at)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_batched_transposed_operands(dtype):
+    a, b = randn(3, 5, 4, dtype=dtype), randn(3, 6, 5, dtype=dtype)
+    tol = TOL[dtype]
+    check_op(lambda x, y: x.mT @ y.mT, lambda x, y: x.mT @ y.mT, a, b, noncontig=False, **tol)
+    check_op(lambda x, y: glia.bmm(x.transpose(1, 2), y.permute(0, 2, 1)),
+             lambda x, y: torch.bmm(x.transpose(1, 2), y.permute(0, 2, 1)), a, b,
+             noncontig=False, **tol)
+    # batch dim not outermost in memory
+    check_op(lambda x, y: x.permute(1, 0, 2) @ y, lambda x, y: x.permute(1, 0, 2) @ y,
+             randn(5, 3, 4, dtype=dtype), randn(3, 4, 2, dtype=dtype), noncontig=False, **tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("big", [False, True], ids=["eigen", "blas"])
+def test_strided_and_expanded_operands(big, dtype):
+    m, k, n = (160, 140, 120) if big else (5, 4, 3)
+    tol = dict(rtol=1e-4, atol=1e-4) if big and dtype == np.float32 else TOL[dtype]
+    a, b = randn(m, 2 * k, dtype=dtype), randn(2 * k, n + 3, dtype=dtype)
+    # every other column / row: no unit stride in the sliced dim
+    check_op(lambda x, y: x[:, ::2] @ y[1::2, :n], lambda x, y: x[:, ::2] @ y[1::2, :n], a, b,
+             noncontig=False, **tol)
+    check_op(lambda x, y: x[::2] @ y[:k], lambda x, y: x[::2] @ y[:k], a[:, :k], b, noncontig=False,
+             **tol)
+    # stride-0 rows (broadcast_to) and a broadcast batch
+    row = randn(1, k, dtype=dtype)
+    check_op(lambda x, y: glia.broadcast_to(x, (m, k)) @ y,
+             lambda x, y: torch.broadcast_to(x, (m, k)) @ y, row, b[:k, :n], noncontig=False, **tol)
+    check_op(lambda x, y: glia.broadcast_to(x, (2, m, k)) @ y,
+             lambda x, y: torch.broadcast_to(x, (2, m, k)) @ y, a[:, :k], b[:k], noncontig=False,
+             **tol)
+
+
+# ---------------------------------------------------------------- BLAS sizes
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sa,sb", [((200, 300), (300, 100)), ((2, 100, 120), (2, 120, 100)),
+                                   ((3, 64, 150), (150, 96)), ((1, 1000), (1000, 900)),
+                                   ((900, 1000), (1000, 1)), ((1000,), (1000, 900)),
+                                   ((96, 96), (96, 96)), ((95, 96), (96, 96))])
+def test_matmul_large(sa, sb, dtype):
+    a, b = randn(*sa, dtype=dtype), randn(*sb, dtype=dtype)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-9)
+    check_op(lambda x, y: x @ y, torch.matmul, a, b, **tol)
+    ref = np.matmul(a.astype(np.float64), b.astype(np.float64))
+    np.testing.assert_allclose((to_glia(a) @ to_glia(b)).numpy(), ref, **tol)
+
+
+LARGE_VIEWS = {
+    "outer_K1": ((1000, 1), (1, 1000), lambda x: x, lambda y: y),
+    "outer_K1_T": ((1, 1000), (1000, 1), lambda x: x.T, lambda y: y.T),
+    "vecT@mat": ((1000, 1), (1000, 900), lambda x: x.T, lambda y: y),
+    "mat@vecT": ((900, 1000), (1, 1000), lambda x: x, lambda y: y.T),
+    "strided_row": ((5, 3000), (1000, 900), lambda x: x[3:4, ::3], lambda y: y),
+    "strided_col": ((900, 1000), (3000, 5), lambda x: x, lambda y: y[::3, 2:3]),
+    "narrow_ld": ((100, 200), (200, 300), lambda x: x[:, :120], lambda y: y[:120, :100]),
+    "narrow_ld_T": ((200, 300), (200, 300), lambda x: x[:120, :100].T, lambda y: y[:100, :120].T),
+    "batch_T": ((3, 120, 110), (3, 120, 100), lambda x: x.mT, lambda y: y),
+    "batch_perm": ((100, 2, 120), (2, 120, 100), lambda x: x.permute(1, 0, 2), lambda y: y),
+    "batch_bcast": ((2, 1, 100, 120), (3, 120, 100), lambda x: x, lambda y: y),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", list(LARGE_VIEWS))
+def test_matmul_large_views(case, dtype):
+    sa, sb, fa, fb = LARGE_VIEWS[case]
+    a, b = randn(*sa, dtype=dtype), randn(*sb, dtype=dtype)
+    tol = dict(rtol=1e-4, atol=3e-4) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-9)
+    check_op(lambda x, y: fa(x) @ fb(y), lambda x, y: fa(x) @ fb(y), a, b, noncontig=False, **tol)
+
+
+# ---------------------------------------------------------------- mm, bmm, outer, dot
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mm_bmm_outer_dot(dtype):
+    tol = TOL[dtype]
+    a, b = randn(3, 4, dtype=dtype), randn(4, 5, dtype=dtype)
+    check_op(glia.mm, torch.mm, a, b, **tol)
+    check_op(lambda x, y: x.mm(y), torch.mm, a, b, **tol)
+    a3, b3 = randn(2, 3, 4, dtype=dtype), randn(2, 4, 5, dtype=dtype)
+    check_op(glia.bmm, torch.bmm, a3, b3, **tol)
+    check_op(lambda x, y: x.bmm(y), torch.bmm, a3, b3, **tol)
+    u, v = randn(4, dtype=dtype), randn(3, dtype=dtype)
+    check_op(glia.outer, torch.outer, u, v, **tol)
+    check_op(lambda x, y: x.outer(y), torch.outer, u, v, **tol)
+    w = randn(4, dtype=dtype)
+    check_op(glia.dot, torch.dot, u, w, **tol)
+    check_op(lambda x, y: x.dot(y), torch.dot, u, w, **tol)
+    assert glia.dot(to_glia(u), to_glia(w)).shape == ()
+    np.testing.assert_allclose(glia.dot(to_glia(u), to_glia(w)).item(), float(u @ w), rtol=1e-5)
+
+
+def test_mm_bmm_outer_dot_size0():
+    check_op(glia.mm, torch.mm, randn(3, 0), randn(0, 2))
+    check_op(glia.bmm, torch.bmm, randn(2, 3, 0), randn(2, 0, 4))
+    check_op(glia.outer, torch.outer, randn(0), randn(3))
+    check_op(glia.dot, torch.dot, randn(0), randn(0))
+    assert glia.dot(to_glia(randn(0)), to_glia(randn(0))).item() == 0.0
+
+
+def test_gradcheck_mm_bmm_outer_dot():
+    gradcheck(glia.mm, randn(3, 4), randn(4, 2))
+    gradcheck(glia.bmm, randn(2, 3, 4), randn(2, 4, 2))
+    gradcheck(glia.outer, randn(4), randn(3))
+    gradcheck(glia.dot, randn(4), randn(4))
+    gradcheck(lambda a, b: a.T @ b.T, randn(4, 3), randn(2, 4))
+    gradcheck(lambda a, b: a.mT @ b, randn(2, 4, 3), randn(4, 2))
+    gradcheck(lambda a, b: a[:, ::2] @ b, randn(3, 8), randn(4, 2))
+
+
+def test_matmul_grad_accumulates_when_operand_used_twice():
+    a = randn(3, 3)
+    ga, ta = to_glia(a, True), to_torch(a, True)
+    (ga @ ga @ ga.T).sum().backward()
+    (ta @ ta @ ta.T).sum().backward()
+    assert_close(ga.grad, ta.grad, rtol=1e-10)
+    gradcheck(lambda x: x @ x.T @ x, a)
+
+
+def test_matmul_grad_one_side_only():
+    a, b = randn(3, 4), randn(4, 2)
+    ga, gb = to_glia(a, True), to_glia(b)
+    ta, tb = to_torch(a, True), to_torch(b)
+    (ga @ gb).sum().backward()
+    (ta @ tb).sum().backward()
+    assert gb.grad is None
+    assert_close(ga.grad, ta.grad)
+
+
+# ---------------------------------------------------------------- errors
+
+def test_matmul_inner_mismatch_message():
+    a, b = glia.ones(3, 4), glia.ones(5, 6)
+    check_raises(lambda: glia.matmul(a, b), ValueError, "matmul", "(3, 4)", "(5, 6)")
+    check_raises(lambda: a @ b, ValueError, "matmul", "(3, 4)", "(5, 6)")
+    check_raises(lambda: glia.ones(4) @ glia.ones(5), ValueError, "matmul", "(4,)", "(5,)")
+    check_raises(lambda: glia.ones(2, 3, 4) @ glia.ones(5), ValueError, "matmul", "(2, 3, 4)")
+
+
+def test_matmul_other_shape_errors():
+    check_raises(lambda: glia.ones(2, 3, 4) @ glia.ones(3, 4, 5), ValueError, "matmul")
+    check_raises(lambda: glia.ones(()) @ glia.ones(3), ValueError, "matmul")
+    check_raises(lambda: glia.mm(glia.ones(2, 3, 4), glia.ones(4, 5)), ValueError, "mm")
+    check_raises(lambda: glia.mm(glia.ones(3, 4), glia.ones(5, 6)), ValueError, "(3, 4)", "(5, 6)")
+    check_raises(lambda: glia.bmm(glia.ones(3, 4), glia.ones(4, 5)), ValueError, "bmm")
+    check_raises(lambda: glia.bmm(glia.ones(2, 3, 4), glia.ones(3, 4, 5)), ValueError, "bmm")
+    check_raises(lambda: glia.dot(glia.ones(3), glia.ones(4)), ValueError, "dot")
+    check_raises(lambda: glia.dot(glia.ones(3, 1), glia.ones(3)), ValueError, "dot")
+    check_raises(lambda: glia.outer(glia.ones(3, 1), glia.ones(3)), ValueError, "outer")
+
+
+def test_matmul_dtype_errors():
+    f32, f64 = glia.ones(3, 4, dtype=glia.float32), glia.ones(4, 2, dtype=glia.float64)
+    check_raises(lambda: f32 @ f64, TypeError, "matmul", "float32", "float64")
+    check_raises(lambda: glia.mm(f32, f64), TypeError, "mm")
+    check_raises(lambda: glia.ones(3, dtype=glia.float64).dot(glia.ones(3)), TypeError, "dot")
+    b = glia.ones(3, 3, dtype=glia.bool)
+    check_raises(lambda: b @ b, TypeError, "matmul")
+
+
+# ---------------------------------------------------------------- threads
+
+@pytest.fixture
+def restore_threads():
+    n = glia.get_num_threads()
+    yield
+    glia.set_num_threads(n)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_set_num_threads_gives_same_results(restore_threads, dtype):
+    shapes = [((200, 300), (300, 100)), ((64, 5, 6), (64, 6, 7)), ((3, 4), (4, 5)),
+              ((4, 150, 160), (160, 170))]
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-9)
+    results = {}
+    for n in (1, 2):
+        glia.set_num_threads(n)
+        assert glia.get_num_threads() == n
+        for i, (sa, sb) in enumerate(shapes):
+            a = np.random.default_rng(i).standard_normal(sa).astype(dtype)
+            b = np.random.default_rng(100 + i).standard_normal(sb).astype(dtype)
+            check_op(lambda x, y: x @ y, torch.matmul, a, b, **tol)
+            results.setdefault(i, []).append((to_glia(a) @ to_glia(b)).numpy())
+    for outs in results.values():
+        np.testing.assert_allclose(outs[0], outs[1], **tol)
