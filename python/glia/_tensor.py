@@ -2,6 +2,7 @@
 indexing, conversions and repr. Hot arithmetic stays in C++ (python/src/ops.cpp)."""
 import builtins
 import collections
+import copy
 import numbers
 
 import numpy as np
@@ -213,6 +214,25 @@ def cpu(self):
 
 
 Tensor.nelement = Tensor.numel
+
+
+@_method
+def __deepcopy__(self, memo):
+    """A detached copy of the data that keeps requires_grad and the subclass (Parameter)."""
+    if id(self) in memo:
+        return memo[id(self)]
+    data = _C.clone(_C.detach(self))
+    cls = type(self)
+    if cls is Tensor:
+        new = data
+    else:
+        new = cls.__new__(cls)
+        Tensor.__init__(new, data)
+        new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+    if self.requires_grad:
+        new.requires_grad_(True)
+    memo[id(self)] = new
+    return new
 
 
 @_method

@@ -34,6 +34,17 @@ void init_nn(py::module_& m) {
     return glia::nn::layer_norm(x, ndim, or_undefined(w), or_undefined(b), eps);
   }, py::arg("input"), py::arg("normalized_ndim"), py::arg("weight") = py::none(),
      py::arg("bias") = py::none(), py::arg("eps") = 1e-5);
+  m.def("conv", [](const Tensor& x, const Tensor& w, const std::optional<Tensor>& b, const glia::Shape& stride,
+                   const glia::Shape& padding, const glia::Shape& dilation, int64_t groups) {
+    return glia::nn::conv(x, w, or_undefined(b), stride, padding, dilation, groups);
+  }, py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("padding"),
+     py::arg("dilation"), py::arg("groups"));
+  m.def("conv_transpose", [](const Tensor& x, const Tensor& w, const std::optional<Tensor>& b,
+                             const glia::Shape& stride, const glia::Shape& padding,
+                             const glia::Shape& output_padding, const glia::Shape& dilation, int64_t groups) {
+    return glia::nn::conv_transpose(x, w, or_undefined(b), stride, padding, output_padding, dilation, groups);
+  }, py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("padding"),
+     py::arg("output_padding"), py::arg("dilation"), py::arg("groups"));
   m.def("cross_entropy", [](const Tensor& x, const Tensor& t, const std::optional<Tensor>& w,
                             int64_t ignore_index, const std::string& reduction, double smoothing) {
     return glia::nn::cross_entropy(x, t, or_undefined(w), ignore_index,

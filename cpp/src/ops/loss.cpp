@@ -91,16 +91,24 @@ Tensor cross_entropy(const Tensor& logits_in, const Tensor& target_in, const Ten
       }
     }
   }
-  if (any_requires_grad({&logits})) {
+  if (any_requires_grad({&logits, &target})) {
     Shape moved = row_shape;
     moved.push_back(C);
     attach_grad_fn(
-        out, "CrossEntropyBackward", {logits},
+        out, "CrossEntropyBackward", {logits, prob ? target : Tensor()},
         [logp, tgt, w, R, C, ignore_index, eps, prob, reduction, denom, moved](const Tensor& g,
-                                                                              const NeedsGrad&) {
+                                                                              const NeedsGrad& n) {
           Tensor scale = reduction == Reduction::None
                              ? contiguous(reshape(g, {R}))
                              : contiguous(expand(reshape(div(g, Scalar(denom)), {1}), {R}));
+          Tensor target_grad;
+          if (n.size() > 1 && n[1]) {
+            // d loss / d y_c = -(1 - eps) w_c logp_c, per row scaled like the loss
+            Tensor d = mul(mul(logp, unsqueeze(scale, 1)), Scalar(eps - 1.0));
+            if (w.defined()) d = mul(d, w);
+            target_grad = movedim(reshape(d, moved), -1, 1);
+          }
+          if (!n[0]) return Grads{Tensor(), target_grad};
           Tensor grad = Tensor::empty({R, C}, logp.dtype());
           dispatch_float(logp.dtype(), "cross_entropy", [&](auto tag) {
             using T = typename decltype(tag)::type;
@@ -112,9 +120,9 @@ Tensor cross_entropy(const Tensor& logits_in, const Tensor& target_in, const Ten
                                                    ptr_or_null<T>(w), R, C, ignore_index, eps,
                                                    scale.data<T>(), grad.data<T>());
           });
-          return Grads{movedim(reshape(grad, moved), -1, 1)};
+          return Grads{movedim(reshape(grad, moved), -1, 1), target_grad};
         },
-        {logits});
+        {logits, target});
   }
   return out;
 }

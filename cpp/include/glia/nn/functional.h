@@ -32,4 +32,14 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& w
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight = Tensor(),
                 int64_t ignore_index = -100, Reduction reduction = Reduction::Mean);
 
+// N-d convolution (N = weight.dim() - 2, 1 to 3): x (B, C, *in) or unbatched (C, *in),
+// weight (O, C/groups, *k), bias (O) or undefined. stride/padding/dilation have N entries.
+Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const Shape& stride,
+            const Shape& padding, const Shape& dilation, int64_t groups);
+
+// Transposed convolution ("deconvolution"): weight (C_in, C_out/groups, *k).
+Tensor conv_transpose(const Tensor& x, const Tensor& weight, const Tensor& bias, const Shape& stride,
+                      const Shape& padding, const Shape& output_padding, const Shape& dilation,
+                      int64_t groups);
+
 }  // namespace glia::nn
