@@ -30,7 +30,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Tensor wt = unsqueeze(transpose(detach(weight), 0, 1), 0);
   Tensor out = Tensor::empty({1, rows, out_f}, x.dtype());
   if (bias.defined() && rows > 0) {
-    out = contiguous(expand(detach(bias), {1, rows, out_f}));
+    out = clone(expand(detach(bias), {1, rows, out_f}));  // a copy even for one row: bmm adds into it
     cpu::bmm(x3, wt, out, /*accumulate=*/true);
   } else {
     cpu::bmm(x3, wt, out);

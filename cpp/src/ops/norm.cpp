@@ -39,7 +39,9 @@ Tensor batch_norm(const Tensor& x_in, const Tensor& running_mean, const Tensor& 
   const int64_t N = x_in.shape()[0], C = x_in.shape()[1], S = x_in.numel() / std::max<int64_t>(N * C, 1);
   for (auto* p : {&weight, &bias, &running_mean, &running_var})
     check_param(*p, {C}, x_in.dtype(), "batch_norm", "weight, bias and running statistics");
-  const bool batch_stats = training || !running_mean.defined();
+  GLIA_CHECK(training || (running_mean.defined() && running_var.defined()), Error,
+             "batch_norm: running_mean and running_var must be given in evaluation mode");
+  const bool batch_stats = training;
   GLIA_CHECK(!batch_stats || N * S > 1, ShapeError,
              "batch_norm: expected more than 1 value per channel when training, got input shape ",
              x_in.shape());

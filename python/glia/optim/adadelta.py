@@ -1,2 +1,61 @@
-"""glia.optim: adadelta (being written)."""
-__all__ = []
+"""Adadelta: steps scaled by the ratio of running RMS of updates and of gradients."""
+
+import glia
+from glia._C import _adadelta_step
+from glia.optim.optimizer import Optimizer
+
+__all__ = ["Adadelta"]
+
+
+class Adadelta(Optimizer):
+    """Adadelta, as torch.optim.Adadelta.
+
+    Args:
+        params: iterable of tensors or of dicts defining parameter groups.
+        lr: coefficient scaling the delta (default 1.0).
+        rho: decay rate of the running averages (default 0.9).
+        eps: added inside the square roots for stability (default 1e-6).
+        weight_decay: L2 penalty (default 0).
+        maximize: maximize the objective instead of minimizing it (default False).
+
+    Update, with g = ±grad + weight_decay * p:
+        v = rho * v + (1 - rho) * g^2;  d = sqrt(u + eps) / sqrt(v + eps) * g
+        u = rho * u + (1 - rho) * d^2;  p -= lr * d
+    """
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
+        if lr < 0:
+            raise ValueError(f"Adadelta: invalid learning rate {lr}")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Adadelta: invalid rho {rho}; expected a value in [0, 1]")
+        if eps < 0:
+            raise ValueError(f"Adadelta: invalid eps {eps}")
+        if weight_decay < 0:
+            raise ValueError(f"Adadelta: invalid weight_decay {weight_decay}")
+        defaults = {
+            "lr": lr,
+            "rho": rho,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _update(self, group, params, grads, states):
+        for p, st in zip(params, states):
+            if not st:
+                st["step"] = 0
+                st["square_avg"] = glia.zeros_like(p)
+                st["acc_delta"] = glia.zeros_like(p)
+            st["step"] += 1
+        _adadelta_step(
+            params,
+            grads,
+            [st["square_avg"] for st in states],
+            [st["acc_delta"] for st in states],
+            group["lr"],
+            group["rho"],
+            group["eps"],
+            group["weight_decay"],
+            group["maximize"],
+        )

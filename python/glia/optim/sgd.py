@@ -1,2 +1,74 @@
-"""glia.optim: sgd (being written)."""
-__all__ = []
+"""Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
+
+from glia._C import _sgd_step
+from glia.optim.optimizer import Optimizer
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, as torch.optim.SGD.
+
+    Args:
+        params: iterable of tensors or of dicts defining parameter groups.
+        lr: learning rate (default 1e-3).
+        momentum: momentum factor (default 0).
+        dampening: dampening of the momentum (default 0).
+        weight_decay: L2 penalty (default 0).
+        nesterov: use Nesterov momentum (default False).
+        maximize: maximize the objective instead of minimizing it (default False).
+
+    Update, with g = ±grad + weight_decay * p:
+        b = g on the first step, else b = momentum * b + (1 - dampening) * g
+        p -= lr * (g + momentum * b if nesterov else b)   (p -= lr * g without momentum)
+    """
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        momentum=0,
+        dampening=0,
+        weight_decay=0,
+        nesterov=False,
+        *,
+        maximize=False,
+    ):
+        if lr < 0:
+            raise ValueError(f"SGD: invalid learning rate {lr}")
+        if momentum < 0:
+            raise ValueError(f"SGD: invalid momentum {momentum}")
+        if weight_decay < 0:
+            raise ValueError(f"SGD: invalid weight_decay {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _update(self, group, params, grads, states):
+        momentum = group["momentum"]
+        args = (
+            group["lr"],
+            momentum,
+            group["dampening"],
+            group["weight_decay"],
+            group["nesterov"],
+            group["maximize"],
+        )
+        if momentum == 0:
+            _sgd_step(params, grads, [], *args)
+            return
+        # The binding takes no None entries, but fills a short buffer list itself (first step:
+        # buffer = g, as torch). So parameters that already have a buffer go first.
+        order = sorted(range(len(params)), key=lambda i: "momentum_buffer" not in states[i])
+        bufs = [states[i]["momentum_buffer"] for i in order if "momentum_buffer" in states[i]]
+        new_bufs = _sgd_step([params[i] for i in order], [grads[i] for i in order], bufs, *args)
+        for i, buf in zip(order, new_bufs):
+            states[i]["momentum_buffer"] = buf

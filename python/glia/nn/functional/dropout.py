@@ -1,2 +1,75 @@
-"""glia.nn.functional: dropout (being written)."""
-__all__ = []
+"""glia.nn.functional: dropout. Masks come from glia.bernoulli, so glia.manual_seed makes
+them reproducible; the gradient with respect to the input is mask * scale."""
+import math
+
+import glia
+from glia.nn.functional.activation import _inplace
+
+__all__ = ["dropout", "dropout2d", "alpha_dropout"]
+
+# SELU_SCALE * SELU_ALPHA: SELU tends to minus this as x -> -inf (torch's constant).
+_ALPHA_PRIME = 1.7580993408473766
+
+
+def _check_p(p, name):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _scaled_mask(input, shape, p):
+    """Keep-mask of `shape` (broadcastable to input) already multiplied by 1 / (1 - p)."""
+    if p == 1.0:
+        return glia.zeros(shape, dtype=input.dtype)
+    return glia.bernoulli(glia.full(shape, 1.0 - p, dtype=input.dtype)) * (1.0 / (1.0 - p))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zeroes each element with probability p and scales the rest by 1 / (1 - p), so the
+    expected value is unchanged ("inverted" dropout). Identity when not training or p = 0.
+
+    Args:
+        input: any shape (*).
+        p: probability of zeroing an element, in [0, 1]; p = 1 gives zeros.
+    """
+    _check_p(p, "dropout")
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    return _inplace(input, input * _scaled_mask(input, input.shape, p), inplace)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels with probability p and scales the rest by 1 / (1 - p).
+
+    Args:
+        input: (N, C, H, W), or (C, H, W) read as one unbatched sample. (torch 2.13 still
+            reads a 3-D input as (N, C, L) and warns that this will change; glia does what
+            it announces.)
+    """
+    _check_p(p, "dropout2d")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: input must be 3-D (C, H, W) or 4-D (N, C, H, W), got "
+                         f"shape {tuple(input.shape)}")
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    shape = tuple(input.shape[:-2]) + (1, 1)  # one draw per (sample, channel)
+    return _inplace(input, input * _scaled_mask(input, shape, p), inplace)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: keeps zero mean and unit variance of its input.
+
+    Dropped elements are set to SELU's negative saturation -alpha' (alpha' ~ 1.7581), then
+    an affine map a * x + b restores the moments (as torch):
+        a = ((1 - p) (1 + p alpha'^2))^(-1/2),   b = a alpha' p,
+        out = a * (m x + (m - 1) alpha') + b,    m ~ Bernoulli(1 - p).
+    Identity when not training (torch's default training=False) or p = 0; p = 1 gives zeros.
+    """
+    _check_p(p, "alpha_dropout")
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if p == 1.0:
+        return _inplace(input, input * 0.0, inplace)
+    a = 1.0 / math.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1.0) * (1.0 - p))
+    keep = glia.bernoulli(glia.full(input.shape, 1.0 - p, dtype=input.dtype))
+    shift = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
+    return _inplace(input, input * (keep * a) + shift, inplace)

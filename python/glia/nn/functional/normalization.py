@@ -1,2 +1,109 @@
-"""glia.nn.functional: normalization (being written)."""
-__all__ = []
+"""glia.nn.functional: group, instance and local response normalization.
+
+batch_norm and layer_norm are fused C++ ops in functional/core.py; group_norm and
+instance_norm reuse them on reshaped views, so they get fused backwards too.
+"""
+import glia
+from glia import _C
+
+__all__ = ["group_norm", "instance_norm", "local_response_norm"]
+
+
+def _channel_view(t, ndim):
+    """A (C,) tensor shaped (1, C, 1, ..., 1) to broadcast over an ndim-D (N, C, *) input."""
+    return t.reshape([1, -1] + [1] * (ndim - 2))
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalizes each sample over groups of C / num_groups channels (and all spatial dims):
+        y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias,
+    with mean and biased variance per (sample, group), weight and bias per channel.
+
+    Args:
+        input: (N, C, *) with C divisible by num_groups.
+        weight, bias: (C,) or None.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"group_norm: input must be (N, C, *), got shape {tuple(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    if num_groups <= 0 or c % num_groups != 0:
+        raise ValueError(f"group_norm: {c} channels are not divisible into {num_groups} groups "
+                         f"(input shape {tuple(input.shape)})")
+    # Each (sample, group) is one row: layer norm over the last dim is exactly group norm.
+    rows = input.reshape(n, num_groups, -1)
+    out = _C.layer_norm(rows, 1, None, None, eps).reshape(list(input.shape))
+    if weight is not None:
+        out = out * _channel_view(weight, input.ndim)
+    if bias is not None:
+        out = out + _channel_view(bias, input.ndim)
+    return out
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalizes each (sample, channel) over its spatial dims:
+        y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias.
+
+    As torch, this is batch norm on the (1, N * C, *) view: with use_input_stats the
+    statistics are the input's own, and running_mean/var (C,), if given, move towards the
+    batch average of them with `momentum`; without, the running statistics normalize.
+
+    Args:
+        input: (N, C, *) with at least one spatial dim.
+        running_mean, running_var: (C,) or None, updated in place.
+        weight, bias: (C,) or None.
+    """
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm: input must be (N, C, *) with spatial dims, got shape "
+                         f"{tuple(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    if use_input_stats and input.numel() // max(n * c, 1) <= 1:
+        raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "
+                         f"got input shape {tuple(input.shape)}")
+
+    def per_instance(t):  # (C,) -> (N * C,), the layout of the (1, N * C, *) view
+        return None if t is None else t.unsqueeze(0).expand(n, c).reshape(n * c)
+
+    rm, rv = per_instance(running_mean), per_instance(running_var)
+    x = input.reshape([1, n * c] + list(input.shape[2:]))
+    out = _C.batch_norm(x, rm, rv, per_instance(weight), per_instance(bias), use_input_stats,
+                        momentum, eps)
+    if use_input_stats:
+        # batch_norm moved the N copies of the running statistics; keep their average.
+        with glia.no_grad():
+            if running_mean is not None:
+                running_mean.copy_(rm.reshape(n, c).mean(0))
+            if running_var is not None:
+                running_var.copy_(rv.reshape(n, c).mean(0))
+    return out.reshape(list(input.shape))
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Normalizes each element by its neighbours across channels (Krizhevsky et al. 2012):
+        y_c = x_c / (k + alpha / size * sum_{c' in window(c)} x_{c'}^2)^beta,
+    the window spanning channels c - size // 2 .. c + (size - 1) // 2, zero-padded at the
+    edges (and always divided by `size`, as torch).
+
+    Args:
+        input: (N, C, *) with at least one dim after C.
+    """
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3-D or higher input (N, C, *), got "
+                         f"shape {tuple(input.shape)}")
+    if size < 1:
+        raise ValueError(f"local_response_norm: size must be at least 1, got {size}")
+    if input.numel() == 0:
+        return input
+    c = input.shape[1]
+    sq = input * input
+    parts = []
+    for pad in (size // 2, (size - 1) // 2):
+        shape = list(input.shape)
+        shape[1] = pad
+        parts.append(glia.zeros(shape, dtype=input.dtype) if pad else None)
+    padded = glia.cat([t for t in (parts[0], sq, parts[1]) if t is not None], 1)
+    # Sum of `size` shifted slices: a sliding window over channels without a pooling op.
+    window = padded.narrow(1, 0, c)
+    for i in range(1, size):
+        window = window + padded.narrow(1, i, c)
+    return input / (window * (alpha / size) + k) ** beta
