@@ -285,7 +285,7 @@ def __repr__(self):
     return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
 
-Tensor.__str__ = Tensor.__repr__
+Tensor.__str__ = lambda self: self.__repr__()  # so subclasses' __repr__ (Parameter) is used
 
 
 @_method

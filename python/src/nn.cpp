@@ -45,6 +45,12 @@ void init_nn(py::module_& m) {
     return glia::nn::conv_transpose(x, w, or_undefined(b), stride, padding, output_padding, dilation, groups);
   }, py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("padding"),
      py::arg("output_padding"), py::arg("dilation"), py::arg("groups"));
+  m.def("max_pool", &glia::nn::max_pool, py::arg("input"), py::arg("kernel_size"), py::arg("stride"),
+        py::arg("padding"), py::arg("dilation"), py::arg("ceil_mode"));
+  m.def("avg_pool", &glia::nn::avg_pool, py::arg("input"), py::arg("kernel_size"), py::arg("stride"),
+        py::arg("padding"), py::arg("ceil_mode"), py::arg("count_include_pad"), py::arg("divisor_override") = 0);
+  m.def("adaptive_max_pool", &glia::nn::adaptive_max_pool, py::arg("input"), py::arg("output_size"));
+  m.def("adaptive_avg_pool", &glia::nn::adaptive_avg_pool, py::arg("input"), py::arg("output_size"));
   m.def("cross_entropy", [](const Tensor& x, const Tensor& t, const std::optional<Tensor>& w,
                             int64_t ignore_index, const std::string& reduction, double smoothing) {
     return glia::nn::cross_entropy(x, t, or_undefined(w), ignore_index,

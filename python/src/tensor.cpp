@@ -240,6 +240,18 @@ void init_tensor(py::module_& m) {
                     [](const Tensor& x, py::object g) {
                       x.set_grad(g.is_none() ? Tensor() : g.cast<Tensor>());
                     })
+      // .data: the values without autograd history; assigning swaps in new values (any dtype
+      // or shape) while the tensor object, and so its identity as a Parameter, stays.
+      .def_property("data", &Tensor::detach, [](Tensor& x, const Tensor& v) {
+        glia::TensorImpl* impl = x.impl();
+        impl->storage = v.storage();
+        impl->shape = v.shape();
+        impl->strides = v.strides();
+        impl->offset = v.offset();
+        impl->numel = v.numel();
+        if (impl->dtype != v.dtype()) impl->grad = nullptr;
+        impl->dtype = v.dtype();
+      })
       .def_property_readonly("grad_fn", [](const Tensor& x) -> py::object {
         if (!x.grad_fn()) return py::none();
         return py::str(x.grad_fn()->name());

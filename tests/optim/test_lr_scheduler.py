@@ -4,13 +4,14 @@ sequences on identical optimizers with two param groups."""
 import math
 import warnings
 
-import glia
 import numpy as np
 import pytest
 import torch
+from torch.optim import lr_scheduler as tsched
+
+import glia
 from glia import optim
 from glia.optim import lr_scheduler as gsched
-from torch.optim import lr_scheduler as tsched
 
 STEPS = 35
 

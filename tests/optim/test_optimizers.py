@@ -2,10 +2,13 @@
 whose gradients come from glia and from torch autograd on the same values; plus LBFGS on the
 Rosenbrock function and the gradient-free Evolution strategy."""
 
-import glia
+import copy
+
 import numpy as np
 import pytest
 import torch
+
+import glia
 from glia import optim
 
 RNG = np.random.default_rng(7)
@@ -238,7 +241,7 @@ def test_state_dict_round_trip_continues_trajectory(name):
         if i == 7:
             saved = opt.state_dict()
             opt = gcls([W, b], **{**kw, "lr": 123.0})  # load_state_dict restores lr too
-            opt.load_state_dict(saved)
+            opt.load_state_dict(copy.deepcopy(saved))
         opt.zero_grad()
         loss_fn(glia, W, b).backward()
         opt.step()

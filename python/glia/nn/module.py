@@ -40,6 +40,12 @@ class Module:
         if name in self._buffers and (value is None or isinstance(value, Tensor)):
             self._buffers[name] = value  # e.g. running statistics replaced by a new tensor
             return
+        if name in self._parameters:
+            if not isinstance(value, Parameter):
+                raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} "
+                                "(nn.Parameter or None expected)")
+            self._parameters[name] = value  # keeps its place in state_dict order
+            return
         for store in (self._parameters, self._buffers, self._modules):
             store.pop(name, None)
         if isinstance(value, Parameter):
@@ -231,9 +237,12 @@ class Module:
         if dtype is None:
             return self
         for m in self.modules():
-            for name, p in m._parameters.items():
+            # in place, as PyTorch: optimizers built earlier keep seeing the same Parameters
+            for p in m._parameters.values():
                 if p is not None and p.dtype.is_floating_point and p.dtype != dtype:
-                    m._parameters[name] = Parameter(p.detach().to(dtype), p.requires_grad)
+                    p.data = p.data.to(dtype)
+                    if p.grad is not None:
+                        p.grad = p.grad.to(dtype)
             for name, b in m._buffers.items():
                 if b is not None and b.dtype.is_floating_point and b.dtype != dtype:
                     m._buffers[name] = b.to(dtype)

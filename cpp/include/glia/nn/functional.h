@@ -1,6 +1,7 @@
 #pragma once
 // Fused neural-network ops with their own backward: linear, normalization, losses.
 #include <optional>
+#include <utility>
 
 #include "glia/tensor.h"
 
@@ -41,5 +42,15 @@ Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const Sha
 Tensor conv_transpose(const Tensor& x, const Tensor& weight, const Tensor& bias, const Shape& stride,
                       const Shape& padding, const Shape& output_padding, const Shape& dilation,
                       int64_t groups);
+
+// Pooling over the last `kernel.size()` (1 to 3) dims of x (N, C, *in) or (C, *in).
+// max_pool returns values and int64 indices flattened within each plane (as PyTorch).
+std::pair<Tensor, Tensor> max_pool(const Tensor& x, const Shape& kernel, const Shape& stride,
+                                   const Shape& padding, const Shape& dilation, bool ceil_mode);
+Tensor avg_pool(const Tensor& x, const Shape& kernel, const Shape& stride, const Shape& padding,
+                bool ceil_mode, bool count_include_pad, int64_t divisor_override = 0);
+// Adaptive pooling to `output_size` (one entry per pooled dim).
+std::pair<Tensor, Tensor> adaptive_max_pool(const Tensor& x, const Shape& output_size);
+Tensor adaptive_avg_pool(const Tensor& x, const Shape& output_size);
 
 }  // namespace glia::nn
