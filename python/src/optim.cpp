@@ -8,10 +8,17 @@ using Steps = std::vector<int64_t>;
 namespace o = glia::optim;
 
 void init_optim(py::module_& m) {
-  m.def("_sgd_step", [](const Tensors& p, const Tensors& g, Tensors bufs, double lr, double momentum,
-                        double dampening, double wd, bool nesterov, bool maximize) {
+  // Momentum buffers: None where a parameter has none yet (C++ starts it from the gradient);
+  // the result has None where no buffer exists (momentum 0), never an undefined tensor.
+  m.def("_sgd_step", [](const Tensors& p, const Tensors& g, const std::vector<std::optional<Tensor>>& in,
+                        double lr, double momentum, double dampening, double wd, bool nesterov,
+                        bool maximize) {
+    Tensors bufs;
+    for (auto& b : in) bufs.push_back(b ? *b : Tensor());
     glia::optim::sgd_step(p, g, bufs, o::SGDOptions{lr, momentum, dampening, wd, nesterov, maximize});
-    return bufs;
+    std::vector<std::optional<Tensor>> out;
+    for (auto& b : bufs) out.push_back(b.defined() ? std::optional<Tensor>(b) : std::nullopt);
+    return out;
   });
   m.def("_adam_step", [](const Tensors& p, const Tensors& g, Tensors m1, Tensors m2, Tensors vmax,
                          const Steps& steps, double lr, double b1, double b2, double eps, double wd,

@@ -62,13 +62,9 @@ class SGD(Optimizer):
             group["nesterov"],
             group["maximize"],
         )
-        if momentum == 0:
-            _sgd_step(params, grads, [], *args)
-            return
-        # The binding takes no None entries, but fills a short buffer list itself (first step:
-        # buffer = g, as torch). So parameters that already have a buffer go first.
-        order = sorted(range(len(params)), key=lambda i: "momentum_buffer" not in states[i])
-        bufs = [states[i]["momentum_buffer"] for i in order if "momentum_buffer" in states[i]]
-        new_bufs = _sgd_step([params[i] for i in order], [grads[i] for i in order], bufs, *args)
-        for i, buf in zip(order, new_bufs):
-            states[i]["momentum_buffer"] = buf
+        # None where a parameter has no buffer yet: C++ starts it from the gradient (as torch)
+        bufs = [state.get("momentum_buffer") for state in states]
+        new_bufs = _sgd_step(params, grads, bufs, *args)
+        if momentum != 0:
+            for state, buf in zip(states, new_bufs):
+                state["momentum_buffer"] = buf
