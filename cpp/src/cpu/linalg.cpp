@@ -141,7 +141,23 @@ void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out, bool acc) {
   const int64_t sa = ac.strides()[0], sb = bc.strides()[0];
   const int64_t flops = M * N * K;
   if (flops >= kBlasMinFlops && std::is_floating_point_v<T> && blas().sgemm) {
-    for (int64_t i = 0; i < batch; ++i) blas_gemm<T>(A + i * sa, la, B + i * sb, lb, C + i * M * N, M, N, K, acc);
+    // BLAS runs single-threaded inside glia's OpenMP threads (one pool, never two pools
+    // fighting over the cores): whole matrices per thread, or row blocks of one matrix.
+    const int threads = std::max(1, thread_count());
+    if (batch >= threads || M < 2 * threads) {
+      parallel_for(0, batch, 1, [&](int64_t s, int64_t e) {
+        for (int64_t i = s; i < e; ++i)
+          blas_gemm<T>(A + i * sa, la, B + i * sb, lb, C + i * M * N, M, N, K, acc);
+      });
+    } else {
+      // rows of A are `la.ld` apart row-major, 1 apart when A is stored transposed
+      const int64_t row_step = la.trans ? 1 : la.ld;
+      for (int64_t i = 0; i < batch; ++i)
+        parallel_for(0, M, M / threads, [&](int64_t r0, int64_t r1) {
+          blas_gemm<T>(A + i * sa + r0 * row_step, la, B + i * sb, lb, C + i * M * N + r0 * N,
+                       r1 - r0, N, K, acc);
+        });
+    }
     return;
   }
   if (batch == 1) {
@@ -179,7 +195,7 @@ bool load_blas(const std::string& path) {
   b.set_threads = reinterpret_cast<SetThreadsFn>(
       find("scipy_openblas_set_num_threads", "openblas_set_num_threads"));
   b.name = path;
-  if (b.set_threads) b.set_threads(thread_count());
+  if (b.set_threads) b.set_threads(1);  // glia's own threads call it (see bmm_typed)
   return true;
 }
 
@@ -189,7 +205,6 @@ void set_num_threads(int n) {
   n = std::max(1, n);
   thread_count() = n;
   omp_set_num_threads(n);
-  if (blas().set_threads) blas().set_threads(n);
 }
 
 int get_num_threads() { return thread_count(); }

@@ -1,5 +1,6 @@
 #include "cpu/optim.h"
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 
@@ -32,26 +33,30 @@ void sgd_update(T* p, const T* g, T* buf, int64_t n, const optim::SGDOptions& o,
 template <class T>
 void adam_update(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const optim::AdamOptions& o,
                  int64_t step) {
-  const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps), wd = T(o.weight_decay);
+  using A = Eigen::Array<T, Eigen::Dynamic, 1>;
+  const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps);
   const T bc1 = T(1 - std::pow(o.beta1, double(step)));
-  const T bc2_sqrt = T(std::sqrt(1 - std::pow(o.beta2, double(step))));
+  const T inv_bc2_sqrt = T(1 / std::sqrt(1 - std::pow(o.beta2, double(step))));
   const T step_size = T(o.lr) / bc1;
   const T decay = T(1 - o.lr * o.weight_decay);
   const T sign = o.maximize ? T(-1) : T(1);
-  each(n, [&](int64_t i) {
-    T gi = sign * g[i];
-    if (o.decoupled_weight_decay) p[i] *= decay;
-    else gi += wd * p[i];
-    m[i] = b1 * m[i] + (1 - b1) * gi;
-    v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-    T denom;
+  const T l2 = o.decoupled_weight_decay ? T(0) : T(o.weight_decay);
+  // Whole-array Eigen expressions per chunk, so the loop vectorises (sqrt and divide too).
+  parallel_for(0, n, kParallelGrain, [&](int64_t b, int64_t e) {
+    const int64_t len = e - b;
+    Eigen::Map<A> P(p + b, len), M(m + b, len), V(v + b, len);
+    Eigen::Map<const A> G(g + b, len);
+    if (o.decoupled_weight_decay && o.weight_decay != 0) P *= decay;
+    A gi = sign * G + l2 * P;
+    M = b1 * M + (1 - b1) * gi;
+    V = b2 * V + (1 - b2) * gi.square();
     if (vmax) {
-      vmax[i] = std::max(vmax[i], v[i]);
-      denom = std::sqrt(vmax[i]) / bc2_sqrt + eps;
+      Eigen::Map<A> VM(vmax + b, len);
+      VM = VM.max(V);
+      P -= step_size * M / (VM.sqrt() * inv_bc2_sqrt + eps);
     } else {
-      denom = std::sqrt(v[i]) / bc2_sqrt + eps;
+      P -= step_size * M / (V.sqrt() * inv_bc2_sqrt + eps);
     }
-    p[i] -= step_size * m[i] / denom;
   });
 }
 

@@ -1,0 +1,287 @@
+"""Convolutions and padding of glia.nn.functional, as in torch.nn.functional.
+
+conv*d and conv_transpose*d are thin wrappers over the fused C++ ops (glia._C.conv and
+glia._C.conv_transpose); this file turns PyTorch's argument forms (ints, tuples, 'same',
+'valid') into the per-dim lists those ops take. `pad` is built from differentiable glia
+ops (cat, narrow, index_select), so gradients flow through every mode.
+"""
+import numbers
+
+import numpy as np
+
+import glia
+from glia import _C
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "pad"]
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _ntuple(value, n, op, name, minimum=None):
+    """`value` (an int or a sequence of n ints) as a list of n ints, each >= minimum."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        out = [int(value)] * n
+    else:
+        try:
+            out = [int(v) for v in value]
+        except (TypeError, ValueError):
+            raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, "
+                             f"got {value!r}") from None
+        if len(out) == 1 and n > 1:
+            out = out * n
+        if len(out) != n or any(isinstance(v, bool) for v in value):
+            raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, "
+                             f"got {value!r}")
+    if minimum is not None and any(v < minimum for v in out):
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {tuple(out)}")
+    return out
+
+
+def _same_padding(kernel, dilation, stride, op):
+    """(left, right) zero padding per dim that keeps the output size equal to the input's.
+
+    The total is dilation * (kernel - 1); when it is odd the extra element goes on the
+    right, as in PyTorch.
+    """
+    if any(s != 1 for s in stride):
+        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions, "
+                         f"got stride {tuple(stride)}")
+    totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    return [(t // 2, t - t // 2) for t in totals]
+
+
+def _check_weight(input, weight, n, op):
+    if weight.dim() != n + 2:
+        raise ValueError(f"{op}: weight must be {n + 2}-D, got shape {tuple(weight.shape)}")
+    if input.dim() not in (n + 1, n + 2):
+        raise ValueError(f"{op}: input must be {n + 1}-D or {n + 2}-D, got shape "
+                         f"{tuple(input.shape)}")
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, n, op):
+    _check_weight(input, weight, n, op)
+    stride = _ntuple(stride, n, op, "stride", 1)
+    dilation = _ntuple(dilation, n, op, "dilation", 1)
+    if groups < 1:
+        raise ValueError(f"{op}: groups must be a positive integer, got {groups}")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = [0] * n
+        elif padding == "same":
+            kernel = list(weight.shape[2:])
+            pairs = _same_padding(kernel, dilation, stride, op)
+            extra = [r - l for l, r in pairs]
+            if any(extra):
+                # even kernels need one more element on the right: pad that explicitly
+                # (last dim first, as F.pad wants) and let the op pad the symmetric part
+                widths = []
+                for e in reversed(extra):
+                    widths += [0, e]
+                input = pad(input, widths)
+            padding = [l for l, _ in pairs]
+        else:
+            raise ValueError(f"{op}: padding must be 'valid', 'same', an int or a tuple of "
+                             f"{n} ints, got {padding!r}")
+    else:
+        padding = _ntuple(padding, n, op, "padding", 0)
+    return _C.conv(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution (cross-correlation, as in PyTorch).
+
+    Args:
+        input: (N, C_in, L) or unbatched (C_in, L).
+        weight: (C_out, C_in / groups, kL).
+        bias: (C_out,) or None.
+        stride, dilation: int or 1-tuple, >= 1.
+        padding: int, 1-tuple, 'valid' (none) or 'same' (output length = input length;
+            stride must be 1).
+        groups: splits the channels into groups convolved separately (groups = C_in is
+            depthwise).
+    Returns:
+        (N, C_out, L_out) with L_out = floor((L + 2p - d(kL - 1) - 1) / s) + 1.
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation, as in PyTorch).
+
+    Args:
+        input: (N, C_in, H, W) or unbatched (C_in, H, W).
+        weight: (C_out, C_in / groups, kH, kW).
+        bias: (C_out,) or None.
+        stride, dilation: int or (sH, sW), >= 1.
+        padding: int, (pH, pW), 'valid' or 'same' (stride must be 1).
+        groups: number of channel groups (groups = C_in is depthwise).
+    Returns:
+        (N, C_out, H_out, W_out), each H_out = floor((H + 2p - d(k - 1) - 1) / s) + 1.
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution (cross-correlation, as in PyTorch).
+
+    Args:
+        input: (N, C_in, D, H, W) or unbatched (C_in, D, H, W).
+        weight: (C_out, C_in / groups, kD, kH, kW).
+        bias: (C_out,) or None.
+        stride, dilation: int or 3-tuple, >= 1.
+        padding: int, 3-tuple, 'valid' or 'same' (stride must be 1).
+        groups: number of channel groups.
+    Returns:
+        (N, C_out, D_out, H_out, W_out).
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                    n, op):
+    _check_weight(input, weight, n, op)
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding must be an int or a tuple of {n} ints, got {padding!r}")
+    if groups < 1:
+        raise ValueError(f"{op}: groups must be a positive integer, got {groups}")
+    return _C.conv_transpose(input, weight, bias, _ntuple(stride, n, op, "stride", 1),
+                             _ntuple(padding, n, op, "padding", 0),
+                             _ntuple(output_padding, n, op, "output_padding", 0),
+                             _ntuple(dilation, n, op, "dilation", 1), groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-D transposed convolution (the gradient of conv1d with respect to its input).
+
+    Args:
+        input: (N, C_in, L) or unbatched (C_in, L).
+        weight: (C_in, C_out / groups, kL).
+        bias: (C_out,) or None.
+        stride, padding, dilation: int or 1-tuple.
+        output_padding: extra length added on one side of the output (< stride or dilation).
+        groups: number of channel groups.
+    Returns:
+        (N, C_out, L_out), L_out = (L - 1)s - 2p + d(kL - 1) + output_padding + 1.
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1, "conv_transpose1d")
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """2-D transposed convolution ("deconvolution"), the gradient of conv2d in its input.
+
+    Args:
+        input: (N, C_in, H, W) or unbatched (C_in, H, W).
+        weight: (C_in, C_out / groups, kH, kW).
+        bias: (C_out,) or None.
+        stride, padding, dilation: int or 2-tuple.
+        output_padding: extra size added on one side of each output dim.
+        groups: number of channel groups.
+    Returns:
+        (N, C_out, H_out, W_out), H_out = (H - 1)s - 2p + d(kH - 1) + output_padding + 1.
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2, "conv_transpose2d")
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """3-D transposed convolution: input (N, C_in, D, H, W) or (C_in, D, H, W), weight
+    (C_in, C_out / groups, kD, kH, kW); arguments as conv_transpose2d."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 3, "conv_transpose3d")
+
+
+# ---- padding ----
+
+def _pad_indices(size, left, right, mode):
+    """Source indices along one dim for output positions -left .. size + right - 1."""
+    pos = np.arange(-left, size + right, dtype=np.int64)
+    if mode == "reflect":
+        period = 2 * (size - 1)
+        pos = np.abs(pos) % period if period else np.zeros_like(pos)
+        pos = np.where(pos >= size, period - pos, pos)
+    elif mode == "replicate":
+        pos = np.clip(pos, 0, size - 1)
+    else:  # circular
+        pos = pos % size
+    return glia.tensor(pos)
+
+
+def _check_pad_widths(shape, pairs, mode):
+    for dim, (left, right) in pairs:
+        size = shape[dim]
+        if size + left + right < 0:
+            raise ValueError(f"pad: padding ({left}, {right}) of dim {dim} would give a negative "
+                             f"size for input shape {tuple(shape)}")
+        if mode == "constant":
+            continue
+        if size == 0 and (left > 0 or right > 0):
+            raise ValueError(f"pad: {mode} padding needs a non-empty dim {dim}, got input shape "
+                             f"{tuple(shape)}")
+        if mode == "reflect" and (left >= size or right >= size):
+            raise ValueError(f"pad: reflect padding ({left}, {right}) must be smaller than the "
+                             f"size {size} of dim {dim} (input shape {tuple(shape)})")
+        if mode == "circular" and (left > size or right > size):
+            raise ValueError(f"pad: circular padding ({left}, {right}) must be at most the size "
+                             f"{size} of dim {dim} (input shape {tuple(shape)})")
+
+
+def pad(input, pad, mode="constant", value=0):
+    """Pads the trailing dims of `input`.
+
+    Args:
+        input: a tensor of any shape.
+        pad: (left_last, right_last, left_2nd_last, right_2nd_last, ...): pairs of widths,
+            last dim first, as in PyTorch; negative widths crop.
+        mode: 'constant' (fill with `value`), 'reflect' (mirror without repeating the edge),
+            'replicate' (repeat the edge) or 'circular' (wrap around).
+        value: the fill value of 'constant' mode.
+    Returns:
+        A tensor whose padded dims grow by left + right. Gradients flow to `input`.
+    """
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {_PAD_MODES}, got {mode!r}")
+    if isinstance(pad, numbers.Integral) or len(pad) % 2:
+        raise ValueError(f"pad: pad must be a sequence of an even number of ints, got {pad!r}")
+    widths = _ntuple(pad, len(pad), "pad", "pad")
+    if len(widths) // 2 > input.dim():
+        raise ValueError(f"pad: {len(widths)} pad widths cover {len(widths) // 2} dims but the "
+                         f"input has shape {tuple(input.shape)}")
+    if mode != "constant" and value != 0:
+        raise ValueError(f"pad: value is only used by mode='constant', got mode={mode!r} and "
+                         f"value={value}")
+    shape = tuple(input.shape)
+    pairs = [(input.dim() - 1 - i, (widths[2 * i], widths[2 * i + 1]))
+             for i in range(len(widths) // 2)]
+    _check_pad_widths(shape, pairs, mode)
+    out = input
+    for dim, (left, right) in pairs:
+        if left == 0 and right == 0:
+            continue
+        if mode == "constant":
+            out = _pad_constant(out, dim, left, right, value)
+        else:
+            out = glia.index_select(out, dim, _pad_indices(out.shape[dim], left, right, mode))
+    return out
+
+
+def _pad_constant(x, dim, left, right, value):
+    # negative widths crop first; positive ones concatenate filled blocks
+    size = x.shape[dim]
+    start, stop = max(-left, 0), size - max(-right, 0)
+    if start or stop != size:
+        x = x.narrow(dim, start, stop - start)
+    parts = []
+    for width in (left, right):
+        if width > 0:
+            fill_shape = list(x.shape)
+            fill_shape[dim] = width
+            parts.append(glia.full(fill_shape, value, dtype=x.dtype))
+        else:
+            parts.append(None)
+    blocks = [b for b in (parts[0], x, parts[1]) if b is not None]
+    return glia.cat(blocks, dim) if len(blocks) > 1 else x
