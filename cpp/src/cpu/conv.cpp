@@ -2,23 +2,17 @@
 
 #include <omp.h>
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "cpu/linalg.h"
 #include "cpu/parallel.h"
+#include "cpu/scratch.h"
 
 namespace glia::cpu {
 
 namespace {
-
-template <class T>
-using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class T>
-using MapM = Eigen::Map<Mat<T>>;
-template <class T>
-using CMapM = Eigen::Map<const Mat<T>>;
 
 bool is_pointwise(const ConvParams& p) {
   for (int d = 0; d < 3; ++d)
@@ -104,14 +98,70 @@ void over_batch(int64_t N, const F& fn) {
   });
 }
 
+// Output positions o along one dim whose input o*stride + off lies in [0, in).
+void valid_range(int64_t out, int64_t in, int64_t stride, int64_t off, int64_t& lo, int64_t& hi) {
+  auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
+  lo = std::clamp<int64_t>(ceil_div(-off, stride), 0, out);
+  hi = std::clamp<int64_t>(ceil_div(in - off, stride), lo, out);
+}
+
+// Depthwise convolution (one input channel per group) as direct loops: im2col + GEMM would
+// run thousands of 1-row products. fn(out_plane, in_plane, weights, kd, kh, kw, ...) visits
+// every (output row, input row, kernel tap) with the valid output column range.
+template <class F>
+void depthwise_taps(const ConvParams& p, const F& fn) {
+  for (int64_t kd = 0; kd < p.k[0]; ++kd)
+    for (int64_t kh = 0; kh < p.k[1]; ++kh)
+      for (int64_t kw = 0; kw < p.k[2]; ++kw) {
+        const int64_t off_w = kw * p.dil[2] - p.pad[2];
+        int64_t lo, hi;
+        valid_range(p.out[2], p.in[2], p.stride[2], off_w, lo, hi);
+        if (lo >= hi) continue;
+        for (int64_t od = 0; od < p.out[0]; ++od) {
+          const int64_t id = od * p.stride[0] - p.pad[0] + kd * p.dil[0];
+          if (id < 0 || id >= p.in[0]) continue;
+          for (int64_t oh = 0; oh < p.out[1]; ++oh) {
+            const int64_t ih = oh * p.stride[1] - p.pad[1] + kh * p.dil[1];
+            if (ih < 0 || ih >= p.in[1]) continue;
+            fn((kd * p.k[1] + kh) * p.k[2] + kw, (od * p.out[1] + oh) * p.out[2],
+               (id * p.in[1] + ih) * p.in[2] + off_w, lo, hi);
+          }
+        }
+      }
+}
+
+bool is_depthwise(const ConvParams& p) { return p.groups > 1 && p.C == p.groups; }
+
 }  // namespace
 
 template <class T>
 void conv_forward(const T* x, const T* w, const T* b, T* y, const ConvParams& p) {
   const int64_t Cg = p.C / p.groups, Og = p.O / p.groups, K = Cg * p.k_size(), L = p.out_size();
+  if (is_depthwise(p)) {
+    const int64_t s = p.stride[2];
+    parallel_for(0, p.N * p.O, 1, [&](int64_t pb, int64_t pe) {
+      for (int64_t plane = pb; plane < pe; ++plane) {
+        const int64_t n = plane / p.O, o = plane % p.O, c = o / Og;
+        T* yp = y + plane * L;
+        std::fill(yp, yp + L, b ? b[o] : T(0));
+        const T* xp = x + (n * p.C + c) * p.in_size();
+        const T* wp = w + o * p.k_size();
+        depthwise_taps(p, [&](int64_t tap, int64_t out_row, int64_t in_row, int64_t lo, int64_t hi) {
+          const T wv = wp[tap];
+          T* yr = yp + out_row;
+          const T* xr = xp + in_row;
+          if (s == 1)
+            for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[ow];
+          else
+            for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[ow * s];
+        });
+      }
+    });
+    return;
+  }
   const bool pointwise = is_pointwise(p);
   over_batch(p.N, [&](int64_t n) {
-    std::vector<T> col(pointwise ? 0 : K * L);
+    Scratch<T> col(pointwise ? 0 : K * L);
     for (int64_t g = 0; g < p.groups; ++g) {
       const T* xg = x + (n * p.C + g * Cg) * p.in_size();
       const T* cols = xg;
@@ -119,10 +169,11 @@ void conv_forward(const T* x, const T* w, const T* b, T* y, const ConvParams& p)
         im2col(xg, Cg, p, col.data());
         cols = col.data();
       }
-      MapM<T> out(y + (n * p.O + g * Og) * L, Og, L);
-      out.noalias() = CMapM<T>(w + g * Og * K, Og, K) * CMapM<T>(cols, K, L);
-      if (b)
-        for (int64_t o = 0; o < Og; ++o) out.row(o).array() += b[g * Og + o];
+      T* out = y + (n * p.O + g * Og) * L;
+      if (b) {
+        for (int64_t o = 0; o < Og; ++o) std::fill(out + o * L, out + (o + 1) * L, b[g * Og + o]);
+      }
+      gemm_serial<T>(w + g * Og * K, false, K, cols, false, L, out, L, Og, L, K, b != nullptr);
     }
   });
 }
@@ -130,18 +181,42 @@ void conv_forward(const T* x, const T* w, const T* b, T* y, const ConvParams& p)
 template <class T>
 void conv_backward_input(const T* gy, const T* w, T* gx, const ConvParams& p) {
   const int64_t Cg = p.C / p.groups, Og = p.O / p.groups, K = Cg * p.k_size(), L = p.out_size();
+  if (is_depthwise(p)) {
+    const int64_t s = p.stride[2];
+    parallel_for(0, p.N * p.C, 1, [&](int64_t pb, int64_t pe) {
+      for (int64_t plane = pb; plane < pe; ++plane) {
+        const int64_t n = plane / p.C, c = plane % p.C;
+        T* gxp = gx + plane * p.in_size();
+        std::fill(gxp, gxp + p.in_size(), T(0));
+        for (int64_t o = c * Og; o < (c + 1) * Og; ++o) {
+          const T* gyp = gy + (n * p.O + o) * L;
+          const T* wp = w + o * p.k_size();
+          depthwise_taps(p, [&](int64_t tap, int64_t out_row, int64_t in_row, int64_t lo, int64_t hi) {
+            const T wv = wp[tap];
+            const T* gr = gyp + out_row;
+            T* xr = gxp + in_row;
+            if (s == 1)
+              for (int64_t ow = lo; ow < hi; ++ow) xr[ow] += wv * gr[ow];
+            else
+              for (int64_t ow = lo; ow < hi; ++ow) xr[ow * s] += wv * gr[ow];
+          });
+        }
+      }
+    });
+    return;
+  }
   const bool pointwise = is_pointwise(p);
   over_batch(p.N, [&](int64_t n) {
-    std::vector<T> col(pointwise ? 0 : K * L);
+    Scratch<T> col(pointwise ? 0 : K * L);
     for (int64_t g = 0; g < p.groups; ++g) {
       T* gxg = gx + (n * p.C + g * Cg) * p.in_size();
-      auto wg = CMapM<T>(w + g * Og * K, Og, K);
-      auto gyg = CMapM<T>(gy + (n * p.O + g * Og) * L, Og, L);
+      const T* wg = w + g * Og * K;
+      const T* gyg = gy + (n * p.O + g * Og) * L;
       if (pointwise) {
-        MapM<T>(gxg, K, L).noalias() = wg.transpose() * gyg;
+        gemm_serial<T>(wg, true, K, gyg, false, L, gxg, L, K, L, Og, false);
         continue;
       }
-      MapM<T>(col.data(), K, L).noalias() = wg.transpose() * gyg;
+      gemm_serial<T>(wg, true, K, gyg, false, L, col.data(), L, K, L, Og, false);
       std::fill(gxg, gxg + Cg * p.in_size(), T(0));
       col2im(col.data(), Cg, p, gxg);
     }
@@ -151,13 +226,41 @@ void conv_backward_input(const T* gy, const T* w, T* gx, const ConvParams& p) {
 template <class T>
 void conv_backward_weight(const T* gy, const T* x, T* gw, const ConvParams& p) {
   const int64_t Cg = p.C / p.groups, Og = p.O / p.groups, K = Cg * p.k_size(), L = p.out_size();
+  if (is_depthwise(p)) {
+    const int64_t s = p.stride[2];
+    // each thread owns whole output channels, so no partial sums are needed
+    parallel_for(0, p.O, 1, [&](int64_t ob, int64_t oe) {
+      for (int64_t o = ob; o < oe; ++o) {
+        T* gwp = gw + o * p.k_size();
+        std::fill(gwp, gwp + p.k_size(), T(0));
+        const int64_t c = o / Og;
+        for (int64_t n = 0; n < p.N; ++n) {
+          const T* gyp = gy + (n * p.O + o) * L;
+          const T* xp = x + (n * p.C + c) * p.in_size();
+          depthwise_taps(p, [&](int64_t tap, int64_t out_row, int64_t in_row, int64_t lo, int64_t hi) {
+            const T* gr = gyp + out_row;
+            const T* xr = xp + in_row;
+            T acc = 0;
+            if (s == 1)
+              for (int64_t ow = lo; ow < hi; ++ow) acc += gr[ow] * xr[ow];
+            else
+              for (int64_t ow = lo; ow < hi; ++ow) acc += gr[ow] * xr[ow * s];
+            gwp[tap] += acc;
+          });
+        }
+      }
+    });
+    return;
+  }
   const bool pointwise = is_pointwise(p);
   const int threads = std::max(1, std::min<int>(omp_get_max_threads(), int(p.N)));
   // per-thread partial weight gradients, summed at the end
-  std::vector<std::vector<T>> partial(threads, std::vector<T>(p.O * K, T(0)));
+  Scratch<T> partial(size_t(threads) * p.O * K);
   parallel_for(0, threads, 1, [&](int64_t tb, int64_t te) {
     for (int64_t t = tb; t < te; ++t) {
-      std::vector<T> col(pointwise ? 0 : K * L);
+      T* part = partial.data() + t * p.O * K;
+      std::fill(part, part + p.O * K, T(0));
+      Scratch<T> col(pointwise ? 0 : K * L);
       for (int64_t n = p.N * t / threads; n < p.N * (t + 1) / threads; ++n)
         for (int64_t g = 0; g < p.groups; ++g) {
           const T* xg = x + (n * p.C + g * Cg) * p.in_size();
@@ -166,14 +269,14 @@ void conv_backward_weight(const T* gy, const T* x, T* gw, const ConvParams& p) {
             im2col(xg, Cg, p, col.data());
             cols = col.data();
           }
-          MapM<T>(partial[t].data() + g * Og * K, Og, K).noalias() +=
-              CMapM<T>(gy + (n * p.O + g * Og) * L, Og, L) * CMapM<T>(cols, K, L).transpose();
+          gemm_serial<T>(gy + (n * p.O + g * Og) * L, false, L, cols, true, L, part + g * Og * K, K,
+                         Og, K, L, true);
         }
     }
   });
   std::fill(gw, gw + p.O * K, T(0));
-  for (auto& part : partial)
-    for (int64_t i = 0; i < p.O * K; ++i) gw[i] += part[i];
+  for (int t = 0; t < threads; ++t)
+    for (int64_t i = 0; i < p.O * K; ++i) gw[i] += partial.data()[t * p.O * K + i];
 }
 
 template void conv_forward<float>(const float*, const float*, const float*, float*, const ConvParams&);

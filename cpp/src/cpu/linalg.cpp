@@ -172,6 +172,48 @@ void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out, bool acc) {
 
 }  // namespace
 
+template <class T>
+void gemm_serial(const T* A, bool trans_a, int64_t lda, const T* B, bool trans_b, int64_t ldb, T* C,
+                 int64_t ldc, int64_t M, int64_t N, int64_t K, bool acc) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    if (!acc)
+      for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
+    return;
+  }
+  const Blas& b = blas();
+  if (M * N * K >= int64_t(32) * 32 * 32 && b.sgemm) {
+    const int ta = trans_a ? 112 : 111, tb = trans_b ? 112 : 111;
+    if constexpr (std::is_same_v<T, float>) {
+      b.sgemm(101, ta, tb, int(M), int(N), int(K), 1.0f, A, int(lda), B, int(ldb), acc ? 1.0f : 0.0f, C, int(ldc));
+      return;
+    } else {
+      b.dgemm(101, ta, tb, int(M), int(N), int(K), 1.0, A, int(lda), B, int(ldb), acc ? 1.0 : 0.0, C, int(ldc));
+      return;
+    }
+  }
+  using Stride = Eigen::OuterStride<>;
+  Eigen::Map<RowMat<T>, 0, Stride> c(C, M, N, Stride(ldc));
+  auto run = [&](const auto& a) {
+    if (trans_b) {
+      auto bm = Eigen::Map<const ColMat<T>, 0, Stride>(B, K, N, Stride(ldb));
+      if (acc) c.noalias() += a * bm;
+      else c.noalias() = a * bm;
+    } else {
+      auto bm = Eigen::Map<const RowMat<T>, 0, Stride>(B, K, N, Stride(ldb));
+      if (acc) c.noalias() += a * bm;
+      else c.noalias() = a * bm;
+    }
+  };
+  if (trans_a) run(Eigen::Map<const ColMat<T>, 0, Stride>(A, M, K, Stride(lda)));
+  else run(Eigen::Map<const RowMat<T>, 0, Stride>(A, M, K, Stride(lda)));
+}
+
+template void gemm_serial<float>(const float*, bool, int64_t, const float*, bool, int64_t, float*, int64_t,
+                                 int64_t, int64_t, int64_t, bool);
+template void gemm_serial<double>(const double*, bool, int64_t, const double*, bool, int64_t, double*,
+                                  int64_t, int64_t, int64_t, int64_t, bool);
+
 void bmm(const Tensor& a, const Tensor& b, const Tensor& out, bool accumulate) {
   dispatch_numeric(a.dtype(), "matmul", [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -11,6 +11,14 @@ namespace glia::cpu {
 // contiguous (B, M, N) tensor of the same dtype. With `accumulate`, out += a @ b.
 void bmm(const Tensor& a, const Tensor& b, const Tensor& out, bool accumulate = false);
 
+// C (M, N) = A (M, K) @ B (K, N) (+= with accumulate) on the calling thread only: row-major
+// operands with leading dims lda/ldb/ldc, either optionally transposed (stored as K x M /
+// N x K). Uses the loaded BLAS for sizable products, Eigen otherwise. For kernels that
+// already run one task per thread (convolution).
+template <class T>
+void gemm_serial(const T* A, bool trans_a, int64_t lda, const T* B, bool trans_b, int64_t ldb, T* C,
+                 int64_t ldc, int64_t M, int64_t N, int64_t K, bool accumulate);
+
 bool load_blas(const std::string& path);
 std::string blas_name();
 void set_num_threads(int n);
