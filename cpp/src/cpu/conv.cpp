@@ -20,10 +20,11 @@ bool is_pointwise(const ConvParams& p) {
   return true;
 }
 
-// col[(c, kd, kh, kw), (od, oh, ow)] = x[c, od*s - pad + kd*dil, ...] (0 outside).
+// col[(c, kd, kh, kw), (od, oh, ow)] = x[c, od*s - pad + kd*dil, ...] (0 outside); rows of
+// col are `ld` apart (L for one image, more when several images sit side by side).
 template <class T>
-void im2col(const T* x, int64_t channels, const ConvParams& p, T* col) {
-  const int64_t L = p.out_size();
+void im2col(const T* x, int64_t channels, const ConvParams& p, T* col, int64_t ld = 0) {
+  const int64_t L = ld ? ld : p.out_size();
   for (int64_t c = 0; c < channels; ++c) {
     const T* xc = x + c * p.in_size();
     for (int64_t kd = 0; kd < p.k[0]; ++kd)
@@ -132,6 +133,23 @@ void depthwise_taps(const ConvParams& p, const F& fn) {
 
 bool is_depthwise(const ConvParams& p) { return p.groups > 1 && p.C == p.groups; }
 
+// Images per GEMM: small images are batched side by side in the column buffer so each
+// product has at least ~2048 columns (BLAS is far from peak on 200-column products).
+int64_t images_per_block(const ConvParams& p) {
+  const int threads = std::max(1, omp_get_max_threads());
+  const int64_t per_thread = (p.N + threads - 1) / threads;
+  return std::clamp<int64_t>((2048 + p.out_size() - 1) / p.out_size(), 1, std::max<int64_t>(per_thread, 1));
+}
+
+// Runs fn(first image, image count) over blocks of images, blocks spread over threads.
+template <class F>
+void over_blocks(const ConvParams& p, int64_t nb, const F& fn) {
+  const int64_t blocks = (p.N + nb - 1) / nb;
+  parallel_for(0, blocks, 1, [&](int64_t b, int64_t e) {
+    for (int64_t blk = b; blk < e; ++blk) fn(blk * nb, std::min(nb, p.N - blk * nb));
+  });
+}
+
 }  // namespace
 
 template <class T>
@@ -159,21 +177,34 @@ void conv_forward(const T* x, const T* w, const T* b, T* y, const ConvParams& p)
     });
     return;
   }
-  const bool pointwise = is_pointwise(p);
-  over_batch(p.N, [&](int64_t n) {
-    Scratch<T> col(pointwise ? 0 : K * L);
+  if (is_pointwise(p)) {
+    over_batch(p.N, [&](int64_t n) {
+      for (int64_t g = 0; g < p.groups; ++g) {
+        T* out = y + (n * p.O + g * Og) * L;
+        if (b)
+          for (int64_t o = 0; o < Og; ++o) std::fill(out + o * L, out + (o + 1) * L, b[g * Og + o]);
+        gemm_serial<T>(w + g * Og * K, false, K, x + (n * p.C + g * Cg) * p.in_size(), false, L, out, L,
+                       Og, L, K, b != nullptr);
+      }
+    });
+    return;
+  }
+  const int64_t nb = images_per_block(p);
+  over_blocks(p, nb, [&](int64_t n0, int64_t cnt) {
+    const int64_t W = cnt * L;  // columns: the images side by side
+    Scratch<T> col(K * W), res(Og * W);
     for (int64_t g = 0; g < p.groups; ++g) {
-      const T* xg = x + (n * p.C + g * Cg) * p.in_size();
-      const T* cols = xg;
-      if (!pointwise) {
-        im2col(xg, Cg, p, col.data());
-        cols = col.data();
-      }
-      T* out = y + (n * p.O + g * Og) * L;
-      if (b) {
-        for (int64_t o = 0; o < Og; ++o) std::fill(out + o * L, out + (o + 1) * L, b[g * Og + o]);
-      }
-      gemm_serial<T>(w + g * Og * K, false, K, cols, false, L, out, L, Og, L, K, b != nullptr);
+      // image j's columns sit at offset j*L of every row
+      for (int64_t j = 0; j < cnt; ++j)
+        im2col(x + ((n0 + j) * p.C + g * Cg) * p.in_size(), Cg, p, col.data() + j * L, W);
+      gemm_serial<T>(w + g * Og * K, false, K, col.data(), false, W, res.data(), W, Og, W, K, false);
+      for (int64_t j = 0; j < cnt; ++j)
+        for (int64_t o = 0; o < Og; ++o) {
+          T* out = y + ((n0 + j) * p.O + g * Og + o) * L;
+          const T* src = res.data() + o * W + j * L;
+          const T bias = b ? b[g * Og + o] : T(0);
+          for (int64_t i = 0; i < L; ++i) out[i] = src[i] + bias;
+        }
     }
   });
 }
