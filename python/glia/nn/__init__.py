@@ -10,3 +10,7 @@ from glia.nn.dropout import *  # noqa: F401,F403
 from glia.nn.normalization import *  # noqa: F401,F403
 from glia.nn.perceptron import *  # noqa: F401,F403
 from glia.nn.loss import *  # noqa: F401,F403
+from glia.nn.conv import *  # noqa: F401,F403
+from glia.nn.pooling import *  # noqa: F401,F403
+from glia.nn.padding import *  # noqa: F401,F403
+from glia.nn.upsampling import *  # noqa: F401,F403

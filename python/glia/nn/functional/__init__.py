@@ -6,3 +6,6 @@ from glia.nn.functional.dropout import *  # noqa: F401,F403
 from glia.nn.functional.normalization import *  # noqa: F401,F403
 from glia.nn.functional.embedding import *  # noqa: F401,F403
 from glia.nn.functional.loss import *  # noqa: F401,F403
+from glia.nn.functional.conv import *  # noqa: F401,F403
+from glia.nn.functional.pooling import *  # noqa: F401,F403
+from glia.nn.functional.vision import *  # noqa: F401,F403

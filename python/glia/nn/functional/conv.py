@@ -20,6 +20,10 @@ _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 def _ntuple(value, n, op, name, minimum=None):
     """`value` (an int or a sequence of n ints) as a list of n ints, each >= minimum."""
+    if type(value) is int:  # the common case, without the slower ABC checks below
+        if minimum is not None and value < minimum:
+            raise ValueError(f"{op}: {name} must be >= {minimum}, got {value}")
+        return [value] * n
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         out = [int(value)] * n
     else:
@@ -71,7 +75,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n, op):
         elif padding == "same":
             kernel = list(weight.shape[2:])
             pairs = _same_padding(kernel, dilation, stride, op)
-            extra = [r - l for l, r in pairs]
+            extra = [right - left for left, right in pairs]
             if any(extra):
                 # even kernels need one more element on the right: pad that explicitly
                 # (last dim first, as F.pad wants) and let the op pad the symmetric part
@@ -79,7 +83,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n, op):
                 for e in reversed(extra):
                     widths += [0, e]
                 input = pad(input, widths)
-            padding = [l for l, _ in pairs]
+            padding = [left for left, _ in pairs]
         else:
             raise ValueError(f"{op}: padding must be 'valid', 'same', an int or a tuple of "
                              f"{n} ints, got {padding!r}")
@@ -225,9 +229,11 @@ def _check_pad_widths(shape, pairs, mode):
         if mode == "reflect" and (left >= size or right >= size):
             raise ValueError(f"pad: reflect padding ({left}, {right}) must be smaller than the "
                              f"size {size} of dim {dim} (input shape {tuple(shape)})")
-        if mode == "circular" and (left > size or right > size):
+        # circular wraps the tensor left after negative widths crop it, at most once
+        kept = size + min(left, 0) + min(right, 0)
+        if mode == "circular" and (left > kept or right > kept):
             raise ValueError(f"pad: circular padding ({left}, {right}) must be at most the size "
-                             f"{size} of dim {dim} (input shape {tuple(shape)})")
+                             f"{kept} of dim {dim} after cropping (input shape {tuple(shape)})")
 
 
 def pad(input, pad, mode="constant", value=0):
@@ -264,6 +270,12 @@ def pad(input, pad, mode="constant", value=0):
             continue
         if mode == "constant":
             out = _pad_constant(out, dim, left, right, value)
+        elif mode == "circular":
+            # PyTorch crops negative widths first and wraps the cropped tensor
+            out = _pad_constant(out, dim, min(left, 0), min(right, 0), value)
+            size = out.shape[dim]
+            out = glia.index_select(out, dim, _pad_indices(size, max(left, 0), max(right, 0),
+                                                           mode))
         else:
             out = glia.index_select(out, dim, _pad_indices(out.shape[dim], left, right, mode))
     return out

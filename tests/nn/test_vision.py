@@ -1,0 +1,185 @@
+"""Padding and resampling vs PyTorch: F.pad (constant / reflect / replicate / circular,
+negative widths), F.interpolate (nearest, nearest-exact, linear, bilinear, trilinear; size or
+scale_factor; align_corners), F.pixel_shuffle / pixel_unshuffle: outputs and input
+gradients in float32 and float64, float64 gradchecks; the layers ZeroPad2d, ConstantPad2d,
+ReflectionPad2d, ReplicationPad2d, Upsample, PixelShuffle, PixelUnshuffle with their repr;
+errors."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import glia
+from glia import nn
+from glia.nn import functional as F
+from helpers import assert_close, check_op, check_raises, gradcheck, randn
+
+TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-7, atol=1e-9)}
+
+
+def compare_module(g_mod, t_mod, x, rtol=1e-5, atol=1e-6):
+    gx, tx = glia.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    go, to = g_mod(gx), t_mod(tx)
+    assert_close(go, to, rtol, atol)
+    cot = randn(*to.shape, dtype=x.dtype)
+    (go * glia.tensor(cot)).sum().backward()
+    (to * torch.from_numpy(cot)).sum().backward()
+    assert_close(gx.grad, tx.grad, rtol, atol)
+
+
+# ---- pad ----
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape,widths", [
+    ((2, 3, 7), (2, 3)),
+    ((3, 6), (0, 4)),
+    ((2, 3, 5, 6), (1, 2, 3, 0)),
+    ((2, 3, 5, 6), (2, -1, -2, 3)),
+    ((1, 2, 4, 3, 5), (1, 1, 2, 0, 0, 3)),
+])
+def test_pad_matches_torch(shape, widths, mode, dtype):
+    check_op(lambda a: F.pad(a, widths, mode=mode), lambda a: TF.pad(a, widths, mode=mode),
+             randn(*shape, dtype=dtype), **TOL[dtype])
+
+
+@pytest.mark.parametrize("shape,widths", [((2, 3), (1, 2, 0, 1)), ((4,), (3, -1)),
+                                          ((2, 3, 4, 5), (1, 1, 0, 0, 2, 1, 1, 0))])
+def test_pad_constant_value_any_rank(shape, widths):
+    check_op(lambda a: F.pad(a, widths, value=-1.5), lambda a: TF.pad(a, widths, value=-1.5),
+             randn(*shape))
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+def test_pad_gradcheck(mode):
+    gradcheck(lambda x: F.pad(x, (2, 1, -1, 3), mode=mode), randn(1, 2, 4, 3))
+
+
+def test_pad_errors():
+    x = glia.randn(1, 2, 3, 4)
+    check_raises(lambda: F.pad(x, (4, 0), mode="reflect"), ValueError, "pad", "reflect",
+                 "smaller than")
+    check_raises(lambda: F.pad(x, (0, 0, 0, 4), mode="circular"), ValueError, "pad", "circular")
+    check_raises(lambda: F.pad(x, (-2, 3), mode="circular"), ValueError, "pad", "cropping")
+    check_raises(lambda: F.pad(x, (1, 2, 3)), ValueError, "pad", "even")
+    check_raises(lambda: F.pad(x, (1,) * 10), ValueError, "pad", "(1, 2, 3, 4)")
+    check_raises(lambda: F.pad(x, (1, 1), mode="wrap"), ValueError, "pad", "'wrap'")
+    check_raises(lambda: F.pad(x, (-3, -2)), ValueError, "pad", "negative")
+    check_raises(lambda: F.pad(x, (1, 1), mode="reflect", value=2), ValueError, "pad", "value")
+
+
+# ---- interpolate ----
+
+INTERP = [
+    ((2, 3, 5, 4), dict(size=(7, 9), mode="nearest")),
+    ((1, 2, 5, 4), dict(scale_factor=1.7, mode="nearest")),
+    ((1, 2, 6, 6), dict(scale_factor=(0.5, 2), mode="nearest")),
+    ((1, 2, 5, 3), dict(scale_factor=3, mode="nearest")),
+    ((1, 2, 7, 5), dict(size=(3, 4), mode="nearest-exact")),
+    ((2, 2, 5, 4), dict(size=(8, 7), mode="bilinear", align_corners=False)),
+    ((2, 2, 5, 4), dict(size=(8, 7), mode="bilinear", align_corners=True)),
+    ((1, 3, 6, 7), dict(size=(4, 3), mode="bilinear")),  # downsampling
+    ((1, 2, 5, 4), dict(scale_factor=(2.5, 1.3), mode="bilinear")),
+    ((1, 2, 5, 4), dict(scale_factor=1.5, mode="bilinear", recompute_scale_factor=True)),
+    ((1, 2, 4, 5), dict(size=(1, 5), mode="bilinear", align_corners=True)),
+    ((2, 3, 6), dict(size=11, mode="linear")),
+    ((2, 3, 6), dict(scale_factor=0.6, mode="linear", align_corners=True)),
+    ((2, 3, 5), dict(scale_factor=2, mode="nearest")),
+    ((1, 2, 3, 4, 3), dict(size=(5, 4, 6), mode="trilinear")),
+    ((1, 2, 3, 4, 3), dict(scale_factor=2, mode="nearest")),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,kwargs", INTERP)
+def test_interpolate_matches_torch(shape, kwargs, dtype):
+    check_op(lambda a: F.interpolate(a, **kwargs), lambda a: TF.interpolate(a, **kwargs),
+             randn(*shape, dtype=dtype), **TOL[dtype])
+
+
+@pytest.mark.parametrize("kwargs", [dict(size=(5, 7), mode="nearest"),
+                                    dict(size=(5, 3), mode="bilinear"),
+                                    dict(scale_factor=1.5, mode="bilinear", align_corners=True)])
+def test_interpolate_gradcheck(kwargs):
+    gradcheck(lambda x: F.interpolate(x, **kwargs), randn(1, 2, 3, 4))
+
+
+def test_interpolate_linear_gradcheck():
+    gradcheck(lambda x: F.interpolate(x, size=7, mode="linear"), randn(2, 1, 4))
+
+
+def test_interpolate_errors():
+    x = glia.randn(1, 2, 4, 4)
+    check_raises(lambda: F.interpolate(x, size=(8, 8), scale_factor=2), ValueError,
+                 "interpolate", "exactly one")
+    check_raises(lambda: F.interpolate(x), ValueError, "interpolate")
+    check_raises(lambda: F.interpolate(x, size=8, mode="linear"), ValueError, "interpolate",
+                 "'linear'", "3-D")
+    check_raises(lambda: F.interpolate(glia.randn(2, 4), size=8), ValueError, "interpolate",
+                 "(2, 4)")
+    check_raises(lambda: F.interpolate(x, size=8, align_corners=True), ValueError,
+                 "interpolate", "align_corners")
+    check_raises(lambda: F.interpolate(x, size=8, mode="bicubic"), ValueError, "interpolate",
+                 "'bicubic'")
+    check_raises(lambda: F.interpolate(x, size=(8, 8, 8)), ValueError, "interpolate", "size")
+    check_raises(lambda: F.interpolate(x, scale_factor=0.1), ValueError, "interpolate",
+                 "positive")
+
+
+# ---- pixel shuffle ----
+
+@pytest.mark.parametrize("shape,r", [((2, 8, 3, 4), 2), ((9, 2, 3), 3), ((2, 1, 4, 2, 2), 2)])
+def test_pixel_shuffle_matches_torch(shape, r):
+    check_op(lambda a: F.pixel_shuffle(a, r), lambda a: TF.pixel_shuffle(a, r), randn(*shape))
+    out_shape = F.pixel_shuffle(glia.randn(*shape), r).shape
+    check_op(lambda a: F.pixel_unshuffle(a, r), lambda a: TF.pixel_unshuffle(a, r),
+             randn(*out_shape))
+
+
+def test_pixel_shuffle_gradcheck_and_inverse():
+    gradcheck(lambda x: F.pixel_shuffle(x, 2), randn(1, 4, 2, 3))
+    gradcheck(lambda x: F.pixel_unshuffle(x, 2), randn(1, 1, 4, 2))
+    x = glia.randn(2, 12, 3, 2)
+    np.testing.assert_array_equal(F.pixel_unshuffle(F.pixel_shuffle(x, 2), 2).numpy(), x.numpy())
+
+
+def test_pixel_shuffle_errors():
+    check_raises(lambda: F.pixel_shuffle(glia.randn(1, 6, 2, 2), 2), ValueError,
+                 "pixel_shuffle", "divisible")
+    check_raises(lambda: F.pixel_shuffle(glia.randn(4, 2), 2), ValueError, "pixel_shuffle",
+                 "(4, 2)")
+    check_raises(lambda: F.pixel_shuffle(glia.randn(1, 4, 2, 2), 0), ValueError,
+                 "pixel_shuffle", "upscale_factor")
+    check_raises(lambda: F.pixel_unshuffle(glia.randn(1, 1, 3, 4), 2), ValueError,
+                 "pixel_unshuffle", "divisible")
+
+
+# ---- layers ----
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda m: m.ZeroPad2d(2), (2, 3, 4, 5)),
+    (lambda m: m.ZeroPad2d((1, 0, 2, -1)), (3, 4, 5)),
+    (lambda m: m.ConstantPad2d((0, 2, 1, 1), 3.5), (1, 2, 3, 3)),
+    (lambda m: m.ReflectionPad2d(2), (1, 2, 4, 3)),
+    (lambda m: m.ReflectionPad2d((1, 0, 2, 1)), (2, 4, 3)),
+    (lambda m: m.ReplicationPad2d((3, 1, 0, 2)), (1, 2, 3, 4)),
+    (lambda m: m.Upsample(scale_factor=2), (1, 2, 3, 4)),
+    (lambda m: m.Upsample(size=(5, 7), mode="bilinear", align_corners=True), (1, 2, 3, 4)),
+    (lambda m: m.Upsample(scale_factor=(1.5, 2.0), mode="bilinear"), (2, 1, 3, 4)),
+    (lambda m: m.Upsample(size=7, mode="linear"), (2, 3, 4)),
+    (lambda m: m.PixelShuffle(2), (1, 8, 2, 3)),
+    (lambda m: m.PixelUnshuffle(2), (1, 2, 4, 6)),
+])
+def test_vision_layers_match_torch(make, shape):
+    g, t = make(nn), make(torch.nn)
+    assert repr(g) == repr(t)
+    compare_module(g, t, randn(*shape))
+
+
+def test_padding_layer_errors():
+    check_raises(lambda: nn.ZeroPad2d((1, 2, 3)), ValueError, "ZeroPad2d", "4-tuple")
+    check_raises(lambda: nn.ReflectionPad2d(1)(glia.randn(4, 4)), ValueError, "ReflectionPad2d",
+                 "(4, 4)")
+    check_raises(lambda: nn.ReflectionPad2d(3)(glia.randn(1, 1, 3, 3)), ValueError, "pad",
+                 "reflect")
+    check_raises(lambda: nn.Upsample(), ValueError, "Upsample", "exactly one")
