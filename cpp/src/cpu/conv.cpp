@@ -20,76 +20,6 @@ bool is_pointwise(const ConvParams& p) {
   return true;
 }
 
-// col[(c, kd, kh, kw), (od, oh, ow)] = x[c, od*s - pad + kd*dil, ...] (0 outside); rows of
-// col are `ld` apart (L for one image, more when several images sit side by side).
-template <class T>
-void im2col(const T* x, int64_t channels, const ConvParams& p, T* col, int64_t ld = 0) {
-  const int64_t L = ld ? ld : p.out_size();
-  for (int64_t c = 0; c < channels; ++c) {
-    const T* xc = x + c * p.in_size();
-    for (int64_t kd = 0; kd < p.k[0]; ++kd)
-      for (int64_t kh = 0; kh < p.k[1]; ++kh)
-        for (int64_t kw = 0; kw < p.k[2]; ++kw) {
-          T* row = col + (((c * p.k[0] + kd) * p.k[1] + kh) * p.k[2] + kw) * L;
-          for (int64_t od = 0; od < p.out[0]; ++od) {
-            const int64_t id = od * p.stride[0] - p.pad[0] + kd * p.dil[0];
-            for (int64_t oh = 0; oh < p.out[1]; ++oh) {
-              const int64_t ih = oh * p.stride[1] - p.pad[1] + kh * p.dil[1];
-              T* dst = row + (od * p.out[1] + oh) * p.out[2];
-              if (id < 0 || id >= p.in[0] || ih < 0 || ih >= p.in[1]) {
-                std::fill(dst, dst + p.out[2], T(0));
-                continue;
-              }
-              const T* src = xc + (id * p.in[1] + ih) * p.in[2];
-              const int64_t off = kw * p.dil[2] - p.pad[2], s = p.stride[2];
-              if (s == 1) {
-                // valid ow range: 0 <= ow + off < in[2]
-                const int64_t lo = std::clamp<int64_t>(-off, 0, p.out[2]);
-                const int64_t hi = std::clamp<int64_t>(p.in[2] - off, lo, p.out[2]);
-                std::fill(dst, dst + lo, T(0));
-                std::memcpy(dst + lo, src + lo + off, (hi - lo) * sizeof(T));
-                std::fill(dst + hi, dst + p.out[2], T(0));
-              } else {
-                for (int64_t ow = 0; ow < p.out[2]; ++ow) {
-                  const int64_t iw = ow * s + off;
-                  dst[ow] = (iw >= 0 && iw < p.in[2]) ? src[iw] : T(0);
-                }
-              }
-            }
-          }
-        }
-  }
-}
-
-// The adjoint of im2col: x[c, ...] += col[(c, k...), (o...)].
-template <class T>
-void col2im(const T* col, int64_t channels, const ConvParams& p, T* x) {
-  const int64_t L = p.out_size();
-  for (int64_t c = 0; c < channels; ++c) {
-    T* xc = x + c * p.in_size();
-    for (int64_t kd = 0; kd < p.k[0]; ++kd)
-      for (int64_t kh = 0; kh < p.k[1]; ++kh)
-        for (int64_t kw = 0; kw < p.k[2]; ++kw) {
-          const T* row = col + (((c * p.k[0] + kd) * p.k[1] + kh) * p.k[2] + kw) * L;
-          for (int64_t od = 0; od < p.out[0]; ++od) {
-            const int64_t id = od * p.stride[0] - p.pad[0] + kd * p.dil[0];
-            if (id < 0 || id >= p.in[0]) continue;
-            for (int64_t oh = 0; oh < p.out[1]; ++oh) {
-              const int64_t ih = oh * p.stride[1] - p.pad[1] + kh * p.dil[1];
-              if (ih < 0 || ih >= p.in[1]) continue;
-              const T* src = row + (od * p.out[1] + oh) * p.out[2];
-              T* dst = xc + (id * p.in[1] + ih) * p.in[2];
-              const int64_t off = kw * p.dil[2] - p.pad[2], s = p.stride[2];
-              for (int64_t ow = 0; ow < p.out[2]; ++ow) {
-                const int64_t iw = ow * s + off;
-                if (iw >= 0 && iw < p.in[2]) dst[iw] += src[ow];
-              }
-            }
-          }
-        }
-  }
-}
-
 // Each thread handles whole images with its own column buffer; GEMMs inside stay
 // single-threaded, so the two levels of parallelism never oversubscribe.
 template <class F>
@@ -104,6 +34,81 @@ void valid_range(int64_t out, int64_t in, int64_t stride, int64_t off, int64_t& 
   auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
   lo = std::clamp<int64_t>(ceil_div(-off, stride), 0, out);
   hi = std::clamp<int64_t>(ceil_div(in - off, stride), lo, out);
+}
+
+// Output rows are the flattened (od, oh) pairs, each holding out[2] positions. The kernels
+// work on tiles of rows [r0, r1) so the column buffer stays in cache (a whole image's
+// columns can be megabytes, and writing them out to memory cost more than the GEMM).
+
+// col[(c, kd, kh, kw), (r - r0, ow)] = x[c, od*s - pad + kd*dil, ...] (0 outside).
+template <class T>
+void im2col(const T* x, int64_t channels, const ConvParams& p, int64_t r0, int64_t r1, T* col) {
+  const int64_t T_cols = (r1 - r0) * p.out[2];
+  for (int64_t c = 0; c < channels; ++c) {
+    const T* xc = x + c * p.in_size();
+    for (int64_t kd = 0; kd < p.k[0]; ++kd)
+      for (int64_t kh = 0; kh < p.k[1]; ++kh)
+        for (int64_t kw = 0; kw < p.k[2]; ++kw) {
+          T* row = col + (((c * p.k[0] + kd) * p.k[1] + kh) * p.k[2] + kw) * T_cols;
+          const int64_t off = kw * p.dil[2] - p.pad[2], s = p.stride[2];
+          int64_t lo, hi;
+          valid_range(p.out[2], p.in[2], s, off, lo, hi);
+          for (int64_t r = r0; r < r1; ++r) {
+            const int64_t od = r / p.out[1], oh = r % p.out[1];
+            const int64_t id = od * p.stride[0] - p.pad[0] + kd * p.dil[0];
+            const int64_t ih = oh * p.stride[1] - p.pad[1] + kh * p.dil[1];
+            T* dst = row + (r - r0) * p.out[2];
+            if (id < 0 || id >= p.in[0] || ih < 0 || ih >= p.in[1]) {
+              std::fill(dst, dst + p.out[2], T(0));
+              continue;
+            }
+            const T* src = xc + (id * p.in[1] + ih) * p.in[2] + off;
+            std::fill(dst, dst + lo, T(0));
+            if (s == 1) {
+              std::memcpy(dst + lo, src + lo, (hi - lo) * sizeof(T));
+            } else {
+              for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * s];
+            }
+            std::fill(dst + hi, dst + p.out[2], T(0));
+          }
+        }
+  }
+}
+
+// The adjoint of im2col: x[c, ...] += col[(c, k...), (r - r0, ow)].
+template <class T>
+void col2im(const T* col, int64_t channels, const ConvParams& p, int64_t r0, int64_t r1, T* x) {
+  const int64_t T_cols = (r1 - r0) * p.out[2];
+  for (int64_t c = 0; c < channels; ++c) {
+    T* xc = x + c * p.in_size();
+    for (int64_t kd = 0; kd < p.k[0]; ++kd)
+      for (int64_t kh = 0; kh < p.k[1]; ++kh)
+        for (int64_t kw = 0; kw < p.k[2]; ++kw) {
+          const T* row = col + (((c * p.k[0] + kd) * p.k[1] + kh) * p.k[2] + kw) * T_cols;
+          const int64_t off = kw * p.dil[2] - p.pad[2], s = p.stride[2];
+          int64_t lo, hi;
+          valid_range(p.out[2], p.in[2], s, off, lo, hi);
+          for (int64_t r = r0; r < r1; ++r) {
+            const int64_t od = r / p.out[1], oh = r % p.out[1];
+            const int64_t id = od * p.stride[0] - p.pad[0] + kd * p.dil[0];
+            const int64_t ih = oh * p.stride[1] - p.pad[1] + kh * p.dil[1];
+            if (id < 0 || id >= p.in[0] || ih < 0 || ih >= p.in[1]) continue;
+            const T* src = row + (r - r0) * p.out[2];
+            T* dst = xc + (id * p.in[1] + ih) * p.in[2] + off;
+            if (s == 1) {
+              for (int64_t ow = lo; ow < hi; ++ow) dst[ow] += src[ow];
+            } else {
+              for (int64_t ow = lo; ow < hi; ++ow) dst[ow * s] += src[ow];
+            }
+          }
+        }
+  }
+}
+
+// Rows per tile: about 512 output positions (at least one row), so K x tile columns fit
+// in L2 for typical K.
+int64_t tile_rows(const ConvParams& p) {
+  return std::max<int64_t>(1, 512 / std::max<int64_t>(p.out[2], 1));
 }
 
 // Depthwise convolution (one input channel per group) as direct loops: im2col + GEMM would
@@ -132,23 +137,6 @@ void depthwise_taps(const ConvParams& p, const F& fn) {
 }
 
 bool is_depthwise(const ConvParams& p) { return p.groups > 1 && p.C == p.groups; }
-
-// Images per GEMM: small images are batched side by side in the column buffer so each
-// product has at least ~2048 columns (BLAS is far from peak on 200-column products).
-int64_t images_per_block(const ConvParams& p) {
-  const int threads = std::max(1, omp_get_max_threads());
-  const int64_t per_thread = (p.N + threads - 1) / threads;
-  return std::clamp<int64_t>((2048 + p.out_size() - 1) / p.out_size(), 1, std::max<int64_t>(per_thread, 1));
-}
-
-// Runs fn(first image, image count) over blocks of images, blocks spread over threads.
-template <class F>
-void over_blocks(const ConvParams& p, int64_t nb, const F& fn) {
-  const int64_t blocks = (p.N + nb - 1) / nb;
-  parallel_for(0, blocks, 1, [&](int64_t b, int64_t e) {
-    for (int64_t blk = b; blk < e; ++blk) fn(blk * nb, std::min(nb, p.N - blk * nb));
-  });
-}
 
 }  // namespace
 
@@ -189,22 +177,20 @@ void conv_forward(const T* x, const T* w, const T* b, T* y, const ConvParams& p)
     });
     return;
   }
-  const int64_t nb = images_per_block(p);
-  over_blocks(p, nb, [&](int64_t n0, int64_t cnt) {
-    const int64_t W = cnt * L;  // columns: the images side by side
-    Scratch<T> col(K * W), res(Og * W);
+  const int64_t R = p.out[0] * p.out[1], TR = tile_rows(p);
+  over_batch(p.N, [&](int64_t n) {
+    Scratch<T> col(K * TR * p.out[2]);
     for (int64_t g = 0; g < p.groups; ++g) {
-      // image j's columns sit at offset j*L of every row
-      for (int64_t j = 0; j < cnt; ++j)
-        im2col(x + ((n0 + j) * p.C + g * Cg) * p.in_size(), Cg, p, col.data() + j * L, W);
-      gemm_serial<T>(w + g * Og * K, false, K, col.data(), false, W, res.data(), W, Og, W, K, false);
-      for (int64_t j = 0; j < cnt; ++j)
-        for (int64_t o = 0; o < Og; ++o) {
-          T* out = y + ((n0 + j) * p.O + g * Og + o) * L;
-          const T* src = res.data() + o * W + j * L;
-          const T bias = b ? b[g * Og + o] : T(0);
-          for (int64_t i = 0; i < L; ++i) out[i] = src[i] + bias;
-        }
+      const T* xg = x + (n * p.C + g * Cg) * p.in_size();
+      T* out = y + (n * p.O + g * Og) * L;
+      if (b)
+        for (int64_t o = 0; o < Og; ++o) std::fill(out + o * L, out + (o + 1) * L, b[g * Og + o]);
+      for (int64_t r0 = 0; r0 < R; r0 += TR) {
+        const int64_t r1 = std::min(R, r0 + TR), cols = (r1 - r0) * p.out[2];
+        im2col(xg, Cg, p, r0, r1, col.data());
+        gemm_serial<T>(w + g * Og * K, false, K, col.data(), false, cols, out + r0 * p.out[2], L, Og,
+                       cols, K, b != nullptr);
+      }
     }
   });
 }
@@ -237,8 +223,9 @@ void conv_backward_input(const T* gy, const T* w, T* gx, const ConvParams& p) {
     return;
   }
   const bool pointwise = is_pointwise(p);
+  const int64_t R = p.out[0] * p.out[1], TR = tile_rows(p);
   over_batch(p.N, [&](int64_t n) {
-    Scratch<T> col(pointwise ? 0 : K * L);
+    Scratch<T> col(pointwise ? 0 : K * TR * p.out[2]);
     for (int64_t g = 0; g < p.groups; ++g) {
       T* gxg = gx + (n * p.C + g * Cg) * p.in_size();
       const T* wg = w + g * Og * K;
@@ -247,9 +234,12 @@ void conv_backward_input(const T* gy, const T* w, T* gx, const ConvParams& p) {
         gemm_serial<T>(wg, true, K, gyg, false, L, gxg, L, K, L, Og, false);
         continue;
       }
-      gemm_serial<T>(wg, true, K, gyg, false, L, col.data(), L, K, L, Og, false);
       std::fill(gxg, gxg + Cg * p.in_size(), T(0));
-      col2im(col.data(), Cg, p, gxg);
+      for (int64_t r0 = 0; r0 < R; r0 += TR) {
+        const int64_t r1 = std::min(R, r0 + TR), cols = (r1 - r0) * p.out[2];
+        gemm_serial<T>(wg, true, K, gyg + r0 * p.out[2], false, L, col.data(), cols, K, cols, Og, false);
+        col2im(col.data(), Cg, p, r0, r1, gxg);
+      }
     }
   });
 }
@@ -284,6 +274,7 @@ void conv_backward_weight(const T* gy, const T* x, T* gw, const ConvParams& p) {
     return;
   }
   const bool pointwise = is_pointwise(p);
+  const int64_t R = p.out[0] * p.out[1], TR = tile_rows(p);
   const int threads = std::max(1, std::min<int>(omp_get_max_threads(), int(p.N)));
   // per-thread partial weight gradients, summed at the end
   Scratch<T> partial(size_t(threads) * p.O * K);
@@ -291,17 +282,21 @@ void conv_backward_weight(const T* gy, const T* x, T* gw, const ConvParams& p) {
     for (int64_t t = tb; t < te; ++t) {
       T* part = partial.data() + t * p.O * K;
       std::fill(part, part + p.O * K, T(0));
-      Scratch<T> col(pointwise ? 0 : K * L);
+      Scratch<T> col(pointwise ? 0 : K * TR * p.out[2]);
       for (int64_t n = p.N * t / threads; n < p.N * (t + 1) / threads; ++n)
         for (int64_t g = 0; g < p.groups; ++g) {
           const T* xg = x + (n * p.C + g * Cg) * p.in_size();
-          const T* cols = xg;
-          if (!pointwise) {
-            im2col(xg, Cg, p, col.data());
-            cols = col.data();
+          const T* gyg = gy + (n * p.O + g * Og) * L;
+          if (pointwise) {
+            gemm_serial<T>(gyg, false, L, xg, true, L, part + g * Og * K, K, Og, K, L, true);
+            continue;
           }
-          gemm_serial<T>(gy + (n * p.O + g * Og) * L, false, L, cols, true, L, part + g * Og * K, K,
-                         Og, K, L, true);
+          for (int64_t r0 = 0; r0 < R; r0 += TR) {
+            const int64_t r1 = std::min(R, r0 + TR), cols = (r1 - r0) * p.out[2];
+            im2col(xg, Cg, p, r0, r1, col.data());
+            gemm_serial<T>(gyg + r0 * p.out[2], false, L, col.data(), true, cols, part + g * Og * K, K, Og,
+                           K, cols, true);
+          }
         }
     }
   });
