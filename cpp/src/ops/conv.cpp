@@ -43,6 +43,22 @@ const T* ptr_or_null(const Tensor& t) {
   return t.defined() ? t.data<T>() : nullptr;
 }
 
+// Batch, channels, groups and the kernel settings; callers fill in the spatial sizes.
+cpu::ConvParams conv_params(const Tensor& x, const Tensor& weight, int64_t nd, int64_t C, int64_t O,
+                            int64_t groups, const Shape& stride, const Shape& padding,
+                            const Shape& dilation) {
+  cpu::ConvParams p;
+  p.N = x.shape()[0];
+  p.C = C;
+  p.O = O;
+  p.groups = groups;
+  p.k = to3(Shape(weight.shape().begin() + 2, weight.shape().end()), nd, 1);
+  p.stride = to3(stride, nd, 1);
+  p.pad = to3(padding, nd, 0);
+  p.dil = to3(dilation, nd, 1);
+  return p;
+}
+
 Tensor bias_grad(const Tensor& g) {
   Shape dims{0};
   for (int64_t d = 2; d < g.dim(); ++d) dims.push_back(d);
@@ -73,17 +89,9 @@ Tensor conv(const Tensor& x_in, const Tensor& weight, const Tensor& bias, const 
   if (bias.defined())
     GLIA_CHECK(bias.shape() == Shape{O} && bias.dtype() == x.dtype(), ShapeError, op, ": bias must have shape (",
                O, ",), got ", bias.shape());
-  cpu::ConvParams p;
-  p.N = x.shape()[0];
-  p.C = C;
-  p.O = O;
-  p.groups = groups;
+  cpu::ConvParams p = conv_params(x, weight, nd, C, O, groups, stride, padding, dilation);
   Shape in(x.shape().begin() + 2, x.shape().end()), k(weight.shape().begin() + 2, weight.shape().end());
   p.in = to3(in, nd, 1);
-  p.k = to3(k, nd, 1);
-  p.stride = to3(stride, nd, 1);
-  p.pad = to3(padding, nd, 0);
-  p.dil = to3(dilation, nd, 1);
   Shape out_shape{p.N, O};
   for (int d = 3 - int(nd); d < 3; ++d) {
     int64_t span = p.dil[d] * (p.k[d] - 1) + 1, padded = p.in[d] + 2 * p.pad[d];
@@ -144,17 +152,9 @@ Tensor conv_transpose(const Tensor& x_in, const Tensor& weight, const Tensor& bi
                bias.shape());
   // A transposed convolution is the input-gradient of the convolution that maps its
   // output back to its input: conv with C = Cout and O = Cin.
-  cpu::ConvParams p;
-  p.N = x.shape()[0];
-  p.C = Cout;
-  p.O = Cin;
-  p.groups = groups;
-  Shape in_t(x.shape().begin() + 2, x.shape().end()), k(weight.shape().begin() + 2, weight.shape().end());
+  cpu::ConvParams p = conv_params(x, weight, nd, Cout, Cin, groups, stride, padding, dilation);
+  Shape in_t(x.shape().begin() + 2, x.shape().end());
   p.out = to3(in_t, nd, 1);
-  p.k = to3(k, nd, 1);
-  p.stride = to3(stride, nd, 1);
-  p.pad = to3(padding, nd, 0);
-  p.dil = to3(dilation, nd, 1);
   auto op3 = to3(output_padding, nd, 0);
   Shape out_shape{p.N, Cout};
   for (int d = 3 - int(nd); d < 3; ++d) {
