@@ -1,6 +1,5 @@
 """Adadelta: steps scaled by the ratio of running RMS of updates and of gradients."""
 
-import glia
 from glia._C import _adadelta_step
 from glia.optim.optimizer import Optimizer
 
@@ -42,12 +41,7 @@ class Adadelta(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, group, params, grads, states):
-        for p, st in zip(params, states):
-            if not st:
-                st["step"] = 0
-                st["square_avg"] = glia.zeros_like(p)
-                st["acc_delta"] = glia.zeros_like(p)
-            st["step"] += 1
+        self._prepare_state(params, states, square_avg=0.0, acc_delta=0.0)
         _adadelta_step(
             params,
             grads,

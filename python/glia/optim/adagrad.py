@@ -1,6 +1,5 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 
-import glia
 from glia._C import _adagrad_step
 from glia.optim.optimizer import Optimizer
 
@@ -54,11 +53,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, group, params, grads, states):
-        for p, st in zip(params, states):
-            if not st:
-                st["step"] = 0
-                st["sum"] = glia.full_like(p, group["initial_accumulator_value"])
-            st["step"] += 1
+        self._prepare_state(params, states, sum=float(group["initial_accumulator_value"]))
         _adagrad_step(
             params,
             grads,

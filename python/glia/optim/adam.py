@@ -1,6 +1,5 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
 
-import glia
 from glia._C import _adam_step
 from glia.optim.optimizer import Optimizer
 
@@ -64,14 +63,8 @@ class Adam(Optimizer):
 
     def _update(self, group, params, grads, states):
         amsgrad = group["amsgrad"]
-        for p, st in zip(params, states):
-            if not st:
-                st["step"] = 0
-                st["exp_avg"] = glia.zeros_like(p)
-                st["exp_avg_sq"] = glia.zeros_like(p)
-            if amsgrad and "max_exp_avg_sq" not in st:
-                st["max_exp_avg_sq"] = glia.zeros_like(p)
-            st["step"] += 1
+        self._prepare_state(params, states, exp_avg=0.0, exp_avg_sq=0.0,
+                            max_exp_avg_sq=0.0 if amsgrad else None)
         beta1, beta2 = group["betas"]
         _adam_step(
             params,

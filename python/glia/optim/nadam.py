@@ -1,6 +1,5 @@
 """NAdam: Adam with Nesterov momentum and a warming-up momentum schedule."""
 
-import glia
 from glia._C import _nadam_step
 from glia.optim.adam import _check_betas
 from glia.optim.optimizer import Optimizer
@@ -53,13 +52,9 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, group, params, grads, states):
-        for p, st in zip(params, states):
-            if not st:
-                st["step"] = 0
-                st["mu_product"] = 1.0
-                st["exp_avg"] = glia.zeros_like(p)
-                st["exp_avg_sq"] = glia.zeros_like(p)
-            st["step"] += 1
+        self._prepare_state(params, states, exp_avg=0.0, exp_avg_sq=0.0)
+        for st in states:
+            st.setdefault("mu_product", 1.0)  # running product of the momentum coefficients
         beta1, beta2 = group["betas"]
         products = _nadam_step(
             params,

@@ -71,6 +71,16 @@ class Optimizer:
                     self._update(group, params, [p.grad for p in params], states)
         return loss
 
+    @staticmethod
+    def _prepare_state(params, states, **fills):
+        """Counts this step in each parameter's state and creates the state tensors it lacks;
+        `fills` maps a name to the value a new tensor starts at (None: not needed now)."""
+        for p, st in zip(params, states):
+            st["step"] = st.get("step", 0) + 1
+            for name, fill in fills.items():
+                if fill is not None and name not in st:
+                    st[name] = glia.full_like(p, fill)
+
     def _update(self, group, params, grads, states):
         raise NotImplementedError(f"{type(self).__name__} must define _update()")
 

@@ -1,6 +1,5 @@
 """RMSprop: gradients scaled by a running root mean square, optionally centered."""
 
-import glia
 from glia._C import _rmsprop_step
 from glia.optim.optimizer import Optimizer
 
@@ -58,16 +57,10 @@ class RMSprop(Optimizer):
 
     def _update(self, group, params, grads, states):
         centered, momentum = group["centered"], group["momentum"]
-        for p, st in zip(params, states):
-            if not st:
-                st["step"] = 0
-                st["square_avg"] = glia.zeros_like(p)
-            # created lazily, so momentum or centering switched on later starts from zero
-            if momentum > 0 and "momentum_buffer" not in st:
-                st["momentum_buffer"] = glia.zeros_like(p)
-            if centered and "grad_avg" not in st:
-                st["grad_avg"] = glia.zeros_like(p)
-            st["step"] += 1
+        # created lazily, so momentum or centering switched on later starts from zero
+        self._prepare_state(params, states, square_avg=0.0,
+                            momentum_buffer=0.0 if momentum > 0 else None,
+                            grad_avg=0.0 if centered else None)
         _rmsprop_step(
             params,
             grads,
