@@ -71,6 +71,48 @@ def test_conv2d_matches_torch(x_shape, w_shape, kwargs, dtype):
     check_conv(F.conv2d, TF.conv2d, x_shape, w_shape, w_shape[0], dtype, kwargs)
 
 
+# 3x3 stride-1 convolutions with >= 8 channels each way run through Winograd F(2x2, 3x3):
+# every padding it takes, odd and tiny planes (partial edge tiles), batch 1, and enough
+# tiles for several blocks.
+WINOGRAD = [
+    ((2, 8, 7, 5), (9, 8, 3, 3), dict(padding=1)),
+    ((1, 16, 6, 6), (8, 16, 3, 3), {}),
+    ((3, 9, 5, 4), (10, 9, 3, 3), dict(padding=2)),
+    ((2, 8, 1, 1), (8, 8, 3, 3), dict(padding=1)),
+    ((1, 8, 2, 9), (12, 8, 3, 3), dict(padding=(2, 0))),
+    ((3, 8, 21, 19), (8, 8, 3, 3), dict(padding=1)),
+    ((2, 12, 3, 3), (8, 12, 3, 3), dict(padding="same")),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape,w_shape,kwargs", WINOGRAD)
+def test_conv2d_winograd_matches_torch(x_shape, w_shape, kwargs, dtype):
+    # weight gradients sum ~1000 products of size ~100: float32 rounding reaches 3e-5
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else TOL[dtype]
+    arrays = [randn(*shape, dtype=dtype) for shape in (x_shape, w_shape, w_shape[:1])]
+    check_op(lambda *a: F.conv2d(*a, **kwargs), lambda *a: TF.conv2d(*a, **kwargs), *arrays, **tol)
+
+
+@pytest.mark.parametrize("padding", [0, 1, 2])
+def test_conv_transpose2d_winograd_matches_torch(padding):
+    check_conv(F.conv_transpose2d, TF.conv_transpose2d, (2, 8, 6, 5), (8, 9, 3, 3), 9,
+               np.float32, dict(padding=padding))
+
+
+def test_conv2d_winograd_non_contiguous_input():
+    gx = glia.tensor(randn(2, 8, 12, 4, dtype=np.float32)).permute(0, 2, 3, 1)  # (2, 12, 4, 8)
+    assert not gx.is_contiguous()
+    w = randn(8, 12, 3, 3, dtype=np.float32)
+    expected = TF.conv2d(torch.from_numpy(gx.numpy().copy()), torch.from_numpy(w), padding=1)
+    assert_close(F.conv2d(gx, glia.tensor(w), padding=1), expected, **TOL[np.float32])
+
+
+def test_conv2d_winograd_gradcheck():
+    gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=1), randn(1, 8, 3, 4),
+              randn(8, 8, 3, 3), randn(8))
+
+
 CONV1D = [
     ((2, 3, 9), (4, 3, 3), {}),
     ((1, 4, 8), (4, 2, 4), dict(padding="same", groups=2)),

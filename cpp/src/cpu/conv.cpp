@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu/conv_winograd.h"
 #include "cpu/linalg.h"
 #include "cpu/parallel.h"
 #include "cpu/scratch.h"
@@ -142,6 +143,7 @@ bool is_depthwise(const ConvParams& p) { return p.groups > 1 && p.C == p.groups;
 
 template <class T>
 void conv_forward(const T* x, const T* w, const T* b, T* y, const ConvParams& p) {
+  if (winograd_applies(p)) return winograd_conv_forward(x, w, b, y, p);
   const int64_t Cg = p.C / p.groups, Og = p.O / p.groups, K = Cg * p.k_size(), L = p.out_size();
   if (is_depthwise(p)) {
     const int64_t s = p.stride[2];
@@ -197,6 +199,7 @@ void conv_forward(const T* x, const T* w, const T* b, T* y, const ConvParams& p)
 
 template <class T>
 void conv_backward_input(const T* gy, const T* w, T* gx, const ConvParams& p) {
+  if (winograd_applies(p)) return winograd_conv_backward_input(gy, w, gx, p);
   const int64_t Cg = p.C / p.groups, Og = p.O / p.groups, K = Cg * p.k_size(), L = p.out_size();
   if (is_depthwise(p)) {
     const int64_t s = p.stride[2];
@@ -246,6 +249,7 @@ void conv_backward_input(const T* gy, const T* w, T* gx, const ConvParams& p) {
 
 template <class T>
 void conv_backward_weight(const T* gy, const T* x, T* gw, const ConvParams& p) {
+  if (winograd_applies(p)) return winograd_conv_backward_weight(gy, x, gw, p);
   const int64_t Cg = p.C / p.groups, Og = p.O / p.groups, K = Cg * p.k_size(), L = p.out_size();
   if (is_depthwise(p)) {
     const int64_t s = p.stride[2];
