@@ -12,7 +12,7 @@ def test_split_sizes():
     assert split_sizes(10, [0.7, 0.15, 0.15]) == [7, 2, 1]  # largest remainder, ties first
     assert split_sizes(11, [0.5, 0.5]) == [6, 5]
     assert split_sizes(100, [0.8, 0.1, 0.1]) == [80, 10, 10]
-    for n in range(0, 40):
+    for n in range(40):
         sizes = split_sizes(n, [0.6, 0.25, 0.15])
         assert sum(sizes) == n
         assert all(abs(s - n * f) < 1 for s, f in zip(sizes, [0.6, 0.25, 0.15]))

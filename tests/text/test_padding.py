@@ -21,9 +21,10 @@ def test_truncation_and_inputs():
     seqs = [np.arange(1, 6), glia.tensor([9, 8])]
     ids, mask = pad_sequences(seqs, pad_id=-1, max_len=3)
     np.testing.assert_array_equal(ids.numpy(), [[1, 2, 3], [9, 8, -1]])
+    np.testing.assert_array_equal(mask.numpy(), [[1, 1, 1], [1, 1, 0]])
     ids, _ = pad_sequences(seqs, max_len=3, truncating="left")
     np.testing.assert_array_equal(ids.numpy()[0], [3, 4, 5])
-    ids, mask = pad_sequences([])
+    ids, _ = pad_sequences([])
     assert ids.shape == (0, 0)
 
 

@@ -58,8 +58,8 @@ class PadCollate:
     """
 
     def __init__(self, pad_id=0, max_len=None, padding="right", truncating="right"):
-        self.kwargs = dict(pad_id=pad_id, max_len=max_len, padding=padding,
-                           truncating=truncating)
+        self.kwargs = {"pad_id": pad_id, "max_len": max_len, "padding": padding,
+                       "truncating": truncating}
 
     def __call__(self, batch):
         if isinstance(batch[0], tuple):
