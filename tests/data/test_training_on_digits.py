@@ -13,7 +13,7 @@ pytest.importorskip("sklearn")
 def _train(seed, epochs=4):
     glia.manual_seed(seed)
     x, y = load_digits()
-    (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = train_val_test_split(
+    (x_tr, y_tr), _, (x_te, y_te) = train_val_test_split(
         (x, y), (0.7, 0.15, 0.15), stratify=y)
     scaler = Standardizer().fit(x_tr)
     x_tr, x_te = scaler.transform(x_tr), scaler.transform(x_te)
