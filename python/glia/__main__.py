@@ -1,4 +1,4 @@
-"""python -m glia demo | --cmakedir | --version"""
+"""python -m glia demo [--out DIR] [--epochs N] [--seed S] | --cmakedir | --includedir | --version"""
 import argparse
 import os
 import sys
@@ -11,7 +11,9 @@ def main(argv=None):
                         help="print the folder to pass as glia_DIR to CMake's find_package(glia)")
     parser.add_argument("--includedir", action="store_true", help="print the C++ include folder")
     parser.add_argument("--version", action="store_true")
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "demo":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     here = os.path.dirname(os.path.abspath(__file__))
     if args.cmakedir:
         print(os.path.join(here, "lib", "cmake", "glia"))
@@ -22,9 +24,9 @@ def main(argv=None):
 
         print(glia.__version__)
     elif args.command == "demo":
-        from glia.demo import run
+        from glia.demo import main as demo
 
-        run()
+        return demo(rest)
     else:
         parser.print_help()
         return 2
