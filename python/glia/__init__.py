@@ -27,7 +27,7 @@ from glia._creation import (  # noqa: F401
 )
 from glia.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: F401
 from glia import autograd, cuda, nn, optim  # noqa: F401
-from glia import data  # noqa: F401
+from glia import data, text  # noqa: F401
 from glia.serialization import load, save  # noqa: F401
 from glia import metrics, train  # noqa: F401,E402  (train uses save/load and nn)
 

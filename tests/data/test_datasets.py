@@ -28,7 +28,7 @@ def test_sklearn_datasets_match_sklearn(name, shape, classes):
 
 
 def test_digits_as_images():
-    x, y = datasets.load_digits(images=True)
+    x, _ = datasets.load_digits(images=True)
     flat, _ = datasets.load_digits()
     assert x.shape == (1797, 1, 8, 8) and x.dtype == glia.float32
     assert x.numpy().min() == 0.0 and x.numpy().max() == 1.0

@@ -36,7 +36,8 @@ def test_drop_last():
 
 def test_shuffle_is_a_permutation_new_each_epoch():
     loader = DataLoader(_dataset(50), batch_size=8, shuffle=True)
-    a, b = sum(_labels(loader), []), sum(_labels(loader), [])
+    a = [i for batch in _labels(loader) for i in batch]
+    b = [i for batch in _labels(loader) for i in batch]
     assert sorted(a) == sorted(b) == list(range(50))
     assert a != b and a != list(range(50))
 

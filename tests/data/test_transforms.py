@@ -142,7 +142,7 @@ def test_normalize_per_channel():
 
 def test_same_seed_same_output_and_manual_seed():
     img = _image(1, 8, 8)
-    pipeline = lambda seed=None: T.Compose([  # noqa: E731
+    pipeline = lambda seed=None: T.Compose([
         T.RandomCrop(8, padding=1, seed=seed), T.RandomHorizontalFlip(seed=seed),
         T.RandomAffine(15, (0.1, 0.1), interpolation="bilinear", seed=seed),
         T.ColorJitter(0.3, 0.3, seed=seed), T.GaussianNoise(0.1, seed=seed)])

@@ -7,6 +7,7 @@ Random transforms draw from the generator or seed they were given; without one, 
 DataLoader's epoch generator, or glia's global generator outside a loader, so
 ``glia.manual_seed(s)`` makes augmentation reproducible.
 """
+import functools
 import numbers
 
 import numpy as np
@@ -157,9 +158,12 @@ class RandomCrop(_RandomTransform):
     def __call__(self, img):
         arr = _to_numpy(img, "RandomCrop")
         left, top, right, bottom = self.padding
-        if any(self.padding):
-            widths = [(0, 0)] * (arr.ndim - 2) + [(top, bottom), (left, right)]
-            arr = np.pad(arr, widths, constant_values=self.fill)
+        if any(self.padding):  # (np.pad is several times slower on small images)
+            h, w = arr.shape[-2:]
+            padded = np.full((*arr.shape[:-2], top + h + bottom, left + w + right), self.fill,
+                             dtype=arr.dtype)
+            padded[..., top:top + h, left:left + w] = arr
+            arr = padded
         (h, w), (H, W) = self.size, arr.shape[-2:]
         if h > H or w > W:
             raise ValueError(f"RandomCrop: crop size {(h, w)} is larger than the padded image "
@@ -172,34 +176,40 @@ class RandomCrop(_RandomTransform):
         return f"RandomCrop(size={self.size}, padding={self.padding})"
 
 
+@functools.lru_cache(maxsize=16)
+def _centered_grid(h, w):
+    """x (column) and y (row) of every pixel, flattened, relative to the image center."""
+    rows, cols = np.meshgrid(np.arange(h) - (h - 1) / 2, np.arange(w) - (w - 1) / 2,
+                             indexing="ij")
+    return cols.ravel(), rows.ravel()
+
+
 def _warp(arr, angle, shift, interpolation, fill):
     """Rotates `arr` counter-clockwise by `angle` degrees about its center, then shifts it by
     `shift` = (dx, dy) pixels (right, down). Each output pixel samples the input at the
     inverse-mapped point; points outside the image read `fill`."""
     h, w = arr.shape[-2:]
-    cy, cx = (h - 1) / 2, (w - 1) / 2
-    rows, cols = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
-    xo, yo = cols - cx - shift[0], rows - cy - shift[1]
+    xo, yo = _centered_grid(h, w)
+    xo, yo = xo - shift[0], yo - shift[1]
     c, s = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
     # Rounded so that multiples of 90 degrees land exactly on pixel centers.
-    xi = np.round(c * xo - s * yo + cx, 9)
-    yi = np.round(s * xo + c * yo + cy, 9)
+    xi = np.round(c * xo - s * yo + (w - 1) / 2, 9)
+    yi = np.round(s * xo + c * yo + (h - 1) / 2, 9)
+    flat = arr.reshape(*arr.shape[:-2], h * w)
 
     def sample(r, col):
         valid = (r >= 0) & (r < h) & (col >= 0) & (col < w)
-        out = np.full(arr.shape, fill, dtype=np.float64 if interpolation == "bilinear"
-                      else arr.dtype)
-        out[..., valid] = arr[..., r[valid], col[valid]]
-        return out
+        return np.where(valid, flat[..., np.where(valid, r * w + col, 0)], fill)
 
     if interpolation == "nearest":
-        return sample(np.floor(yi + 0.5).astype(np.int64), np.floor(xi + 0.5).astype(np.int64))
+        out = sample(np.floor(yi + 0.5).astype(np.int64), np.floor(xi + 0.5).astype(np.int64))
+        return out.astype(arr.dtype, copy=False).reshape(arr.shape)
     x0, y0 = np.floor(xi), np.floor(yi)
     fx, fy = xi - x0, yi - y0
     x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
     out = (sample(y0, x0) * ((1 - fy) * (1 - fx)) + sample(y0, x0 + 1) * ((1 - fy) * fx)
            + sample(y0 + 1, x0) * (fy * (1 - fx)) + sample(y0 + 1, x0 + 1) * (fy * fx))
-    return out.astype(arr.dtype)
+    return out.astype(arr.dtype).reshape(arr.shape)
 
 
 def _check_interpolation(interpolation, op):
