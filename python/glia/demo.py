@@ -32,19 +32,6 @@ def _check_requirements():
             raise ImportError(f"{_NEEDS} ({module} is missing)") from e
 
 
-def stratified_split(y, fractions=(0.7, 0.15, 0.15), seed=0):
-    """Index arrays (train, val, test) holding the same share of every class."""
-    rng = np.random.default_rng(seed)
-    parts = [[], [], []]
-    for c in np.unique(y):
-        idx = rng.permutation(np.flatnonzero(y == c))
-        cut1 = int(round(len(idx) * fractions[0]))
-        cut2 = cut1 + int(round(len(idx) * fractions[1]))
-        for part, chunk in zip(parts, (idx[:cut1], idx[cut1:cut2], idx[cut2:])):
-            part.append(chunk)
-    return [np.sort(np.concatenate(p)) for p in parts]
-
-
 def small_cnn(num_classes=10):
     """Two 3x3 conv blocks with batch norm and max pooling, then a dropout MLP head."""
     return nn.Sequential(
@@ -56,9 +43,9 @@ def small_cnn(num_classes=10):
     )
 
 
-def _loader(x, y, idx, batch_size, augment=None, shuffle=False):
-    data = TensorDataset(x[idx], y[idx], transform=augment)
-    return DataLoader(data, batch_size=batch_size, shuffle=shuffle)
+def _loader(x, y, batch_size, augment=None, shuffle=False):
+    return DataLoader(TensorDataset(x, y, transform=augment), batch_size=batch_size,
+                      shuffle=shuffle)
 
 
 def run(out="glia_demo_output", epochs=25, seed=0, batch_size=32, patience=5, verbose=1,
@@ -69,16 +56,18 @@ def run(out="glia_demo_output", epochs=25, seed=0, batch_size=32, patience=5, ve
     start = time.perf_counter()
     glia.manual_seed(seed)
     x, y = glia.data.load_digits(images=True)  # (1797, 1, 8, 8) in [0, 1], labels 0..9
-    x, y = x.numpy(), y.numpy()
-    train_idx, val_idx, test_idx = stratified_split(y, seed=seed)
+    # every digit in the same 70/15/15 proportions in each part
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = glia.data.train_val_test_split(
+        (x, y), (0.7, 0.15, 0.15), stratify=y)
+    # shifts of up to one pixel and rotations of up to 10 degrees, drawn anew every epoch
     augment = transforms.RandomAffine(degrees=10, translate=(0.125, 0.125),
                                       interpolation="bilinear")
-    train = _loader(x, y, train_idx, batch_size, augment, shuffle=True)
-    val = _loader(x, y, val_idx, 256)
-    test = _loader(x, y, test_idx, 256)
+    train = _loader(x_train, y_train, batch_size, augment, shuffle=True)
+    val = _loader(x_val, y_val, 256)
+    test = _loader(x_test, y_test, 256)
     print(f"glia demo: a CNN on {len(y)} handwritten 8x8 digits "
-          f"({len(train_idx)} train with random shifts/rotations, {len(val_idx)} validation, "
-          f"{len(test_idx)} test)")
+          f"({len(y_train)} train with random shifts/rotations, {len(y_val)} validation, "
+          f"{len(y_test)} test)")
 
     model = small_cnn()
     optimizer = glia.optim.Adam(model.parameters(), lr=2e-3)
@@ -98,7 +87,7 @@ def run(out="glia_demo_output", epochs=25, seed=0, batch_size=32, patience=5, ve
           + f" in {time.perf_counter() - start:.1f}s")
 
     y_score = trainer.predict(test).numpy()
-    y_pred, y_true = y_score.argmax(1), y[test_idx]
+    y_pred, y_true = y_score.argmax(1), y_test.numpy()
     result = {
         "accuracy": metrics.accuracy(y_true, y_pred),
         "precision": metrics.precision(y_true, y_pred, average="macro"),
