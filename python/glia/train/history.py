@@ -45,6 +45,7 @@ class History:
         try:
             from matplotlib.backends.backend_agg import FigureCanvasAgg
             from matplotlib.figure import Figure
+            from matplotlib.ticker import MaxNLocator
         except ImportError as e:
             raise ImportError('History.plot needs matplotlib: pip install "glia[plot]"') from e
         names = self.curves()
@@ -60,6 +61,7 @@ class History:
                     ax.plot(epochs, self.history[key], marker="." if len(epochs) < 30 else None,
                             label=label)
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_title(name)
             ax.grid(alpha=0.3)
             ax.legend()
