@@ -3,7 +3,6 @@ import os
 
 import numpy as np
 import pytest
-
 from glia.__main__ import main
 from glia.demo import run
 
@@ -19,8 +18,9 @@ def test_short_demo_learns_and_saves(tmp_path):
     n_test = cm.sum()
     assert cm.shape == (10, 10) and abs(n_test - 0.15 * 1797) < 10  # the 15% test split
     assert np.trace(cm) == round(n_test * result["accuracy"])
-    assert sorted(os.listdir(tmp_path)) == ["history.csv", "learning_curves.png", "model.safetensors"]
-    assert open(tmp_path / "learning_curves.png", "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert sorted(os.listdir(tmp_path)) == [
+        "history.csv", "learning_curves.png", "model.safetensors"]
+    assert (tmp_path / "learning_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert any(line.startswith("test accuracy") for line in lines)
     assert any("confusion matrix" in line for line in lines)
     assert any(str(tmp_path / "model.safetensors") in line for line in lines)

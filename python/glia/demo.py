@@ -109,9 +109,10 @@ def run(out="glia_demo_output", epochs=25, seed=0, batch_size=32, patience=5, ve
         print(f"  {d}  " + " ".join(f"{v:3d}" for v in row))
 
     glia.save(model.state_dict(), paths["model.safetensors"],
-              metadata={"model": "glia.demo.small_cnn", "test_accuracy": f"{result['accuracy']:.4f}"})
+              metadata={"model": "glia.demo.small_cnn",
+                        "test_accuracy": f"{result['accuracy']:.4f}"})
     history.plot(paths["learning_curves.png"])
-    for name, path in paths.items():
+    for path in paths.values():
         print(f"saved {path}")
     return result
 

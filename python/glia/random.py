@@ -3,7 +3,7 @@ import numbers
 
 from glia import _C
 
-__all__ = ["manual_seed", "initial_seed"]
+__all__ = ["initial_seed", "manual_seed"]
 
 _seed = None
 

@@ -2,7 +2,6 @@
 import math
 
 import pytest
-
 from glia.metrics import corpus_bleu, sentence_bleu
 from helpers import check_raises
 
@@ -54,8 +53,9 @@ def test_corpus_bleu_sums_counts_before_dividing():
 
 def test_matches_nltk_if_installed():
     bleu = pytest.importorskip("nltk.translate.bleu_score")
-    refs = [[REF.split(), "there is a cat on the mat".split()], ["a b c d e f".split()]]
-    hyps = [HYP.split(), "a b c d x f g".split()]
+    other, short = "there is a cat on the mat", "a b c d e f"
+    refs = [[REF.split(), other.split()], [short.split()]]
+    hyps = [HYP.split(), ["a", "b", "c", "d", "x", "f", "g"]]
     smooth = bleu.SmoothingFunction()
     assert corpus_bleu(refs, hyps, smoothing="epsilon") == pytest.approx(
         bleu.corpus_bleu(refs, hyps, smoothing_function=smooth.method1))

@@ -1,10 +1,9 @@
 """glia.metrics classification metrics against scikit-learn on random labels."""
 import warnings
 
+import glia
 import numpy as np
 import pytest
-
-import glia
 from glia import metrics
 from helpers import check_raises
 

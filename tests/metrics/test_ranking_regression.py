@@ -1,8 +1,7 @@
 """glia.metrics curves, areas and regression scores against scikit-learn."""
+import glia
 import numpy as np
 import pytest
-
-import glia
 from glia import metrics
 from helpers import check_raises
 
@@ -63,7 +62,7 @@ def test_undefined_cases():
     assert np.isnan(metrics.roc_auc_score([1, 1, 1], [0.1, 0.2, 0.3]))
     fpr, tpr, _ = metrics.roc_curve([1, 1], [0.3, 0.4])
     assert np.isnan(fpr).all() and not np.isnan(tpr).any()
-    p, r, _ = metrics.precision_recall_curve([0, 0, 0], [0.1, 0.5, 0.2])
+    _, r, _ = metrics.precision_recall_curve([0, 0, 0], [0.1, 0.5, 0.2])
     np.testing.assert_allclose(r, [1, 1, 1, 0])
     check_raises(lambda: metrics.auc([0, 1, 0.5], [1, 2, 3]), ValueError, "auc",
                  "neither increasing nor decreasing")

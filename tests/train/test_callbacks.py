@@ -4,15 +4,20 @@ import io
 import json
 import os
 
+import glia
 import numpy as np
 import pytest
 import torch
-
-import glia
 from glia import nn
 from glia.train import (
-    Callback, CSVLogger, EarlyStopping, GradientClipping, LRSchedulerCallback, ModelCheckpoint,
-    ProgressBar, Trainer,
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    GradientClipping,
+    LRSchedulerCallback,
+    ModelCheckpoint,
+    ProgressBar,
+    Trainer,
 )
 from helpers import check_raises
 from train_helpers import Script, state_numpy, xor_batches
@@ -84,7 +89,7 @@ def test_model_checkpoint_writes_only_on_improvement(tmp_path):
     ckpt = ModelCheckpoint(tmp_path / "m-{epoch:02d}-{val_loss:.2f}.safetensors",
                            save_best_only=True)
     best = ModelCheckpoint(tmp_path / "best.safetensors", save_best_only=True)
-    model, _, _ = run([script, ckpt, best], epochs=5)
+    run([script, ckpt, best], epochs=5)
     names = ["m-01-0.50.safetensors", "m-03-0.40.safetensors", "m-05-0.30.safetensors"]
     assert sorted(os.listdir(tmp_path)) == sorted(names + ["best.safetensors"])  # no temp files
     assert [os.path.basename(p) for p in ckpt.saved] == names and ckpt.best == 0.3
@@ -211,7 +216,7 @@ def test_csv_logger_rows_match_the_history(tmp_path):
         rows = list(csv.reader(f))
     assert len(rows) == 6 and rows.count(rows[0]) == 1 and [r[0] for r in rows[4:]] == ["0", "1"]
     run([CSVLogger(path, separator=";")], epochs=1, val=False, metrics=())
-    assert open(path).read().splitlines()[0] == "epoch;loss;lr"
+    assert path.read_text().splitlines()[0] == "epoch;loss;lr"
 
 
 def test_progress_bar_shows_live_logs_and_is_off_when_not_a_terminal(capsys):

@@ -2,7 +2,6 @@
 import sys
 
 import pytest
-
 from glia.train import History
 from helpers import check_raises
 
@@ -28,7 +27,8 @@ def test_record_and_curves():
 def test_plot_writes_a_png(tmp_path):
     pytest.importorskip("matplotlib")
     path = filled_history().plot(tmp_path / "curves.png")
-    data = open(path, "rb").read()
+    with open(path, "rb") as f:
+        data = f.read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
     # width (big-endian at byte 16) grows with one panel per curve
     assert int.from_bytes(data[16:20], "big") == 900

@@ -1,7 +1,6 @@
 """glia.manual_seed makes a whole training run reproducible bit for bit."""
-import numpy as np
-
 import glia
+import numpy as np
 from glia import nn
 from glia.data import DataLoader, TensorDataset, transforms
 from glia.train import Trainer

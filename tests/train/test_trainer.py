@@ -1,8 +1,7 @@
 """Trainer.fit / evaluate / predict and the functional fit."""
+import glia
 import numpy as np
 import pytest
-
-import glia
 from glia import metrics, nn
 from glia.train import Callback, Trainer, fit
 from helpers import check_raises
@@ -63,7 +62,8 @@ def test_train_and_eval_modes_and_no_grad():
     trainer = Trainer(model, nn.CrossEntropyLoss(), glia.optim.SGD(model.parameters(), lr=0.1),
                       verbose=0)
     trainer.fit(batches[:2], val_data=batches[2:3], epochs=2)
-    assert model.seen == [(True, True)] * 2 + [(False, False)] + [(True, True)] * 2 + [(False, False)]
+    epoch = [(True, True)] * 2 + [(False, False)]  # two training batches, one validation
+    assert model.seen == epoch * 2
     model.seen.clear()
     model.eval()
     trainer.evaluate(batches[:1])

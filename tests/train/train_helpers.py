@@ -1,8 +1,7 @@
 """Small problems and helpers shared by the glia.train tests (a plain module, not a conftest,
 so its name cannot clash with tests/conftest.py)."""
-import numpy as np
-
 import glia
+import numpy as np
 from glia import nn
 from glia.train import Callback
 

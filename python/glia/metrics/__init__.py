@@ -6,17 +6,45 @@ confusion matrix.
 """
 from glia.metrics.bleu import corpus_bleu, sentence_bleu
 from glia.metrics.classification import (
-    accuracy, confusion_matrix, f1_score, fbeta_score, precision, recall, sensitivity,
-    specificity, top_k_accuracy, true_positive_rate,
+    accuracy,
+    confusion_matrix,
+    f1_score,
+    fbeta_score,
+    precision,
+    recall,
+    sensitivity,
+    specificity,
+    top_k_accuracy,
+    true_positive_rate,
 )
 from glia.metrics.ranking import (
-    auc, average_precision, precision_recall_curve, roc_auc_score, roc_curve,
+    auc,
+    average_precision,
+    precision_recall_curve,
+    roc_auc_score,
+    roc_curve,
 )
 from glia.metrics.regression import mean_absolute_error, mean_squared_error, r2_score
 
 __all__ = [
-    "accuracy", "top_k_accuracy", "confusion_matrix", "precision", "recall", "sensitivity",
-    "true_positive_rate", "specificity", "f1_score", "fbeta_score", "roc_curve", "auc",
-    "roc_auc_score", "precision_recall_curve", "average_precision", "mean_squared_error",
-    "mean_absolute_error", "r2_score", "corpus_bleu", "sentence_bleu",
+    "accuracy",
+    "auc",
+    "average_precision",
+    "confusion_matrix",
+    "corpus_bleu",
+    "f1_score",
+    "fbeta_score",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "precision",
+    "precision_recall_curve",
+    "r2_score",
+    "recall",
+    "roc_auc_score",
+    "roc_curve",
+    "sensitivity",
+    "sentence_bleu",
+    "specificity",
+    "top_k_accuracy",
+    "true_positive_rate",
 ]

@@ -14,8 +14,16 @@ import numpy as np
 from glia.metrics._inputs import to_numpy, vectors
 
 __all__ = [
-    "accuracy", "top_k_accuracy", "confusion_matrix", "precision", "recall", "sensitivity",
-    "true_positive_rate", "specificity", "f1_score", "fbeta_score",
+    "accuracy",
+    "confusion_matrix",
+    "f1_score",
+    "fbeta_score",
+    "precision",
+    "recall",
+    "sensitivity",
+    "specificity",
+    "top_k_accuracy",
+    "true_positive_rate",
 ]
 
 _AVERAGES = ("binary", "micro", "macro", "weighted", None)
@@ -215,12 +223,14 @@ def f1_score(y_true, y_pred, average="binary", labels=None, pos_label=1, zero_di
     return _score("f1_score", "f", y_true, y_pred, average, labels, pos_label, zero_division)
 
 
-precision.__doc__ = "Precision tp / (tp + fp): how many predicted positives are right.\n" + _ARGS_DOC
+precision.__doc__ = ("Precision tp / (tp + fp): how many predicted positives are right.\n"
+                     + _ARGS_DOC)
 recall.__doc__ = "Recall tp / (tp + fn): how many true positives are found.\n" + _ARGS_DOC
 specificity.__doc__ = ("Specificity tn / (tn + fp): how many true negatives are recognised "
                        "(the recall of 'not this label'); 'weighted' weighs by each label's "
                        "negatives.\n" + _ARGS_DOC)
-f1_score.__doc__ = "F1 = 2 tp / (2 tp + fp + fn), the harmonic mean of precision and recall.\n" + _ARGS_DOC
+f1_score.__doc__ = ("F1 = 2 tp / (2 tp + fp + fn), the harmonic mean of precision and recall.\n"
+                    + _ARGS_DOC)
 fbeta_score.__doc__ = ("F-beta = (1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp); beta > 1 favours "
                        "recall.\n" + _ARGS_DOC)
 sensitivity = true_positive_rate = recall

@@ -9,7 +9,7 @@ import numpy as np
 
 from glia.metrics._inputs import to_numpy, vectors
 
-__all__ = ["roc_curve", "auc", "roc_auc_score", "precision_recall_curve", "average_precision"]
+__all__ = ["auc", "average_precision", "precision_recall_curve", "roc_auc_score", "roc_curve"]
 
 
 def _positives(fn, y_true, pos_label):

@@ -7,7 +7,7 @@ import numpy as np
 
 from glia.metrics._inputs import to_numpy
 
-__all__ = ["mean_squared_error", "mean_absolute_error", "r2_score"]
+__all__ = ["mean_absolute_error", "mean_squared_error", "r2_score"]
 
 
 def _pair(fn, y_true, y_pred):

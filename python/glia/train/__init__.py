@@ -6,11 +6,27 @@
     history.plot("curves.png")
 """
 from glia.train.callbacks import (
-    Callback, CSVLogger, EarlyStopping, GradientClipping, LRSchedulerCallback, ModelCheckpoint,
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    GradientClipping,
+    LRSchedulerCallback,
+    ModelCheckpoint,
 )
 from glia.train.history import History
 from glia.train.progress import EpochSummary, ProgressBar
 from glia.train.trainer import Trainer, fit
 
-__all__ = ["Trainer", "fit", "History", "Callback", "EarlyStopping", "ModelCheckpoint",
-           "LRSchedulerCallback", "GradientClipping", "CSVLogger", "ProgressBar", "EpochSummary"]
+__all__ = [
+    "CSVLogger",
+    "Callback",
+    "EarlyStopping",
+    "EpochSummary",
+    "GradientClipping",
+    "History",
+    "LRSchedulerCallback",
+    "ModelCheckpoint",
+    "ProgressBar",
+    "Trainer",
+    "fit",
+]

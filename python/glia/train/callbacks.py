@@ -17,8 +17,14 @@ import glia
 from glia.nn.utils import clip_grad_norm_
 from glia.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 
-__all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "LRSchedulerCallback",
-           "GradientClipping", "CSVLogger"]
+__all__ = [
+    "CSVLogger",
+    "Callback",
+    "EarlyStopping",
+    "GradientClipping",
+    "LRSchedulerCallback",
+    "ModelCheckpoint",
+]
 
 
 class Callback:
@@ -252,7 +258,8 @@ class CSVLogger(Callback):
 
     def on_train_begin(self, logs=None):
         has_rows = self.append and os.path.exists(self.path) and os.path.getsize(self.path) > 0
-        self._file = open(self.path, "a" if self.append else "w", newline="")
+        # open for the whole run, closed in on_train_end
+        self._file = open(self.path, "a" if self.append else "w", newline="")  # noqa: SIM115
         self._keys = None
         if has_rows:
             with open(self.path, newline="") as f:

@@ -4,7 +4,7 @@ import time
 
 from glia.train.callbacks import Callback
 
-__all__ = ["ProgressBar", "EpochSummary", "format_logs"]
+__all__ = ["EpochSummary", "ProgressBar", "format_logs"]
 
 
 def format_logs(logs):
