@@ -3,6 +3,7 @@ import glia
 import numpy as np
 import pytest
 from glia import metrics, nn
+from glia.data import DataLoader, TensorDataset
 from glia.train import Callback, Trainer, fit
 from helpers import check_raises
 from train_helpers import mlp, xor_batches
@@ -41,6 +42,8 @@ def test_epoch_logs_are_exact_means_over_the_data():
     np.testing.assert_array_equal(trainer.predict(uneven).numpy(), out.numpy())
     # bare input batches work for predict too
     np.testing.assert_array_equal(trainer.predict([x for x, _ in uneven]).numpy(), out.numpy())
+    inputs_only = DataLoader(TensorDataset(glia.cat([x for x, _ in uneven])), batch_size=40)
+    np.testing.assert_array_equal(trainer.predict(inputs_only).numpy(), out.numpy())
 
 
 class ModeProbe(nn.Module):

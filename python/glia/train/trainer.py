@@ -286,7 +286,8 @@ class Trainer:
 
     def predict(self, data):
         """The model's outputs for every batch, concatenated along dim 0 (eval mode, no
-        gradients). Batches are (inputs, targets) pairs (targets ignored) or bare inputs.
+        gradients). Batches are (inputs, targets) pairs (targets ignored), 1-tuples of
+        inputs (a DataLoader over a TensorDataset of inputs alone) or bare input tensors.
         """
         was_training = getattr(self.model, "training", False)
         self.model.eval()
@@ -296,6 +297,8 @@ class Trainer:
                 for batch in data:
                     if isinstance(batch, (tuple, list)) and len(batch) == 2:
                         inputs, _ = _split_batch(batch, "predict")
+                    elif isinstance(batch, (tuple, list)) and len(batch) == 1:
+                        inputs = (_as_tensor(batch[0]),)  # a loader over inputs alone
                     else:
                         inputs = (_as_tensor(batch),)
                     outputs.append(self.model(*inputs))
