@@ -12,7 +12,7 @@ pytest.importorskip("matplotlib")
 
 def test_short_demo_learns_and_saves(tmp_path):
     lines = []
-    result = run(out=str(tmp_path), epochs=2, verbose=0, print=lines.append)
+    result = run(out=str(tmp_path), epochs=1, verbose=0, print=lines.append)
     assert result["accuracy"] > 0.5  # chance is 0.1; the full run reaches ~99%
     cm = result["confusion_matrix"]
     n_test = cm.sum()
