@@ -5,15 +5,18 @@ import sys
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["demo"]:  # the demo parses its own options (and its own --help)
+        from glia.demo import main as demo
+
+        return demo(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m glia", description=__doc__)
     parser.add_argument("command", nargs="?", choices=["demo"], help="run the demo")
     parser.add_argument("--cmakedir", action="store_true",
                         help="print the folder to pass as glia_DIR to CMake's find_package(glia)")
     parser.add_argument("--includedir", action="store_true", help="print the C++ include folder")
     parser.add_argument("--version", action="store_true")
-    args, rest = parser.parse_known_args(argv)
-    if rest and args.command != "demo":
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args = parser.parse_args(argv)
     here = os.path.dirname(os.path.abspath(__file__))
     if args.cmakedir:
         print(os.path.join(here, "lib", "cmake", "glia"))
@@ -26,7 +29,7 @@ def main(argv=None):
     elif args.command == "demo":
         from glia.demo import main as demo
 
-        return demo(rest)
+        return demo([])
     else:
         parser.print_help()
         return 2
