@@ -1,7 +1,8 @@
 """glia: a small deep-learning library with a C++ core and a PyTorch-shaped Python API."""
 from glia import _C
 from glia._blas import load_default_blas
-from glia._C import Tensor, dtype, from_dlpack, from_numpy, manual_seed  # noqa: F401
+from glia._C import Tensor, dtype, from_dlpack, from_numpy  # noqa: F401
+from glia.random import initial_seed, manual_seed  # noqa: F401
 from glia._C import (  # noqa: F401  elementwise
     add, sub, mul, div, pow, minimum, maximum, atan2, eq, ne, lt, le, gt, ge,
     logical_and, logical_or, logical_xor, logical_not, isnan, neg, exp, expm1, log, log1p,
@@ -28,6 +29,7 @@ from glia.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, is_g
 from glia import autograd, cuda, nn, optim  # noqa: F401
 from glia import data, text  # noqa: F401
 from glia.serialization import load, save  # noqa: F401
+from glia import metrics, train  # noqa: F401,E402  (train uses save/load and nn)
 
 dtype.__repr__ = dtype.__str__ = lambda self: f"glia.{self.name}"
 float32 = float = dtype.float32

@@ -1,10 +1,15 @@
-"""python -m glia demo | --cmakedir | --version"""
+"""python -m glia demo [--out DIR] [--epochs N] [--seed S] | --cmakedir | --includedir | --version"""
 import argparse
 import os
 import sys
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["demo"]:  # the demo parses its own options (and its own --help)
+        from glia.demo import main as demo
+
+        return demo(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m glia", description=__doc__)
     parser.add_argument("command", nargs="?", choices=["demo"], help="run the demo")
     parser.add_argument("--cmakedir", action="store_true",
@@ -22,9 +27,9 @@ def main(argv=None):
 
         print(glia.__version__)
     elif args.command == "demo":
-        from glia.demo import run
+        from glia.demo import main as demo
 
-        run()
+        return demo([])
     else:
         parser.print_help()
         return 2

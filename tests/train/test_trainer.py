@@ -1,0 +1,178 @@
+"""Trainer.fit / evaluate / predict and the functional fit."""
+import glia
+import numpy as np
+import pytest
+from glia import metrics, nn
+from glia.data import DataLoader, TensorDataset
+from glia.train import Callback, Trainer, fit
+from helpers import check_raises
+from train_helpers import mlp, xor_batches
+
+
+def test_fit_learns_and_reports_history():
+    batches = xor_batches()
+    model = mlp()
+    trainer = Trainer(model, nn.CrossEntropyLoss(), glia.optim.Adam(model.parameters(), lr=0.05),
+                      metrics=["accuracy"], verbose=0)
+    history = trainer.fit(batches, val_data=batches[:2], epochs=12)
+    h = history.history
+    assert list(h) == ["loss", "accuracy", "val_loss", "val_accuracy", "lr"]
+    assert history.epoch == list(range(12)) and all(len(v) == 12 for v in h.values())
+    assert h["loss"][-1] < 0.4 * h["loss"][0]
+    assert h["accuracy"][-1] > 0.9 and h["lr"] == [0.05] * 12
+    assert trainer.history is history and history["loss"] is h["loss"]
+
+
+def test_epoch_logs_are_exact_means_over_the_data():
+    batches = xor_batches()
+    model = mlp()
+    loss_fn = nn.CrossEntropyLoss()
+    trainer = Trainer(model, loss_fn, glia.optim.SGD(model.parameters(), lr=0.1),
+                      metrics={"acc": "accuracy", "macro_f1": lambda y, out: metrics.f1_score(
+                          y, out.argmax(1), average="macro")}, verbose=0)
+    uneven = batches[:3] + [(batches[3][0][:5], batches[3][1][:5])]  # batch sizes 32, 32, 32, 5
+    logs = trainer.evaluate(uneven)
+    with glia.no_grad():
+        out = glia.cat([model(x) for x, _ in uneven])
+        y = glia.cat([t for _, t in uneven])
+        want_loss = sum(loss_fn(model(x), t).item() * len(t) for x, t in uneven) / len(y)
+    assert logs["loss"] == pytest.approx(want_loss, rel=1e-6)
+    assert logs["acc"] == metrics.accuracy(y, out)
+    assert logs["macro_f1"] == metrics.f1_score(y, out.numpy().argmax(1), average="macro")
+    np.testing.assert_array_equal(trainer.predict(uneven).numpy(), out.numpy())
+    # bare input batches work for predict too
+    np.testing.assert_array_equal(trainer.predict([x for x, _ in uneven]).numpy(), out.numpy())
+    inputs_only = DataLoader(TensorDataset(glia.cat([x for x, _ in uneven])), batch_size=40)
+    np.testing.assert_array_equal(trainer.predict(inputs_only).numpy(), out.numpy())
+
+
+class ModeProbe(nn.Module):
+    """Records (training, grad enabled) at each forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = mlp(dropout=0.5)
+        self.seen = []
+
+    def forward(self, x):
+        self.seen.append((self.training, glia.is_grad_enabled()))
+        return self.inner(x)
+
+
+def test_train_and_eval_modes_and_no_grad():
+    batches = xor_batches()
+    model = ModeProbe()
+    trainer = Trainer(model, nn.CrossEntropyLoss(), glia.optim.SGD(model.parameters(), lr=0.1),
+                      verbose=0)
+    trainer.fit(batches[:2], val_data=batches[2:3], epochs=2)
+    epoch = [(True, True)] * 2 + [(False, False)]  # two training batches, one validation
+    assert model.seen == epoch * 2
+    model.seen.clear()
+    model.eval()
+    trainer.evaluate(batches[:1])
+    trainer.predict(batches[:1])
+    assert model.seen == [(False, False)] * 2 and not model.training  # the mode is put back
+    model.train()
+    trainer.predict(batches[:1])
+    assert model.training
+
+
+def test_hooks_run_in_order():
+    batches = xor_batches()
+    calls = []
+
+    class Recorder(Callback):
+        def on_train_begin(self, logs=None):
+            calls.append("train_begin")
+
+        def on_epoch_begin(self, epoch, logs=None):
+            calls.append(f"epoch_begin {epoch}")
+
+        def on_batch_begin(self, batch, logs=None):
+            calls.append(f"batch_begin {batch}")
+
+        def on_after_backward(self, batch):
+            # gradients exist and the step has not happened yet
+            assert all(p.grad is not None for p in self.model.parameters())
+            calls.append(f"backward {batch}")
+
+        def on_batch_end(self, batch, logs=None):
+            calls.append(f"batch_end {batch} {sorted(logs)}")
+
+        def on_epoch_end(self, epoch, logs=None):
+            calls.append(f"epoch_end {epoch} {sorted(logs)}")
+
+        def on_train_end(self, logs=None):
+            calls.append("train_end")
+
+    model = mlp()
+    fit(model, "cross_entropy", glia.optim.SGD(model.parameters(), lr=0.1), batches[:2],
+        epochs=2, callbacks=[Recorder()], metrics=["accuracy"], verbose=0)
+    batch = ["batch_begin {0}", "backward {0}", "batch_end {0} ['accuracy', 'loss']"]
+    epoch = ["epoch_begin {e}"] + [s.format(i) for i in range(2) for s in batch] + [
+        "epoch_end {e} ['accuracy', 'loss', 'lr']"]
+    assert calls == ["train_begin"] + [s.format(e=e) for e in range(2) for s in epoch] + [
+        "train_end"]
+
+
+def test_stop_training_flag_ends_fit_after_the_epoch():
+    batches = xor_batches()
+    class StopAt(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                self.trainer.stop_training = True
+
+    model = mlp()
+    history = fit(model, nn.CrossEntropyLoss(), glia.optim.SGD(model.parameters(), lr=0.1),
+                  batches[:1], epochs=10, callbacks=[StopAt()], verbose=0)
+    assert history.epoch == [0, 1, 2]
+
+
+def test_regression_metrics_and_numpy_batches():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(128, 3)).astype(np.float32)
+    y = (x @ np.array([[1.0], [-2.0], [0.5]]) + 0.3).astype(np.float32)
+    data = [(x[i:i + 16], y[i:i + 16]) for i in range(0, 128, 16)]  # numpy batches
+    model = nn.Linear(3, 1)
+    trainer = Trainer(model, nn.MSELoss(), glia.optim.Adam(model.parameters(), lr=0.1),
+                      metrics=["mse", "mae", "r2"], verbose=0)
+    history = trainer.fit(data, epochs=30)
+    logs = trainer.evaluate(data)
+    pred = trainer.predict(data).numpy()
+    assert logs["mse"] == pytest.approx(metrics.mean_squared_error(y, pred), rel=1e-6)
+    assert logs["loss"] == pytest.approx(logs["mse"], rel=1e-4)
+    assert logs["r2"] == pytest.approx(metrics.r2_score(y, pred)) and logs["r2"] > 0.99
+    assert history["mae"][-1] < history["mae"][0]
+
+
+def test_closure_optimizers_lbfgs():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(64, 2)).astype(np.float32)
+    y = (x @ np.array([[2.0], [-1.0]]) + 1.0).astype(np.float32)
+    model = nn.Linear(2, 1)
+    opt = glia.optim.LBFGS(model.parameters(), lr=1, max_iter=20)
+    history = fit(model, nn.MSELoss(), opt, [(x, y)], epochs=3, verbose=0)
+    assert history["loss"][-1] < 1e-6
+    np.testing.assert_allclose(model.weight.detach().numpy(), [[2.0, -1.0]], atol=1e-3)
+
+
+def test_bad_arguments_are_named():
+    model = mlp()
+    opt = glia.optim.SGD(model.parameters(), lr=0.1)
+    ce = nn.CrossEntropyLoss()
+    check_raises(lambda: Trainer(model, ce, opt, metrics=["accurcy"]), ValueError,
+                 "unknown metric 'accurcy'", "accuracy")
+    check_raises(lambda: Trainer(model, 3, opt), TypeError, "loss must be callable")
+    check_raises(lambda: Trainer(model, "cross_entropi", opt), ValueError, "cross_entropi")
+    check_raises(lambda: Trainer(model, ce, opt, metrics=["val_x"] and {"val_x": len}),
+                 ValueError, "val_x")
+    trainer = Trainer(model, ce, opt, verbose=0)
+    check_raises(lambda: trainer.fit([glia.randn(4, 2)], epochs=1), TypeError,
+                 "(inputs, targets) pair", "Tensor")
+    check_raises(lambda: trainer.fit(xor_batches()[:1], epochs=0), ValueError, "epochs")
+    check_raises(lambda: trainer.fit(xor_batches()[:1], callbacks=[print]), TypeError,
+                 "Callback")
+    once = iter(xor_batches()[:2])
+    check_raises(lambda: trainer.fit(once, epochs=2), ValueError, "no batches in epoch 2",
+                 "generator")
+    check_raises(lambda: trainer.evaluate([]), ValueError, "evaluate", "no batches")
