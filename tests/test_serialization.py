@@ -190,3 +190,14 @@ def test_interop_with_reference_safetensors(tmp_path):
     for k, v in ref.items():
         np.testing.assert_array_equal(loaded[k].numpy(), v)
         assert loaded[k].numpy().dtype == v.dtype
+
+
+def test_saved_file_gets_default_permissions(tmp_path):
+    # atomic writes go through mkstemp, whose files are private (0600) unless fixed up
+    mask = os.umask(0o022)
+    try:
+        glia.save({"w": glia.ones(2)}, tmp_path / "m.safetensors")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "m.safetensors").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]

@@ -8,13 +8,13 @@ offsets counted from the end of the header. Nothing is unpickled, so loading run
 import json
 import math
 import os
-import tempfile
 from collections import OrderedDict
 from collections.abc import Mapping
 
 import numpy as np
 
 import glia
+from glia._atomic import atomic_write
 
 __all__ = ["load", "save"]
 
@@ -79,38 +79,13 @@ def save(obj, path, metadata=None):
     """
     items = _check_state(obj)
     header = _header(items, metadata)
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(len(header).to_bytes(8, "little"))
-            f.write(header)
-            for _, t in items:
-                f.write(_tensor_bytes(t))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    _fsync_dir(directory)
+    with atomic_write(path, "wb") as f:
+        f.write(len(header).to_bytes(8, "little"))
+        f.write(header)
+        for _, t in items:
+            f.write(_tensor_bytes(t))
 
 
-def _fsync_dir(directory):
-    """Makes the rename itself durable; not every platform can open a directory."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on a directory; the data itself is synced
-    finally:
-        os.close(fd)
 
 
 def _bad(path, what):

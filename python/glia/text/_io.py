@@ -1,23 +1,14 @@
 """Atomic JSON files for tokenizers and vocabularies."""
 import json
-import os
-import tempfile
-from pathlib import Path
+
+from glia._atomic import atomic_write
 
 
 def save_json_atomic(obj, path):
     """Writes `obj` as JSON to `path` through a temporary file in the same folder and a
     rename, so a crash never leaves a half-written file behind."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, ensure_ascii=False)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, ensure_ascii=False)
 
 
 def load_json(path, kind, op):
