@@ -1,0 +1,188 @@
+#include "cpu/attention.h"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "cpu/linalg.h"
+#include "cpu/parallel.h"
+#include "cpu/scratch.h"
+
+namespace glia::cpu {
+
+namespace {
+
+// Query rows and keys per block: a (64, 128) score block stays in L1/L2 next to its operands.
+constexpr int64_t kBlockQ = 64;
+constexpr int64_t kBlockK = 128;
+
+template <class T>
+using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+template <class T>
+constexpr T neg_inf() {
+  return -std::numeric_limits<T>::infinity();
+}
+
+// Scores of query rows [i0, i0 + nq) against keys [j0, j0 + nk) into s (nq, nk):
+// scale * q k^T + mask, with keys after the query's own position set to -inf when causal.
+// Returns, per row, how many leading keys are visible (nk unless causal cuts the row).
+template <class T>
+void score_block(const AttentionParams& p, int64_t b, const T* q, const T* k, const T* mask,
+                 int64_t i0, int64_t nq, int64_t j0, int64_t nk, T* s, int64_t* visible) {
+  gemm_serial<T>(q + p.q_off[b] + i0 * p.q_ld, false, p.q_ld, k + p.k_off[b] + j0 * p.k_ld, true,
+                 p.k_ld, s, nk, nq, nk, p.E, false);
+  const T scale = T(p.scale);
+  for (int64_t r = 0; r < nq; ++r) {
+    T* row = s + r * nk;
+    int64_t n = nk;
+    if (p.causal) n = std::clamp<int64_t>(i0 + r - j0 + 1, 0, nk);
+    visible[r] = n;
+    ArrayMap<T>(row, n) *= scale;
+    if (mask) {
+      const T* m = mask + p.m_off[b] + (i0 + r) * p.m_row + j0 * p.m_col;
+      if (p.m_col == 1) {
+        ArrayMap<T>(row, n) += Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(m, n);
+      } else {
+        for (int64_t c = 0; c < n; ++c) row[c] += m[c * p.m_col];
+      }
+    }
+    std::fill(row + n, row + nk, neg_inf<T>());
+  }
+}
+
+// How far queries [i0, i1) look: all keys, or keys up to i1 - 1 when causal.
+int64_t key_end(const AttentionParams& p, int64_t i1) {
+  return p.causal ? std::min(p.S, i1) : p.S;
+}
+
+}  // namespace
+
+template <class T>
+void attention_forward(const AttentionParams& p, const T* q, const T* k, const T* v,
+                       const T* mask, T* out, T* lse) {
+  const int64_t qblocks = (p.L + kBlockQ - 1) / kBlockQ, tasks = p.batch * qblocks;
+  // Small problems stay on one thread: waking the pool costs more than the work.
+  const int64_t task_work = std::min(kBlockQ, p.L) * p.S * (p.E + p.Ev);
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(task_work, 1));
+  parallel_for(0, tasks, grain, [&](int64_t t0, int64_t t1) {
+    Scratch<T> s_buf(kBlockQ * kBlockK), acc_buf(kBlockQ * std::max<int64_t>(p.Ev, 1));
+    T m[kBlockQ], l[kBlockQ];
+    int64_t visible[kBlockQ];
+    T* s = s_buf.data();
+    T* acc = acc_buf.data();
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t b = t / qblocks, i0 = (t % qblocks) * kBlockQ;
+      const int64_t nq = std::min(kBlockQ, p.L - i0), kend = key_end(p, i0 + nq);
+      std::fill(m, m + nq, neg_inf<T>());
+      std::fill(l, l + nq, T(0));
+      std::fill(acc, acc + nq * p.Ev, T(0));
+      for (int64_t j0 = 0; j0 < kend; j0 += kBlockK) {
+        const int64_t nk = std::min(kBlockK, kend - j0);
+        score_block(p, b, q, k, mask, i0, nq, j0, nk, s, visible);
+        for (int64_t r = 0; r < nq; ++r) {
+          T* row = s + r * nk;
+          const int64_t n = visible[r];
+          const T mx = n ? ArrayMap<T>(row, n).maxCoeff() : neg_inf<T>();
+          const T mnew = std::max(m[r], mx);
+          if (mnew == neg_inf<T>()) {  // nothing visible yet: this block adds nothing
+            std::fill(row, row + nk, T(0));
+            continue;
+          }
+          ArrayMap<T> vis(row, n);
+          vis = (vis - mnew).exp();
+          std::fill(row + n, row + nk, T(0));
+          const T alpha = std::exp(m[r] - mnew);  // rescales what earlier blocks summed
+          l[r] = l[r] * alpha + vis.sum();
+          if (alpha != T(1)) ArrayMap<T>(acc + r * p.Ev, p.Ev) *= alpha;
+          m[r] = mnew;
+        }
+        gemm_serial<T>(s, false, nk, v + p.v_off[b] + j0 * p.v_ld, false, p.v_ld, acc, p.Ev, nq,
+                       p.Ev, nk, true);
+      }
+      for (int64_t r = 0; r < nq; ++r) {
+        T* o = out + (b * p.L + i0 + r) * p.Ev;
+        const bool seen = l[r] > T(0);
+        const T inv = seen ? T(1) / l[r] : T(0);
+        for (int64_t c = 0; c < p.Ev; ++c) o[c] = acc[r * p.Ev + c] * inv;
+        lse[b * p.L + i0 + r] = seen ? m[r] + std::log(l[r]) : neg_inf<T>();
+      }
+    }
+  });
+}
+
+template <class T>
+void attention_backward(const AttentionParams& p, const T* q, const T* k, const T* v,
+                        const T* mask, const T* out, const T* lse, const T* gout, T* gq, T* gk,
+                        T* gv) {
+  // One task per problem: it owns its dq, dk and dv, so blocks accumulate without races.
+  const int64_t task_work = p.L * p.S * (p.E + p.Ev);
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(task_work, 1));
+  parallel_for(0, p.batch, grain, [&](int64_t b0, int64_t b1) {
+    Scratch<T> s_buf(kBlockQ * kBlockK), dp_buf(kBlockQ * kBlockK),
+        d_buf(std::max<int64_t>(p.L, 1));
+    int64_t visible[kBlockQ];
+    T *s = s_buf.data(), *dp = dp_buf.data(), *D = d_buf.data();
+    for (int64_t b = b0; b < b1; ++b) {
+      const T* go = gout + b * p.L * p.Ev;
+      const T* lse_b = lse + b * p.L;
+      T *gq_b = gq + b * p.L * p.E, *gk_b = gk + b * p.S * p.E, *gv_b = gv + b * p.S * p.Ev;
+      std::fill(gq_b, gq_b + p.L * p.E, T(0));
+      std::fill(gk_b, gk_b + p.S * p.E, T(0));
+      std::fill(gv_b, gv_b + p.S * p.Ev, T(0));
+      // D_l = sum_c gout[l, c] * out[l, c]: the softmax backward's row term.
+      for (int64_t r = 0; r < p.L; ++r) {
+        const T* o = out + (b * p.L + r) * p.Ev;
+        T d = 0;
+        for (int64_t c = 0; c < p.Ev; ++c) d += o[c] * go[r * p.Ev + c];
+        D[r] = d;
+      }
+      for (int64_t j0 = 0; j0 < p.S; j0 += kBlockK) {
+        const int64_t nk = std::min(kBlockK, p.S - j0);
+        // causal: queries before j0 see none of these keys
+        const int64_t ifirst = p.causal ? (j0 / kBlockQ) * kBlockQ : 0;
+        for (int64_t i0 = ifirst; i0 < p.L; i0 += kBlockQ) {
+          const int64_t nq = std::min(kBlockQ, p.L - i0);
+          score_block(p, b, q, k, mask, i0, nq, j0, nk, s, visible);
+          for (int64_t r = 0; r < nq; ++r) {  // P = exp(scores - lse), 0 where nothing is seen
+            T* row = s + r * nk;
+            const T m = lse_b[i0 + r];
+            const int64_t n = m == neg_inf<T>() ? 0 : visible[r];
+            ArrayMap<T>(row, n) = (ArrayMap<T>(row, n) - m).exp();
+            std::fill(row + n, row + nk, T(0));
+          }
+          const T* go_i = go + i0 * p.Ev;
+          const T* k_j = k + p.k_off[b] + j0 * p.k_ld;
+          const T* q_i = q + p.q_off[b] + i0 * p.q_ld;
+          // dv_j += P^T dO_i; dP = dO_i v_j^T
+          gemm_serial<T>(s, true, nk, go_i, false, p.Ev, gv_b + j0 * p.Ev, p.Ev, nk, p.Ev, nq, true);
+          gemm_serial<T>(go_i, false, p.Ev, v + p.v_off[b] + j0 * p.v_ld, true, p.v_ld, dp, nk, nq,
+                         nk, p.Ev, false);
+          // dS = scale * P * (dP - D)
+          const T scale = T(p.scale);
+          for (int64_t r = 0; r < nq; ++r) {
+            ArrayMap<T> pr(s + r * nk, nk), dr(dp + r * nk, nk);
+            dr = pr * (dr - D[i0 + r]) * scale;
+          }
+          // dq_i += dS k_j; dk_j += dS^T q_i
+          gemm_serial<T>(dp, false, nk, k_j, false, p.k_ld, gq_b + i0 * p.E, p.E, nq, p.E, nk, true);
+          gemm_serial<T>(dp, true, nk, q_i, false, p.q_ld, gk_b + j0 * p.E, p.E, nk, p.E, nq, true);
+        }
+      }
+    }
+  });
+}
+
+template void attention_forward<float>(const AttentionParams&, const float*, const float*,
+                                       const float*, const float*, float*, float*);
+template void attention_forward<double>(const AttentionParams&, const double*, const double*,
+                                        const double*, const double*, double*, double*);
+template void attention_backward<float>(const AttentionParams&, const float*, const float*,
+                                        const float*, const float*, const float*, const float*,
+                                        const float*, float*, float*, float*);
+template void attention_backward<double>(const AttentionParams&, const double*, const double*,
+                                         const double*, const double*, const double*,
+                                         const double*, const double*, double*, double*, double*);
+
+}  // namespace glia::cpu
