@@ -14,3 +14,4 @@ from glia.nn.conv import *  # noqa: F401,F403
 from glia.nn.pooling import *  # noqa: F401,F403
 from glia.nn.padding import *  # noqa: F401,F403
 from glia.nn.upsampling import *  # noqa: F401,F403
+from glia.nn.attention import *  # noqa: F401,F403
