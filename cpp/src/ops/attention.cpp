@@ -74,7 +74,7 @@ void check_inputs(const Tensor& q, const Tensor& k, const Tensor& v, const Tenso
              ": key and value must have the same sequence length (dim -2), got key ", k.shape(),
              " and value ", v.shape());
   if (mask.defined()) {
-    GLIA_CHECK(!is_causal, Error, kOp,
+    GLIA_CHECK(!is_causal, ShapeError, kOp,
                ": pass either attn_mask or is_causal=True, not both (fold the causal mask into "
                "attn_mask)");
     GLIA_CHECK(mask.dtype() == DType::Bool || is_floating(mask.dtype()), DTypeError, kOp,

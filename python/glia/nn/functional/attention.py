@@ -25,10 +25,13 @@ def _check_composed_inputs(query, key, value, attn_mask, is_causal):
     if not (query.dtype == key.dtype == value.dtype) or not query.is_floating_point():
         raise TypeError(f"{op}: query, key and value must share a floating dtype, got "
                         f"{query.dtype}, {key.dtype} and {value.dtype}")
+    try:
+        batch = glia.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except (ValueError, RuntimeError):
+        raise ValueError(f"{op}: the leading dims do not broadcast, got {shapes}") from None
     if attn_mask is not None:
         if is_causal:
             raise ValueError(f"{op}: pass either attn_mask or is_causal=True, not both")
-        batch = glia.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
         scores = tuple(batch) + (query.shape[-2], key.shape[-2])
         try:
             ok = tuple(glia.broadcast_shapes(attn_mask.shape, scores)) == scores
