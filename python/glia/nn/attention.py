@@ -294,12 +294,13 @@ class MultiheadAttention(Module):
         p = self.dropout if self.training else 0.0
         weights = None
         if need_weights or p > 0.0:
-            probs = attention_probs(q, k, mask, causal)
-            weights = probs
+            weights = attention_probs(q, k, mask, causal)
             if p > 0.0:  # as torch, the returned weights are the dropped-out ones
-                weights = probs = glia.nn.functional.dropout(probs, p, training=True)
-                out = glia.matmul(probs, v)
-        if p == 0.0:
+                weights = glia.nn.functional.dropout(weights, p, training=True)
+        if weights is not None and (p > 0.0 or not glia.is_grad_enabled()):
+            out = glia.matmul(weights, v)  # the probabilities are at hand: one more GEMM
+        else:
+            # the fused op's backward is cheaper; the weights' graph only runs if they are used
             out = _C.scaled_dot_product_attention(q, k, v, mask, causal, None)
         out = self.out_proj(out.transpose(1, 2).reshape(n, L, self.embed_dim))
         if need_weights and average_attn_weights:

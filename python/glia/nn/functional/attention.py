@@ -53,16 +53,21 @@ def attention_probs(query, key, attn_mask=None, is_causal=False, scale=None):
     """
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
-    scores = glia.matmul(query, key.transpose(-2, -1)) * scale
+    scores = glia.matmul(query * scale, key.transpose(-2, -1))
     if is_causal:
         attn_mask = _causal_mask(query.shape[-2], key.shape[-2])
-    if attn_mask is not None:
-        if attn_mask.dtype == glia.bool:
-            scores = glia.where(attn_mask, scores, glia.tensor(-math.inf, dtype=scores.dtype))
-        else:
-            scores = scores + attn_mask.to(scores.dtype)
+    if attn_mask is None:
+        return glia.nn.functional.softmax(scores, -1)
+    if attn_mask.dtype == glia.bool:
+        scores = glia.where(attn_mask, scores, glia.tensor(-math.inf, dtype=scores.dtype))
+    else:
+        scores = scores + attn_mask.to(scores.dtype)
+    with glia.no_grad():
+        seen = scores.amax(-1, keepdim=True) > -math.inf
+        every_row_sees = bool(seen.all())
+    if every_row_sees:
+        return glia.nn.functional.softmax(scores, -1)
     # Rows that see no key: softmax would give NaN; the fused op (and torch's SDPA) give 0.
-    seen = scores.amax(-1, keepdim=True) > -math.inf
     probs = glia.nn.functional.softmax(glia.where(seen, scores, glia.zeros_like(scores)), -1)
     return probs * seen.to(probs.dtype)
 
