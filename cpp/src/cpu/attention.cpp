@@ -14,8 +14,8 @@ namespace glia::cpu {
 namespace {
 
 // Query rows and keys per block: a (64, 128) score block stays in L1/L2 next to its operands.
-constexpr int64_t kBlockQ = 64;
-constexpr int64_t kBlockK = 128;
+constexpr int64_t kBlockQ = 128;
+constexpr int64_t kBlockK = 256;
 
 template <class T>
 using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
@@ -26,20 +26,20 @@ constexpr T neg_inf() {
 }
 
 // Scores of query rows [i0, i0 + nq) against keys [j0, j0 + nk) into s (nq, nk):
-// scale * q k^T + mask, with keys after the query's own position set to -inf when causal.
-// Returns, per row, how many leading keys are visible (nk unless causal cuts the row).
+// qs k^T + mask, where qs holds the block's query rows already multiplied by the scale (so
+// no pass over the scores scales them), with keys after the query's own position set to
+// -inf when causal. Writes, per row, how many leading keys are visible.
 template <class T>
-void score_block(const AttentionParams& p, int64_t b, const T* q, const T* k, const T* mask,
-                 int64_t i0, int64_t nq, int64_t j0, int64_t nk, T* s, int64_t* visible) {
-  gemm_serial<T>(q + p.q_off[b] + i0 * p.q_ld, false, p.q_ld, k + p.k_off[b] + j0 * p.k_ld, true,
-                 p.k_ld, s, nk, nq, nk, p.E, false);
-  const T scale = T(p.scale);
+void score_block(const AttentionParams& p, int64_t b, const T* qs, int64_t ldq, const T* k,
+                 const T* mask, int64_t i0, int64_t nq, int64_t j0, int64_t nk, T* s,
+                 int64_t* visible) {
+  gemm_serial<T>(qs, false, ldq, k + p.k_off[b] + j0 * p.k_ld, true, p.k_ld, s, nk, nq, nk, p.E,
+                 false);
   for (int64_t r = 0; r < nq; ++r) {
     T* row = s + r * nk;
     int64_t n = nk;
     if (p.causal) n = std::clamp<int64_t>(i0 + r - j0 + 1, 0, nk);
     visible[r] = n;
-    ArrayMap<T>(row, n) *= scale;
     if (mask) {
       const T* m = mask + p.m_off[b] + (i0 + r) * p.m_row + j0 * p.m_col;
       if (p.m_col == 1) {
@@ -50,6 +50,13 @@ void score_block(const AttentionParams& p, int64_t b, const T* q, const T* k, co
     }
     std::fill(row + n, row + nk, neg_inf<T>());
   }
+}
+
+// rows x E block of q (row stride ld) times the scale into contiguous dst.
+template <class T>
+void scaled_rows(const T* q, int64_t ld, int64_t rows, int64_t E, T scale, T* dst) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < E; ++c) dst[r * E + c] = q[r * ld + c] * scale;
 }
 
 // How far queries [i0, i1) look: all keys, or keys up to i1 - 1 when causal.
@@ -67,7 +74,8 @@ void attention_forward(const AttentionParams& p, const T* q, const T* k, const T
   const int64_t task_work = std::min(kBlockQ, p.L) * p.S * (p.E + p.Ev);
   const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(task_work, 1));
   parallel_for(0, tasks, grain, [&](int64_t t0, int64_t t1) {
-    Scratch<T> s_buf(kBlockQ * kBlockK), acc_buf(kBlockQ * std::max<int64_t>(p.Ev, 1));
+    Scratch<T> s_buf(kBlockQ * kBlockK), acc_buf(kBlockQ * std::max<int64_t>(p.Ev, 1)),
+        q_buf(kBlockQ * std::max<int64_t>(p.E, 1));
     T m[kBlockQ], l[kBlockQ];
     int64_t visible[kBlockQ];
     T* s = s_buf.data();
@@ -78,9 +86,10 @@ void attention_forward(const AttentionParams& p, const T* q, const T* k, const T
       std::fill(m, m + nq, neg_inf<T>());
       std::fill(l, l + nq, T(0));
       std::fill(acc, acc + nq * p.Ev, T(0));
+      scaled_rows(q + p.q_off[b] + i0 * p.q_ld, p.q_ld, nq, p.E, T(p.scale), q_buf.data());
       for (int64_t j0 = 0; j0 < kend; j0 += kBlockK) {
         const int64_t nk = std::min(kBlockK, kend - j0);
-        score_block(p, b, q, k, mask, i0, nq, j0, nk, s, visible);
+        score_block(p, b, q_buf.data(), p.E, k, mask, i0, nq, j0, nk, s, visible);
         for (int64_t r = 0; r < nq; ++r) {
           T* row = s + r * nk;
           const int64_t n = visible[r];
@@ -121,7 +130,7 @@ void attention_backward(const AttentionParams& p, const T* q, const T* k, const 
   const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(task_work, 1));
   parallel_for(0, p.batch, grain, [&](int64_t b0, int64_t b1) {
     Scratch<T> s_buf(kBlockQ * kBlockK), dp_buf(kBlockQ * kBlockK),
-        d_buf(std::max<int64_t>(p.L, 1));
+        d_buf(std::max<int64_t>(p.L, 1)), q_buf(std::max<int64_t>(p.L * p.E, 1));
     int64_t visible[kBlockQ];
     T *s = s_buf.data(), *dp = dp_buf.data(), *D = d_buf.data();
     for (int64_t b = b0; b < b1; ++b) {
@@ -131,6 +140,8 @@ void attention_backward(const AttentionParams& p, const T* q, const T* k, const 
       std::fill(gq_b, gq_b + p.L * p.E, T(0));
       std::fill(gk_b, gk_b + p.S * p.E, T(0));
       std::fill(gv_b, gv_b + p.S * p.Ev, T(0));
+      T* qs = q_buf.data();  // scale * q: scores straight from the GEMM, and dk = dS^T qs
+      scaled_rows(q + p.q_off[b], p.q_ld, p.L, p.E, T(p.scale), qs);
       // D_l = sum_c gout[l, c] * out[l, c]: the softmax backward's row term.
       for (int64_t r = 0; r < p.L; ++r) {
         const T* o = out + (b * p.L + r) * p.Ev;
@@ -144,7 +155,7 @@ void attention_backward(const AttentionParams& p, const T* q, const T* k, const 
         const int64_t ifirst = p.causal ? (j0 / kBlockQ) * kBlockQ : 0;
         for (int64_t i0 = ifirst; i0 < p.L; i0 += kBlockQ) {
           const int64_t nq = std::min(kBlockQ, p.L - i0);
-          score_block(p, b, q, k, mask, i0, nq, j0, nk, s, visible);
+          score_block(p, b, qs + i0 * p.E, p.E, k, mask, i0, nq, j0, nk, s, visible);
           for (int64_t r = 0; r < nq; ++r) {  // P = exp(scores - lse), 0 where nothing is seen
             T* row = s + r * nk;
             const T m = lse_b[i0 + r];
@@ -154,22 +165,22 @@ void attention_backward(const AttentionParams& p, const T* q, const T* k, const 
           }
           const T* go_i = go + i0 * p.Ev;
           const T* k_j = k + p.k_off[b] + j0 * p.k_ld;
-          const T* q_i = q + p.q_off[b] + i0 * p.q_ld;
           // dv_j += P^T dO_i; dP = dO_i v_j^T
           gemm_serial<T>(s, true, nk, go_i, false, p.Ev, gv_b + j0 * p.Ev, p.Ev, nk, p.Ev, nq, true);
           gemm_serial<T>(go_i, false, p.Ev, v + p.v_off[b] + j0 * p.v_ld, true, p.v_ld, dp, nk, nq,
                          nk, p.Ev, false);
-          // dS = scale * P * (dP - D)
-          const T scale = T(p.scale);
+          // dS = P * (dP - D), the gradient of the scaled scores
           for (int64_t r = 0; r < nq; ++r) {
             ArrayMap<T> pr(s + r * nk, nk), dr(dp + r * nk, nk);
-            dr = pr * (dr - D[i0 + r]) * scale;
+            dr = pr * (dr - D[i0 + r]);
           }
-          // dq_i += dS k_j; dk_j += dS^T q_i
+          // dq_i += dS k_j (times the scale below); dk_j += dS^T (scale * q_i)
           gemm_serial<T>(dp, false, nk, k_j, false, p.k_ld, gq_b + i0 * p.E, p.E, nq, p.E, nk, true);
-          gemm_serial<T>(dp, true, nk, q_i, false, p.q_ld, gk_b + j0 * p.E, p.E, nk, p.E, nq, true);
+          gemm_serial<T>(dp, true, nk, qs + i0 * p.E, false, p.E, gk_b + j0 * p.E, p.E, nk, p.E,
+                         nq, true);
         }
       }
+      ArrayMap<T>(gq_b, p.L * p.E) *= T(p.scale);
     }
   });
 }
