@@ -11,6 +11,7 @@ from glia import nn
 from helpers import assert_close, check_raises, randn, to_glia, to_torch
 
 D, H, FF = 8, 2, 16
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # torch nested-tensor notes
 
 
 def _load(gm, tm, seed=0):

@@ -146,6 +146,11 @@ Tensor scaled_dot_product_attention(const Tensor& q_in, const Tensor& k_in, cons
         out, "ScaledDotProductAttentionBackward", {q_in, k_in, v_in},
         [=, qs = q_in.shape(), ks = k_in.shape(), vs = v_in.shape()](const Tensor& g_in,
                                                                      const NeedsGrad& n) {
+          // The kernels' gradients are not themselves differentiable: say so rather than
+          // return second derivatives that silently miss this op.
+          GLIA_CHECK(!grad_enabled(), Error, kOp,
+                     ": double backward (create_graph=True) is not supported by the fused op; "
+                     "compose it from matmul and softmax for higher derivatives");
           Tensor g = contiguous(detach(g_in));
           Shape gq_shape = batch, gk_shape = batch, gv_shape = batch;
           gq_shape.insert(gq_shape.end(), {L, E});
