@@ -121,68 +121,129 @@ void attention_forward(const AttentionParams& p, const T* q, const T* k, const T
   });
 }
 
+namespace {
+
+// Everything one backward block needs, shared by the task layouts below.
+template <class T>
+struct BackwardInputs {
+  const AttentionParams& p;
+  const T *qs, *k, *v, *mask, *lse, *D, *gout;  // qs = scale * q, (batch, L, E) contiguous
+};
+
+// For query rows [i0, i0 + nq) and keys [j0, j0 + nk): the probabilities P = exp(scores -
+// lse) into s (0 where a row sees nothing) and dS = P * (dO v^T - D), the gradient of the
+// scaled scores, into ds.
+template <class T>
+void grad_scores_block(const BackwardInputs<T>& in, int64_t b, int64_t i0, int64_t nq,
+                       int64_t j0, int64_t nk, T* s, T* ds, int64_t* visible) {
+  const AttentionParams& p = in.p;
+  score_block(p, b, in.qs + (b * p.L + i0) * p.E, p.E, in.k, in.mask, i0, nq, j0, nk, s,
+              visible);
+  for (int64_t r = 0; r < nq; ++r) {
+    T* row = s + r * nk;
+    const T m = in.lse[b * p.L + i0 + r];
+    const int64_t n = m == neg_inf<T>() ? 0 : visible[r];
+    ArrayMap<T>(row, n) = (ArrayMap<T>(row, n) - m).exp();
+    std::fill(row + n, row + nk, T(0));
+  }
+  gemm_serial<T>(in.gout + (b * p.L + i0) * p.Ev, false, p.Ev, in.v + p.v_off[b] + j0 * p.v_ld,
+                 true, p.v_ld, ds, nk, nq, nk, p.Ev, false);
+  for (int64_t r = 0; r < nq; ++r) {
+    ArrayMap<T> pr(s + r * nk, nk), dr(ds + r * nk, nk);
+    dr = pr * (dr - in.D[b * p.L + i0 + r]);
+  }
+}
+
+// First query block that sees any of the keys from j0 on (all of them unless causal).
+int64_t first_query_block(const AttentionParams& p, int64_t j0) {
+  return p.causal ? (j0 / kBlockQ) * kBlockQ : 0;
+}
+
+// dk, dv for keys [j0, j0 + nk) (and, with gq_b, the matching dq terms) over all queries.
+template <class T>
+void grad_key_block(const BackwardInputs<T>& in, int64_t b, int64_t j0, int64_t nk, T* gk_b,
+                    T* gv_b, T* gq_b, T* s, T* ds, int64_t* visible) {
+  const AttentionParams& p = in.p;
+  for (int64_t i0 = first_query_block(p, j0); i0 < p.L; i0 += kBlockQ) {
+    const int64_t nq = std::min(kBlockQ, p.L - i0);
+    grad_scores_block(in, b, i0, nq, j0, nk, s, ds, visible);
+    // dv_j += P^T dO_i; dk_j += dS^T (scale q_i); dq_i += dS k_j (scaled at the end)
+    gemm_serial<T>(s, true, nk, in.gout + (b * p.L + i0) * p.Ev, false, p.Ev, gv_b + j0 * p.Ev,
+                   p.Ev, nk, p.Ev, nq, true);
+    gemm_serial<T>(ds, true, nk, in.qs + (b * p.L + i0) * p.E, false, p.E, gk_b + j0 * p.E, p.E,
+                   nk, p.E, nq, true);
+    if (gq_b)
+      gemm_serial<T>(ds, false, nk, in.k + p.k_off[b] + j0 * p.k_ld, false, p.k_ld,
+                     gq_b + i0 * p.E, p.E, nq, p.E, nk, true);
+  }
+}
+
+}  // namespace
+
 template <class T>
 void attention_backward(const AttentionParams& p, const T* q, const T* k, const T* v,
                         const T* mask, const T* out, const T* lse, const T* gout, T* gq, T* gk,
                         T* gv) {
-  // One task per problem: it owns its dq, dk and dv, so blocks accumulate without races.
-  const int64_t task_work = p.L * p.S * (p.E + p.Ev);
-  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(task_work, 1));
-  parallel_for(0, p.batch, grain, [&](int64_t b0, int64_t b1) {
-    Scratch<T> s_buf(kBlockQ * kBlockK), dp_buf(kBlockQ * kBlockK),
-        d_buf(std::max<int64_t>(p.L, 1)), q_buf(std::max<int64_t>(p.L * p.E, 1));
-    int64_t visible[kBlockQ];
-    T *s = s_buf.data(), *dp = dp_buf.data(), *D = d_buf.data();
-    for (int64_t b = b0; b < b1; ++b) {
-      const T* go = gout + b * p.L * p.Ev;
-      const T* lse_b = lse + b * p.L;
-      T *gq_b = gq + b * p.L * p.E, *gk_b = gk + b * p.S * p.E, *gv_b = gv + b * p.S * p.Ev;
-      std::fill(gq_b, gq_b + p.L * p.E, T(0));
-      std::fill(gk_b, gk_b + p.S * p.E, T(0));
-      std::fill(gv_b, gv_b + p.S * p.Ev, T(0));
-      T* qs = q_buf.data();  // scale * q: scores straight from the GEMM, and dk = dS^T qs
-      scaled_rows(q + p.q_off[b], p.q_ld, p.L, p.E, T(p.scale), qs);
-      // D_l = sum_c gout[l, c] * out[l, c]: the softmax backward's row term.
-      for (int64_t r = 0; r < p.L; ++r) {
-        const T* o = out + (b * p.L + r) * p.Ev;
-        T d = 0;
-        for (int64_t c = 0; c < p.Ev; ++c) d += o[c] * go[r * p.Ev + c];
-        D[r] = d;
-      }
-      for (int64_t j0 = 0; j0 < p.S; j0 += kBlockK) {
-        const int64_t nk = std::min(kBlockK, p.S - j0);
-        // causal: queries before j0 see none of these keys
-        const int64_t ifirst = p.causal ? (j0 / kBlockQ) * kBlockQ : 0;
-        for (int64_t i0 = ifirst; i0 < p.L; i0 += kBlockQ) {
-          const int64_t nq = std::min(kBlockQ, p.L - i0);
-          score_block(p, b, qs + i0 * p.E, p.E, k, mask, i0, nq, j0, nk, s, visible);
-          for (int64_t r = 0; r < nq; ++r) {  // P = exp(scores - lse), 0 where nothing is seen
-            T* row = s + r * nk;
-            const T m = lse_b[i0 + r];
-            const int64_t n = m == neg_inf<T>() ? 0 : visible[r];
-            ArrayMap<T>(row, n) = (ArrayMap<T>(row, n) - m).exp();
-            std::fill(row + n, row + nk, T(0));
-          }
-          const T* go_i = go + i0 * p.Ev;
-          const T* k_j = k + p.k_off[b] + j0 * p.k_ld;
-          // dv_j += P^T dO_i; dP = dO_i v_j^T
-          gemm_serial<T>(s, true, nk, go_i, false, p.Ev, gv_b + j0 * p.Ev, p.Ev, nk, p.Ev, nq, true);
-          gemm_serial<T>(go_i, false, p.Ev, v + p.v_off[b] + j0 * p.v_ld, true, p.v_ld, dp, nk, nq,
-                         nk, p.Ev, false);
-          // dS = P * (dP - D), the gradient of the scaled scores
-          for (int64_t r = 0; r < nq; ++r) {
-            ArrayMap<T> pr(s + r * nk, nk), dr(dp + r * nk, nk);
-            dr = pr * (dr - D[i0 + r]);
-          }
-          // dq_i += dS k_j (times the scale below); dk_j += dS^T (scale * q_i)
-          gemm_serial<T>(dp, false, nk, k_j, false, p.k_ld, gq_b + i0 * p.E, p.E, nq, p.E, nk, true);
-          gemm_serial<T>(dp, true, nk, qs + i0 * p.E, false, p.E, gk_b + j0 * p.E, p.E, nk, p.E,
-                         nq, true);
-        }
-      }
-      ArrayMap<T>(gq_b, p.L * p.E) *= T(p.scale);
+  const int64_t rows = p.batch * p.L;
+  Scratch<T> qs_buf(std::max<int64_t>(rows * p.E, 1)), d_buf(std::max<int64_t>(rows, 1));
+  T *qs = qs_buf.data(), *D = d_buf.data();
+  // scale * q (scores straight from the GEMM; dk = dS^T qs) and D_l = sum_c dO[l, c] out[l, c]
+  parallel_for(0, rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(p.E + p.Ev, 1)),
+               [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / p.L, l = r % p.L;
+      scaled_rows(q + p.q_off[b] + l * p.q_ld, p.q_ld, 1, p.E, T(p.scale), qs + r * p.E);
+      T d = 0;
+      for (int64_t c = 0; c < p.Ev; ++c) d += out[r * p.Ev + c] * gout[r * p.Ev + c];
+      D[r] = d;
     }
   });
+  std::fill(gq, gq + rows * p.E, T(0));
+  std::fill(gk, gk + p.batch * p.S * p.E, T(0));
+  std::fill(gv, gv + p.batch * p.S * p.Ev, T(0));
+  const BackwardInputs<T> in{p, qs, k, v, mask, lse, D, gout};
+  const int64_t kblocks = (p.S + kBlockK - 1) / kBlockK, qblocks = (p.L + kBlockQ - 1) / kBlockQ;
+  const int64_t grain = std::max<int64_t>(
+      1, (int64_t(1) << 17) / std::max<int64_t>(p.L * p.S * (p.E + p.Ev), 1));
+  if (p.batch >= get_num_threads() || kblocks * qblocks == 1) {
+    // One task per problem: it owns its dq, dk, dv, so one pass accumulates all three.
+    parallel_for(0, p.batch, grain, [&](int64_t b0, int64_t b1) {
+      Scratch<T> s(kBlockQ * kBlockK), ds(kBlockQ * kBlockK);
+      int64_t visible[kBlockQ];
+      for (int64_t b = b0; b < b1; ++b)
+        for (int64_t j0 = 0; j0 < p.S; j0 += kBlockK)
+          grad_key_block(in, b, j0, std::min(kBlockK, p.S - j0), gk + b * p.S * p.E,
+                         gv + b * p.S * p.Ev, gq + b * p.L * p.E, s.data(), ds.data(), visible);
+    });
+  } else {
+    // Fewer problems than threads: dk/dv per key block, then dq per query block (two
+    // passes, recomputing the probabilities, so no two tasks write the same rows).
+    parallel_for(0, p.batch * kblocks, 1, [&](int64_t t0, int64_t t1) {
+      Scratch<T> s(kBlockQ * kBlockK), ds(kBlockQ * kBlockK);
+      int64_t visible[kBlockQ];
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t b = t / kblocks, j0 = (t % kblocks) * kBlockK;
+        grad_key_block(in, b, j0, std::min(kBlockK, p.S - j0), gk + b * p.S * p.E,
+                       gv + b * p.S * p.Ev, static_cast<T*>(nullptr), s.data(), ds.data(),
+                       visible);
+      }
+    });
+    parallel_for(0, p.batch * qblocks, 1, [&](int64_t t0, int64_t t1) {
+      Scratch<T> s(kBlockQ * kBlockK), ds(kBlockQ * kBlockK);
+      int64_t visible[kBlockQ];
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t b = t / qblocks, i0 = (t % qblocks) * kBlockQ;
+        const int64_t nq = std::min(kBlockQ, p.L - i0), kend = key_end(p, i0 + nq);
+        for (int64_t j0 = 0; j0 < kend; j0 += kBlockK) {
+          const int64_t nk = std::min(kBlockK, kend - j0);
+          grad_scores_block(in, b, i0, nq, j0, nk, s.data(), ds.data(), visible);
+          gemm_serial<T>(ds.data(), false, nk, k + p.k_off[b] + j0 * p.k_ld, false, p.k_ld,
+                         gq + (b * p.L + i0) * p.E, p.E, nq, p.E, nk, true);
+        }
+      }
+    });
+  }
+  ArrayMap<T>(gq, rows * p.E) *= T(p.scale);
 }
 
 template void attention_forward<float>(const AttentionParams&, const float*, const float*,
