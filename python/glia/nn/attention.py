@@ -287,6 +287,8 @@ class MultiheadAttention(Module):
         S = k.shape[2]
         mask = self._merged_mask(attn_mask, key_padding_mask, n, L, S, q.dtype)
         causal = is_causal and attn_mask is None
+        if causal and past > 0 and L == 1:
+            causal = False  # one new position sees every cached one
         if causal and (mask is not None or past > 0):
             # fold causality (offset by the cached positions) into the additive mask
             c = _additive(glia.logical_not(_causal_from(past, L, S)), q.dtype, "attn_mask")
