@@ -40,6 +40,7 @@ SDPA_CASES = [
     # several query and key blocks (64 x 128), with masks and causality
     ((1, 2, 150, 8), (1, 2, 300, 8), (1, 2, 300, 6), None, None, False),
     ((1, 2, 200, 8), (1, 2, 200, 8), (1, 2, 200, 6), None, None, True),
+    ((1, 2, 70, 8), (1, 2, 600, 8), (1, 2, 600, 6), None, None, True),  # causal, S >> L
     ((2, 1, 130, 8), (2, 1, 260, 8), (2, 1, 260, 8), (2, 1, 130, 260), "bool", False),
     ((2, 1, 130, 8), (2, 1, 260, 8), (2, 1, 260, 8), (1, 260), "float", False),
 ]

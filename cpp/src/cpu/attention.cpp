@@ -14,7 +14,7 @@ namespace glia::cpu {
 namespace {
 
 // Query rows and keys per block: a (64, 128) score block stays in L1/L2 next to its operands.
-constexpr int64_t kBlockQ = 128;
+constexpr int64_t kBlockQ = 128;  // the most query rows per block (buffer sizes)
 constexpr int64_t kBlockK = 256;
 
 template <class T>
@@ -59,6 +59,10 @@ void scaled_rows(const T* q, int64_t ld, int64_t rows, int64_t E, T scale, T* ds
     for (int64_t c = 0; c < E; ++c) dst[r * E + c] = q[r * ld + c] * scale;
 }
 
+// Query rows per block: causal problems use half blocks, so that the blocks above the
+// diagonal (all -inf) are skipped at a finer grain.
+int64_t block_q(const AttentionParams& p) { return p.causal ? kBlockQ / 2 : kBlockQ; }
+
 // How far queries [i0, i1) look: all keys, or keys up to i1 - 1 when causal.
 int64_t key_end(const AttentionParams& p, int64_t i1) {
   return p.causal ? std::min(p.S, i1) : p.S;
@@ -69,9 +73,9 @@ int64_t key_end(const AttentionParams& p, int64_t i1) {
 template <class T>
 void attention_forward(const AttentionParams& p, const T* q, const T* k, const T* v,
                        const T* mask, T* out, T* lse) {
-  const int64_t qblocks = (p.L + kBlockQ - 1) / kBlockQ, tasks = p.batch * qblocks;
+  const int64_t bq = block_q(p), qblocks = (p.L + bq - 1) / bq, tasks = p.batch * qblocks;
   // Small problems stay on one thread: waking the pool costs more than the work.
-  const int64_t task_work = std::min(kBlockQ, p.L) * p.S * (p.E + p.Ev);
+  const int64_t task_work = std::min(bq, p.L) * p.S * (p.E + p.Ev);
   const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(task_work, 1));
   parallel_for(0, tasks, grain, [&](int64_t t0, int64_t t1) {
     Scratch<T> s_buf(kBlockQ * kBlockK), acc_buf(kBlockQ * std::max<int64_t>(p.Ev, 1)),
@@ -81,8 +85,8 @@ void attention_forward(const AttentionParams& p, const T* q, const T* k, const T
     T* s = s_buf.data();
     T* acc = acc_buf.data();
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t b = t / qblocks, i0 = (t % qblocks) * kBlockQ;
-      const int64_t nq = std::min(kBlockQ, p.L - i0), kend = key_end(p, i0 + nq);
+      const int64_t b = t / qblocks, i0 = (t % qblocks) * bq;
+      const int64_t nq = std::min(bq, p.L - i0), kend = key_end(p, i0 + nq);
       std::fill(m, m + nq, neg_inf<T>());
       std::fill(l, l + nq, T(0));
       std::fill(acc, acc + nq * p.Ev, T(0));
@@ -156,7 +160,7 @@ void grad_scores_block(const BackwardInputs<T>& in, int64_t b, int64_t i0, int64
 
 // First query block that sees any of the keys from j0 on (all of them unless causal).
 int64_t first_query_block(const AttentionParams& p, int64_t j0) {
-  return p.causal ? (j0 / kBlockQ) * kBlockQ : 0;
+  return p.causal ? (j0 / block_q(p)) * block_q(p) : 0;
 }
 
 // dk, dv for keys [j0, j0 + nk) (and, with gq_b, the matching dq terms) over all queries.
@@ -164,17 +168,21 @@ template <class T>
 void grad_key_block(const BackwardInputs<T>& in, int64_t b, int64_t j0, int64_t nk, T* gk_b,
                     T* gv_b, T* gq_b, T* s, T* ds, int64_t* visible) {
   const AttentionParams& p = in.p;
-  for (int64_t i0 = first_query_block(p, j0); i0 < p.L; i0 += kBlockQ) {
-    const int64_t nq = std::min(kBlockQ, p.L - i0);
-    grad_scores_block(in, b, i0, nq, j0, nk, s, ds, visible);
+  const int64_t bq = block_q(p);
+  for (int64_t i0 = first_query_block(p, j0); i0 < p.L; i0 += bq) {
+    const int64_t nq = std::min(bq, p.L - i0);
+    // causal: keys past the block's last query get no probability; leave them out
+    const int64_t n = p.causal ? std::min(nk, i0 + nq - j0) : nk;
+    if (n <= 0) continue;
+    grad_scores_block(in, b, i0, nq, j0, n, s, ds, visible);
     // dv_j += P^T dO_i; dk_j += dS^T (scale q_i); dq_i += dS k_j (scaled at the end)
-    gemm_serial<T>(s, true, nk, in.gout + (b * p.L + i0) * p.Ev, false, p.Ev, gv_b + j0 * p.Ev,
-                   p.Ev, nk, p.Ev, nq, true);
-    gemm_serial<T>(ds, true, nk, in.qs + (b * p.L + i0) * p.E, false, p.E, gk_b + j0 * p.E, p.E,
-                   nk, p.E, nq, true);
+    gemm_serial<T>(s, true, n, in.gout + (b * p.L + i0) * p.Ev, false, p.Ev, gv_b + j0 * p.Ev,
+                   p.Ev, n, p.Ev, nq, true);
+    gemm_serial<T>(ds, true, n, in.qs + (b * p.L + i0) * p.E, false, p.E, gk_b + j0 * p.E, p.E,
+                   n, p.E, nq, true);
     if (gq_b)
-      gemm_serial<T>(ds, false, nk, in.k + p.k_off[b] + j0 * p.k_ld, false, p.k_ld,
-                     gq_b + i0 * p.E, p.E, nq, p.E, nk, true);
+      gemm_serial<T>(ds, false, n, in.k + p.k_off[b] + j0 * p.k_ld, false, p.k_ld,
+                     gq_b + i0 * p.E, p.E, nq, p.E, n, true);
   }
 }
 
@@ -202,7 +210,8 @@ void attention_backward(const AttentionParams& p, const T* q, const T* k, const 
   std::fill(gk, gk + p.batch * p.S * p.E, T(0));
   std::fill(gv, gv + p.batch * p.S * p.Ev, T(0));
   const BackwardInputs<T> in{p, qs, k, v, mask, lse, D, gout};
-  const int64_t kblocks = (p.S + kBlockK - 1) / kBlockK, qblocks = (p.L + kBlockQ - 1) / kBlockQ;
+  const int64_t kblocks = (p.S + kBlockK - 1) / kBlockK, bq = block_q(p),
+                qblocks = (p.L + bq - 1) / bq;
   const int64_t grain = std::max<int64_t>(
       1, (int64_t(1) << 17) / std::max<int64_t>(p.L * p.S * (p.E + p.Ev), 1));
   if (p.batch >= get_num_threads() || kblocks * qblocks == 1) {
@@ -232,8 +241,8 @@ void attention_backward(const AttentionParams& p, const T* q, const T* k, const 
       Scratch<T> s(kBlockQ * kBlockK), ds(kBlockQ * kBlockK);
       int64_t visible[kBlockQ];
       for (int64_t t = t0; t < t1; ++t) {
-        const int64_t b = t / qblocks, i0 = (t % qblocks) * kBlockQ;
-        const int64_t nq = std::min(kBlockQ, p.L - i0), kend = key_end(p, i0 + nq);
+        const int64_t b = t / qblocks, i0 = (t % qblocks) * bq;
+        const int64_t nq = std::min(bq, p.L - i0), kend = key_end(p, i0 + nq);
         for (int64_t j0 = 0; j0 < kend; j0 += kBlockK) {
           const int64_t nk = std::min(kBlockK, kend - j0);
           grad_scores_block(in, b, i0, nq, j0, nk, s.data(), ds.data(), visible);
