@@ -8,5 +8,6 @@ PYBIND11_MODULE(_C, m) {
   init_ops(m);
   init_autograd(m);
   init_nn(m);
+  init_attention(m);
   init_optim(m);
 }

@@ -14,3 +14,6 @@ from glia.nn.conv import *  # noqa: F401,F403
 from glia.nn.pooling import *  # noqa: F401,F403
 from glia.nn.padding import *  # noqa: F401,F403
 from glia.nn.upsampling import *  # noqa: F401,F403
+from glia.nn.attention import *  # noqa: F401,F403
+from glia.nn.positional import *  # noqa: F401,F403
+from glia.nn.transformer import *  # noqa: F401,F403

@@ -1,5 +1,6 @@
 #pragma once
-// Fused neural-network ops with their own backward: linear, normalization, losses.
+// Fused neural-network ops with their own backward: linear, normalization, losses,
+// convolution, pooling, attention.
 #include <optional>
 #include <utility>
 
@@ -52,5 +53,13 @@ Tensor avg_pool(const Tensor& x, const Shape& kernel, const Shape& stride, const
 // Adaptive pooling to `output_size` (one entry per pooled dim).
 std::pair<Tensor, Tensor> adaptive_max_pool(const Tensor& x, const Shape& output_size);
 Tensor adaptive_avg_pool(const Tensor& x, const Shape& output_size);
+
+// softmax(q k^T * scale + mask) v for q (..., L, E), k (..., S, E), v (..., S, Ev) with
+// broadcast leading dims. attn_mask (broadcastable to (..., L, S)) is bool (true = attend)
+// or additive float; is_causal lets query l see keys s <= l. scale defaults to 1/sqrt(E).
+// Rows that see no key give 0 (as PyTorch). Blockwise: the (L, S) matrix is never stored.
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                    const Tensor& attn_mask = Tensor(), bool is_causal = false,
+                                    std::optional<double> scale = std::nullopt);
 
 }  // namespace glia::nn

@@ -9,3 +9,5 @@ from glia.nn.functional.loss import *  # noqa: F401,F403
 from glia.nn.functional.conv import *  # noqa: F401,F403
 from glia.nn.functional.pooling import *  # noqa: F401,F403
 from glia.nn.functional.vision import *  # noqa: F401,F403
+from glia.nn.functional.attention import *  # noqa: F401,F403
+from glia.nn.functional.positional import *  # noqa: F401,F403
