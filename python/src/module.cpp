@@ -9,4 +9,5 @@ PYBIND11_MODULE(_C, m) {
   init_autograd(m);
   init_nn(m);
   init_optim(m);
+  init_rnn(m);
 }

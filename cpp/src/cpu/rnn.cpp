@@ -1,0 +1,203 @@
+#include "cpu/rnn.h"
+
+#include <Eigen/Core>
+#include <algorithm>
+
+#include "cpu/linalg.h"
+#include "cpu/parallel.h"
+#include "cpu/scratch.h"
+
+namespace glia::cpu {
+namespace {
+
+template <class T>
+using Vec = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <class T>
+using CVec = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+using nn::RnnMode;
+
+bool active(const RnnShape& s, int64_t t, int64_t b) { return !s.lengths || t < s.lengths[b]; }
+
+// Each sequence's recurrence is independent of the others', so whole time loops run on
+// batch slices in parallel with no per-step synchronisation; tiny problems stay serial.
+template <class F>
+void over_batch(const RnnShape& s, const F& fn) {
+  const int64_t work = s.T * s.B * s.G * s.H * s.H;
+  const int64_t grain = work < (int64_t(1) << 18) ? std::max<int64_t>(s.B, 1) : 4;
+  parallel_for(0, s.B, grain, fn);
+}
+
+// The state before step t is hs[t] going forward and hs[t + 1] in reverse.
+int64_t prev_index(const RnnShape& s, int64_t t) { return s.reverse ? t + 1 : t; }
+int64_t next_index(const RnnShape& s, int64_t t) { return s.reverse ? t : t + 1; }
+
+// One step of one sequence. g: the step's gate row (x part in, activations out), hh: the
+// recurrent GEMM row h_prev W_hh^T (without b_hh).
+template <class T>
+void cell_forward(const RnnShape& s, T* g, const T* hh, const T* b_hh, const T* h_prev,
+                  const T* c_prev, T* h_new, T* c_new, T* hn) {
+  const int64_t H = s.H, GH = s.G * s.H;
+  switch (s.mode) {
+    case RnnMode::Tanh:
+    case RnnMode::Relu: {
+      Vec<T> pre(g, H);
+      pre += CVec<T>(hh, H);
+      if (b_hh) pre += CVec<T>(b_hh, H);
+      if (s.mode == RnnMode::Tanh) Vec<T>(h_new, H) = pre.tanh();
+      else Vec<T>(h_new, H) = pre.max(T(0));
+      break;
+    }
+    case RnnMode::Lstm: {
+      Vec<T> pre(g, GH);
+      pre += CVec<T>(hh, GH);
+      if (b_hh) pre += CVec<T>(b_hh, GH);
+      Vec<T> if_(g, 2 * H), gg(g + 2 * H, H), o(g + 3 * H, H);
+      if_ = if_.logistic();
+      gg = gg.tanh();
+      o = o.logistic();
+      Vec<T> c(c_new, H);
+      c = CVec<T>(g + H, H) * CVec<T>(c_prev, H) + CVec<T>(g, H) * gg;
+      Vec<T>(h_new, H) = o * c.tanh();
+      break;
+    }
+    case RnnMode::Gru: {
+      Vec<T> rz(g, 2 * H), n(g + 2 * H, H), hn_row(hn, H);
+      rz += CVec<T>(hh, 2 * H);
+      hn_row = CVec<T>(hh + 2 * H, H);
+      if (b_hh) {
+        rz += CVec<T>(b_hh, 2 * H);
+        hn_row += CVec<T>(b_hh + 2 * H, H);
+      }
+      rz = rz.logistic();
+      n = (n + CVec<T>(g, H) * hn_row).tanh();
+      CVec<T> z(g + H, H), hp(h_prev, H);
+      Vec<T>(h_new, H) = n + z * (hp - n);
+      break;
+    }
+  }
+}
+
+// The gradient through one step of one sequence: writes the pre-activation gradients and
+// sets dh to the part of dh_prev that bypasses W_hh (GRU's z * dh; zero otherwise) and dc to
+// dc_prev. tmp holds 2 * H scratch values.
+template <class T>
+void cell_backward(const RnnShape& s, const T* g, const T* h_prev, const T* h_new,
+                   const T* c_prev, const T* c_new, const T* hn, const T* d_out, T* dh, T* dc,
+                   T* dgi, T* dgh, T* tmp) {
+  const int64_t H = s.H;
+  Vec<T> dht(tmp, H);
+  dht = CVec<T>(dh, H) + CVec<T>(d_out, H);
+  switch (s.mode) {
+    case RnnMode::Tanh: {
+      CVec<T> h(h_new, H);
+      Vec<T>(dgi, H) = dht * (T(1) - h * h);
+      Vec<T>(dh, H).setZero();
+      break;
+    }
+    case RnnMode::Relu: {
+      CVec<T> h(h_new, H);
+      Vec<T>(dgi, H) = (h > T(0)).select(dht, T(0));
+      Vec<T>(dh, H).setZero();
+      break;
+    }
+    case RnnMode::Lstm: {
+      CVec<T> i(g, H), f(g + H, H), gg(g + 2 * H, H), o(g + 3 * H, H);
+      Vec<T> tc(tmp + H, H);
+      tc = CVec<T>(c_new, H).tanh();
+      Vec<T> dct(dc, H);  // becomes the cell gradient at this step, then dc_prev
+      dct += dht * o * (T(1) - tc * tc);
+      Vec<T>(dgi, H) = dct * gg * i * (T(1) - i);
+      Vec<T>(dgi + H, H) = dct * CVec<T>(c_prev, H) * f * (T(1) - f);
+      Vec<T>(dgi + 2 * H, H) = dct * i * (T(1) - gg * gg);
+      Vec<T>(dgi + 3 * H, H) = dht * tc * o * (T(1) - o);
+      dct *= f;
+      Vec<T>(dh, H).setZero();
+      break;
+    }
+    case RnnMode::Gru: {
+      CVec<T> r(g, H), z(g + H, H), n(g + 2 * H, H), hp(h_prev, H), hn_row(hn, H);
+      Vec<T> dn(dgi + 2 * H, H);
+      dn = dht * (T(1) - z) * (T(1) - n * n);
+      Vec<T>(dgi + H, H) = dht * (hp - n) * z * (T(1) - z);
+      Vec<T>(dgi, H) = dn * hn_row * r * (T(1) - r);
+      std::copy(dgi, dgi + 2 * H, dgh);
+      Vec<T>(dgh + 2 * H, H) = dn * r;
+      Vec<T>(dh, H) = dht * z;
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+void rnn_forward(const RnnShape& s, const T* w_hh, const T* b_hh, T* gates, T* hs, T* cs, T* hn,
+                 T* out) {
+  const int64_t B = s.B, H = s.H, GH = s.G * s.H;
+  over_batch(s, [&](int64_t b0, int64_t b1) {
+    const int64_t rows = b1 - b0;
+    Scratch<T> hh(size_t(rows * GH));
+    for (int64_t k = 0; k < s.T; ++k) {
+      const int64_t t = s.reverse ? s.T - 1 - k : k;
+      const int64_t p = prev_index(s, t) * B * H, q = next_index(s, t) * B * H;
+      gemm_serial<T>(hs + p + b0 * H, false, H, w_hh, true, H, hh.data(), GH, rows, GH, H, false);
+      for (int64_t b = b0; b < b1; ++b) {
+        T* o = out + (t * B + b) * H;
+        if (!active(s, t, b)) {  // a padded step: the state carries over, the output is zero
+          std::copy(hs + p + b * H, hs + p + (b + 1) * H, hs + q + b * H);
+          if (cs) std::copy(cs + p + b * H, cs + p + (b + 1) * H, cs + q + b * H);
+          std::fill(o, o + H, T(0));
+          continue;
+        }
+        cell_forward<T>(s, gates + (t * B + b) * GH, hh.data() + (b - b0) * GH, b_hh,
+                        hs + p + b * H, cs ? cs + p + b * H : nullptr, hs + q + b * H,
+                        cs ? cs + q + b * H : nullptr, hn ? hn + (t * B + b) * H : nullptr);
+        std::copy(hs + q + b * H, hs + q + (b + 1) * H, o);
+      }
+    }
+  });
+}
+
+template <class T>
+void rnn_backward(const RnnShape& s, const T* w_hh, const T* gates, const T* hs, const T* cs,
+                  const T* hn, const T* d_out, T* dh, T* dc, T* dgi, T* dgh) {
+  const int64_t B = s.B, H = s.H, GH = s.G * s.H;
+  T* dg_hidden = dgh ? dgh : dgi;  // what flows back through W_hh
+  over_batch(s, [&](int64_t b0, int64_t b1) {
+    Scratch<T> tmp(size_t(2 * H));
+    for (int64_t k = 0; k < s.T; ++k) {
+      const int64_t t = s.reverse ? k : s.T - 1 - k;
+      const int64_t p = prev_index(s, t) * B * H, q = next_index(s, t) * B * H;
+      for (int64_t b = b0; b < b1; ++b) {
+        const int64_t row = (t * B + b) * GH;
+        if (!active(s, t, b)) {  // padded: no gradient, dh and dc pass through unchanged
+          std::fill(dgi + row, dgi + row + GH, T(0));
+          if (dgh) std::fill(dgh + row, dgh + row + GH, T(0));
+          continue;
+        }
+        cell_backward<T>(s, gates + row, hs + p + b * H, hs + q + b * H,
+                         cs ? cs + p + b * H : nullptr, cs ? cs + q + b * H : nullptr,
+                         hn ? hn + (t * B + b) * H : nullptr, d_out + (t * B + b) * H, dh + b * H,
+                         dc ? dc + b * H : nullptr, dgi + row, dgh ? dgh + row : nullptr,
+                         tmp.data());
+      }
+      // dh_prev += dG W_hh; padded rows have dG = 0 and keep their dh.
+      gemm_serial<T>(dg_hidden + (t * B + b0) * GH, false, GH, w_hh, false, H, dh + b0 * H, H,
+                     b1 - b0, H, GH, true);
+    }
+  });
+}
+
+template void rnn_forward<float>(const RnnShape&, const float*, const float*, float*, float*,
+                                 float*, float*, float*);
+template void rnn_forward<double>(const RnnShape&, const double*, const double*, double*, double*,
+                                  double*, double*, double*);
+template void rnn_backward<float>(const RnnShape&, const float*, const float*, const float*,
+                                  const float*, const float*, const float*, float*, float*, float*,
+                                  float*);
+template void rnn_backward<double>(const RnnShape&, const double*, const double*, const double*,
+                                   const double*, const double*, const double*, double*, double*,
+                                   double*, double*);
+
+}  // namespace glia::cpu
