@@ -3,7 +3,6 @@
 #include <Eigen/Core>
 #include <algorithm>
 
-#include "cpu/linalg.h"
 #include "cpu/parallel.h"
 #include "cpu/scratch.h"
 
@@ -26,6 +25,47 @@ void over_batch(const RnnShape& s, const F& fn) {
   const int64_t work = s.T * s.B * s.G * s.H * s.H;
   const int64_t grain = work < (int64_t(1) << 18) ? std::max<int64_t>(s.B, 1) : 4;
   parallel_for(0, s.B, grain, fn);
+}
+
+// C (M, N) (+)= A (M, K) @ B (K, N), row-major with leading dims, B read in place. Each
+// step's recurrent product has few rows (a batch slice) against a weight matrix that stays
+// the same for the whole sequence; a BLAS call would repack that matrix at every step, so
+// this register-tiled loop reads it directly (a 16-column strip stays in L1 across rows).
+template <class T, int R>
+void gemm_tile(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, int64_t K,
+               int64_t j, int64_t w, bool acc) {
+  constexpr int W = 16;
+  T c[R][W];
+  for (int r = 0; r < R; ++r)
+    for (int x = 0; x < W; ++x) c[r][x] = acc && x < w ? C[r * ldc + j + x] : T(0);
+  if (w == W) {
+    for (int64_t k = 0; k < K; ++k) {
+      const T* b = B + k * ldb + j;
+      for (int r = 0; r < R; ++r) {
+        const T a = A[r * lda + k];
+        for (int x = 0; x < W; ++x) c[r][x] += a * b[x];
+      }
+    }
+  } else {
+    for (int64_t k = 0; k < K; ++k) {
+      const T* b = B + k * ldb + j;
+      for (int r = 0; r < R; ++r)
+        for (int x = 0; x < w; ++x) c[r][x] += A[r * lda + k] * b[x];
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int x = 0; x < w; ++x) C[r * ldc + j + x] = c[r][x];
+}
+
+template <class T>
+void step_gemm(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, int64_t M,
+               int64_t N, int64_t K, bool acc) {
+  for (int64_t j = 0; j < N; j += 16) {
+    const int64_t w = std::min<int64_t>(16, N - j);
+    int64_t i = 0;
+    for (; i + 4 <= M; i += 4) gemm_tile<T, 4>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, K, j, w, acc);
+    for (; i < M; ++i) gemm_tile<T, 1>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, K, j, w, acc);
+  }
 }
 
 // The state before step t is hs[t] going forward and hs[t + 1] in reverse.
@@ -132,7 +172,7 @@ void cell_backward(const RnnShape& s, const T* g, const T* h_prev, const T* h_ne
 }  // namespace
 
 template <class T>
-void rnn_forward(const RnnShape& s, const T* w_hh, const T* b_hh, T* gates, T* hs, T* cs, T* hn,
+void rnn_forward(const RnnShape& s, const T* w_hh_t, const T* b_hh, T* gates, T* hs, T* cs, T* hn,
                  T* out) {
   const int64_t B = s.B, H = s.H, GH = s.G * s.H;
   over_batch(s, [&](int64_t b0, int64_t b1) {
@@ -141,7 +181,7 @@ void rnn_forward(const RnnShape& s, const T* w_hh, const T* b_hh, T* gates, T* h
     for (int64_t k = 0; k < s.T; ++k) {
       const int64_t t = s.reverse ? s.T - 1 - k : k;
       const int64_t p = prev_index(s, t) * B * H, q = next_index(s, t) * B * H;
-      gemm_serial<T>(hs + p + b0 * H, false, H, w_hh, true, H, hh.data(), GH, rows, GH, H, false);
+      step_gemm<T>(hs + p + b0 * H, H, w_hh_t, GH, hh.data(), GH, rows, GH, H, false);
       for (int64_t b = b0; b < b1; ++b) {
         T* o = out + (t * B + b) * H;
         if (!active(s, t, b)) {  // a padded step: the state carries over, the output is zero
@@ -183,8 +223,8 @@ void rnn_backward(const RnnShape& s, const T* w_hh, const T* gates, const T* hs,
                          tmp.data());
       }
       // dh_prev += dG W_hh; padded rows have dG = 0 and keep their dh.
-      gemm_serial<T>(dg_hidden + (t * B + b0) * GH, false, GH, w_hh, false, H, dh + b0 * H, H,
-                     b1 - b0, H, GH, true);
+      step_gemm<T>(dg_hidden + (t * B + b0) * GH, GH, w_hh, H, dh + b0 * H, H, b1 - b0, H, GH,
+                   true);
     }
   });
 }
