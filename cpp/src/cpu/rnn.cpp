@@ -2,6 +2,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cstring>
 
 #include "cpu/parallel.h"
 #include "cpu/scratch.h"
@@ -33,39 +34,45 @@ void over_batch(const RnnShape& s, const F& fn) {
 // this register-tiled loop reads it directly (a 16-column strip stays in L1 across rows).
 template <class T, int R>
 void gemm_tile(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, int64_t K,
-               int64_t j, int64_t w, bool acc) {
-  constexpr int W = 16;
-  T c[R][W];
+               bool acc) {
+  typedef T V __attribute__((vector_size(32)));  // one AVX register
+  constexpr int L = 32 / sizeof(T);
+  auto load = [](const T* p) {
+    V v;
+    std::memcpy(&v, p, sizeof(V));
+    return v;
+  };
+  V c[R][2];
   for (int r = 0; r < R; ++r)
-    for (int x = 0; x < W; ++x) c[r][x] = acc && x < w ? C[r * ldc + j + x] : T(0);
-  if (w == W) {
-    for (int64_t k = 0; k < K; ++k) {
-      const T* b = B + k * ldb + j;
-      for (int r = 0; r < R; ++r) {
-        const T a = A[r * lda + k];
-        for (int x = 0; x < W; ++x) c[r][x] += a * b[x];
-      }
-    }
-  } else {
-    for (int64_t k = 0; k < K; ++k) {
-      const T* b = B + k * ldb + j;
-      for (int r = 0; r < R; ++r)
-        for (int x = 0; x < w; ++x) c[r][x] += A[r * lda + k] * b[x];
+    for (int v = 0; v < 2; ++v) c[r][v] = acc ? load(C + r * ldc + v * L) : V{};
+  for (int64_t k = 0; k < K; ++k) {
+    const V b0 = load(B + k * ldb), b1 = load(B + k * ldb + L);
+    for (int r = 0; r < R; ++r) {
+      const T a = A[r * lda + k];
+      c[r][0] += a * b0;
+      c[r][1] += a * b1;
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int x = 0; x < w; ++x) C[r * ldc + j + x] = c[r][x];
+    for (int v = 0; v < 2; ++v) std::memcpy(C + r * ldc + v * L, &c[r][v], sizeof(V));
 }
 
 template <class T>
 void step_gemm(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, int64_t M,
                int64_t N, int64_t K, bool acc) {
-  for (int64_t j = 0; j < N; j += 16) {
-    const int64_t w = std::min<int64_t>(16, N - j);
+  constexpr int64_t W = 64 / sizeof(T);  // columns per tile: two registers
+  int64_t j = 0;
+  for (; j + W <= N; j += W) {
     int64_t i = 0;
-    for (; i + 4 <= M; i += 4) gemm_tile<T, 4>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, K, j, w, acc);
-    for (; i < M; ++i) gemm_tile<T, 1>(A + i * lda, lda, B, ldb, C + i * ldc, ldc, K, j, w, acc);
+    for (; i + 4 <= M; i += 4) gemm_tile<T, 4>(A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, K, acc);
+    for (; i < M; ++i) gemm_tile<T, 1>(A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, K, acc);
   }
+  for (int64_t i = 0; i < M && j < N; ++i)  // leftover columns
+    for (int64_t x = j; x < N; ++x) {
+      T sum = acc ? C[i * ldc + x] : T(0);
+      for (int64_t k = 0; k < K; ++k) sum += A[i * lda + k] * B[k * ldb + x];
+      C[i * ldc + x] = sum;
+    }
 }
 
 // The state before step t is hs[t] going forward and hs[t + 1] in reverse.
