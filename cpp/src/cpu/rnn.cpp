@@ -64,8 +64,17 @@ void step_gemm(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t l
   int64_t j = 0;
   for (; j + W <= N; j += W) {
     int64_t i = 0;
-    for (; i + 4 <= M; i += 4) gemm_tile<T, 4>(A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, K, acc);
-    for (; i < M; ++i) gemm_tile<T, 1>(A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, K, acc);
+    for (; i + 6 <= M; i += 6) gemm_tile<T, 6>(A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, K, acc);
+    const T* a = A + i * lda;
+    T* c = C + i * ldc + j;
+    switch (M - i) {  // the last rows in one tile
+      case 5: gemm_tile<T, 5>(a, lda, B + j, ldb, c, ldc, K, acc); break;
+      case 4: gemm_tile<T, 4>(a, lda, B + j, ldb, c, ldc, K, acc); break;
+      case 3: gemm_tile<T, 3>(a, lda, B + j, ldb, c, ldc, K, acc); break;
+      case 2: gemm_tile<T, 2>(a, lda, B + j, ldb, c, ldc, K, acc); break;
+      case 1: gemm_tile<T, 1>(a, lda, B + j, ldb, c, ldc, K, acc); break;
+      default: break;
+    }
   }
   for (int64_t i = 0; i < M && j < N; ++i)  // leftover columns
     for (int64_t x = j; x < N; ++x) {
