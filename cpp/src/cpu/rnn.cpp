@@ -63,17 +63,21 @@ void step_gemm(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t l
   constexpr int64_t W = 64 / sizeof(T);  // columns per tile: two registers
   int64_t j = 0;
   for (; j + W <= N; j += W) {
-    int64_t i = 0;
-    for (; i + 6 <= M; i += 6) gemm_tile<T, 6>(A + i * lda, lda, B + j, ldb, C + i * ldc + j, ldc, K, acc);
-    const T* a = A + i * lda;
-    T* c = C + i * ldc + j;
-    switch (M - i) {  // the last rows in one tile
-      case 5: gemm_tile<T, 5>(a, lda, B + j, ldb, c, ldc, K, acc); break;
-      case 4: gemm_tile<T, 4>(a, lda, B + j, ldb, c, ldc, K, acc); break;
-      case 3: gemm_tile<T, 3>(a, lda, B + j, ldb, c, ldc, K, acc); break;
-      case 2: gemm_tile<T, 2>(a, lda, B + j, ldb, c, ldc, K, acc); break;
-      case 1: gemm_tile<T, 1>(a, lda, B + j, ldb, c, ldc, K, acc); break;
-      default: break;
+    // tiles of at most 6 rows, as even as possible (8 rows: 4 + 4, not 6 + 2)
+    const int64_t tiles = (M + 5) / 6;
+    for (int64_t t = 0, i = 0; t < tiles; ++t) {
+      const int64_t r = M / tiles + (t < M % tiles ? 1 : 0);
+      const T* a = A + i * lda;
+      T* c = C + i * ldc + j;
+      switch (r) {
+        case 6: gemm_tile<T, 6>(a, lda, B + j, ldb, c, ldc, K, acc); break;
+        case 5: gemm_tile<T, 5>(a, lda, B + j, ldb, c, ldc, K, acc); break;
+        case 4: gemm_tile<T, 4>(a, lda, B + j, ldb, c, ldc, K, acc); break;
+        case 3: gemm_tile<T, 3>(a, lda, B + j, ldb, c, ldc, K, acc); break;
+        case 2: gemm_tile<T, 2>(a, lda, B + j, ldb, c, ldc, K, acc); break;
+        default: gemm_tile<T, 1>(a, lda, B + j, ldb, c, ldc, K, acc); break;
+      }
+      i += r;
     }
   }
   for (int64_t i = 0; i < M && j < N; ++i)  // leftover columns
