@@ -99,6 +99,17 @@ def test_layer_float32(mode):
     compare(mode, gm, tm, randn(7, 5, 6).astype(np.float32), atol=2e-5, rtol=1e-4)
 
 
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_layer_larger_sizes(mode, dtype):
+    # hidden 40: full vector tiles plus leftover columns in the step products; batch 11 splits
+    # over threads into uneven row tiles
+    gm, tm = make_pair(mode, 7, 40, dtype=dtype, bidirectional=True)
+    tol = dict(atol=1e-10, rtol=1e-7) if dtype == torch.float64 else dict(atol=3e-5, rtol=1e-4)
+    x = randn(6, 11, 7).astype(np.float64 if dtype == torch.float64 else np.float32)
+    compare(mode, gm, tm, x, **tol)
+
+
 @pytest.mark.parametrize("mode", ["lstm", "gru"])
 def test_layer_noncontiguous_input_and_no_bias(mode):
     gm, tm = make_pair(mode, 3, 4, bias=False, num_layers=2)
