@@ -16,8 +16,8 @@ struct RnnShape {
 };
 
 // Buffers shared by forward and backward (all row-major, time-major):
-//   gates (T, B, G*H): in forward holds x W_ih^T + b_ih on entry, the gate activations on
-//     exit (LSTM i,f,g,o; GRU r,z,n; plain RNN the new hidden state's pre-image is not kept);
+//   gates (T, B, G*H): holds x W_ih^T + b_ih on entry to the forward and the gate activations
+//     on exit (LSTM i,f,g,o; GRU r,z,n; a plain RNN's backward reads hs instead);
 //   hs (T+1, B, H): hidden states; the state before step t is hs[t] going forward and
 //     hs[t+1] in reverse, so hs[0] (forward) or hs[T] (reverse) holds h0 on entry;
 //   cs: the same for the LSTM cell state (null otherwise);

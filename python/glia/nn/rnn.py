@@ -90,7 +90,7 @@ class RNNBase(Module):
 
     # ---- input handling ----
 
-    def _check_input(self, x, batched):
+    def _check_input(self, x):
         name = type(self).__name__
         if x.shape[-1] != self.input_size:
             raise ValueError(f"{name}: input.size(-1) must be equal to input_size. Expected "
@@ -126,13 +126,13 @@ class RNNBase(Module):
             if lengths is not None:
                 raise ValueError(f"{name}: lengths cannot be given with a PackedSequence input")
             x, len_np = _pad_sorted(input)
-            self._check_input(x, True)
+            self._check_input(x)
         else:
             x = input
             if x.dim() not in (2, 3):
                 raise ValueError(f"{name}: input must be 2-D (unbatched) or 3-D, got shape "
                                  f"{_shape(x)}")
-            self._check_input(x, x.dim() == 3)
+            self._check_input(x)
             unbatched = x.dim() == 2
             if unbatched:
                 x = x.unsqueeze(1)
