@@ -58,8 +58,8 @@ void gemm_tile(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t l
 }
 
 template <class T>
-void step_gemm(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, int64_t M,
-               int64_t N, int64_t K, bool acc) {
+void step_gemm_block(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, int64_t M,
+                     int64_t N, int64_t K, bool acc) {
   constexpr int64_t W = 64 / sizeof(T);  // columns per tile: two registers
   int64_t j = 0;
   for (; j + W <= N; j += W) {
@@ -86,6 +86,15 @@ void step_gemm(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t l
       for (int64_t k = 0; k < K; ++k) sum += A[i * lda + k] * B[k * ldb + x];
       C[i * ldc + x] = sum;
     }
+}
+
+// K in blocks, so a block of A and a strip of B fit in L1 together.
+template <class T>
+void step_gemm(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, int64_t M,
+               int64_t N, int64_t K, bool acc) {
+  constexpr int64_t KB = 128;
+  for (int64_t k = 0; k < K || k == 0; k += KB)
+    step_gemm_block<T>(A + k, lda, B + k * ldb, ldb, C, ldc, M, N, std::min(KB, K - k), acc || k > 0);
 }
 
 // The state before step t is hs[t] going forward and hs[t + 1] in reverse.
