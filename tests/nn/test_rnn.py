@@ -442,3 +442,12 @@ def test_rnn_layer_errors():
     check_raises(lambda: run("lstm", x.long() if hasattr(x, "long") else glia.zeros(3, 2, 5, dtype=glia.int64),
                              None, None, w_ih, w_hh, None, None), TypeError, "lstm")
     check_raises(lambda: run("conv", x, None, None, w_ih, w_hh, None, None), ValueError, "rnn_layer", "'conv'")
+
+
+def test_bias_gradients_are_separate_tensors():
+    # b_ih and b_hh get equal gradients (except GRU's n gate); they must not share memory
+    lstm = glia.nn.LSTM(2, 3)
+    lstm(glia.randn(4, 2, 2))[0].sum().backward()
+    before = lstm.bias_hh_l0.grad.numpy().copy()
+    lstm.bias_ih_l0.grad.mul_(0)
+    np.testing.assert_array_equal(lstm.bias_hh_l0.grad.numpy(), before)

@@ -168,7 +168,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             grads[4] = mm(transpose(dgh, 0, 1), h_prev);
           }
           if (need[5]) grads[5] = sum(dgi, {0});
-          if (need[6]) grads[6] = sum(dgh, {0});
+          if (need[6]) grads[6] = gru || !need[5] ? sum(dgh, {0}) : grads[5];  // equal unless GRU
           return grads;
         },
         {x, h0, c0, w_ih, w_hh});
