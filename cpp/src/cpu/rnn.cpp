@@ -57,44 +57,58 @@ void gemm_tile(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t l
     for (int v = 0; v < 2; ++v) std::memcpy(C + r * ldc + v * L, &c[r][v], sizeof(V));
 }
 
+// The weight operand of the step products, (K, N) row-major, laid out once per sequence as
+// strips of W columns, each strip K x W contiguous: every step then reads each strip
+// sequentially instead of one cache line per row 4 KiB apart. The last N % W columns stay
+// in the original matrix.
 template <class T>
-void step_gemm_block(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, int64_t M,
-                     int64_t N, int64_t K, bool acc) {
-  constexpr int64_t W = 64 / sizeof(T);  // columns per tile: two registers
-  int64_t j = 0;
-  for (; j + W <= N; j += W) {
-    // tiles of at most 6 rows, as even as possible (8 rows: 4 + 4, not 6 + 2)
-    const int64_t tiles = (M + 5) / 6;
-    for (int64_t t = 0, i = 0; t < tiles; ++t) {
-      const int64_t r = M / tiles + (t < M % tiles ? 1 : 0);
-      const T* a = A + i * lda;
-      T* c = C + i * ldc + j;
-      switch (r) {
-        case 6: gemm_tile<T, 6>(a, lda, B + j, ldb, c, ldc, K, acc); break;
-        case 5: gemm_tile<T, 5>(a, lda, B + j, ldb, c, ldc, K, acc); break;
-        case 4: gemm_tile<T, 4>(a, lda, B + j, ldb, c, ldc, K, acc); break;
-        case 3: gemm_tile<T, 3>(a, lda, B + j, ldb, c, ldc, K, acc); break;
-        case 2: gemm_tile<T, 2>(a, lda, B + j, ldb, c, ldc, K, acc); break;
-        default: gemm_tile<T, 1>(a, lda, B + j, ldb, c, ldc, K, acc); break;
+struct Panels {
+  static constexpr int64_t W = 64 / sizeof(T);  // columns per tile: two AVX registers
+  Panels(const T* b, int64_t ldb, int64_t k, int64_t n)
+      : B(b), ldb(ldb), K(k), N(n), full(n / W * W), data(size_t(std::max<int64_t>(k * (n / W * W), 1))) {
+    for (int64_t j = 0; j < full; j += W)
+      for (int64_t r = 0; r < K; ++r) std::copy(B + r * ldb + j, B + r * ldb + j + W, data.data() + j * K + r * W);
+  }
+  const T* strip(int64_t j) const { return data.data() + j * K; }
+  const T* B;
+  int64_t ldb, K, N, full;
+  Scratch<T> data;
+};
+
+// C (M, N) (+)= A (M, K) @ B for B given as Panels, K in blocks so that a block of A and a
+// strip share L1.
+template <class T>
+void step_gemm(const T* A, int64_t lda, const Panels<T>& P, T* C, int64_t ldc, int64_t M,
+               bool acc) {
+  constexpr int64_t W = Panels<T>::W, KB = 128;
+  const int64_t tiles = (M + 5) / 6;  // at most 6 rows each, as even as possible
+  for (int64_t k0 = 0; k0 < P.K; k0 += KB) {
+    const int64_t kb = std::min(KB, P.K - k0);
+    const bool add = acc || k0 > 0;
+    for (int64_t j = 0; j < P.full; j += W) {
+      const T* b = P.strip(j) + k0 * W;
+      for (int64_t t = 0, i = 0; t < tiles; ++t) {
+        const int64_t r = M / tiles + (t < M % tiles ? 1 : 0);
+        const T* a = A + i * lda + k0;
+        T* c = C + i * ldc + j;
+        switch (r) {
+          case 6: gemm_tile<T, 6>(a, lda, b, W, c, ldc, kb, add); break;
+          case 5: gemm_tile<T, 5>(a, lda, b, W, c, ldc, kb, add); break;
+          case 4: gemm_tile<T, 4>(a, lda, b, W, c, ldc, kb, add); break;
+          case 3: gemm_tile<T, 3>(a, lda, b, W, c, ldc, kb, add); break;
+          case 2: gemm_tile<T, 2>(a, lda, b, W, c, ldc, kb, add); break;
+          default: gemm_tile<T, 1>(a, lda, b, W, c, ldc, kb, add); break;
+        }
+        i += r;
       }
-      i += r;
     }
   }
-  for (int64_t i = 0; i < M && j < N; ++i)  // leftover columns
-    for (int64_t x = j; x < N; ++x) {
+  for (int64_t i = 0; i < M; ++i)  // leftover columns
+    for (int64_t x = P.full; x < P.N; ++x) {
       T sum = acc ? C[i * ldc + x] : T(0);
-      for (int64_t k = 0; k < K; ++k) sum += A[i * lda + k] * B[k * ldb + x];
+      for (int64_t k = 0; k < P.K; ++k) sum += A[i * lda + k] * P.B[k * P.ldb + x];
       C[i * ldc + x] = sum;
     }
-}
-
-// K in blocks, so a block of A and a strip of B fit in L1 together.
-template <class T>
-void step_gemm(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, int64_t M,
-               int64_t N, int64_t K, bool acc) {
-  constexpr int64_t KB = 128;
-  for (int64_t k = 0; k < K || k == 0; k += KB)
-    step_gemm_block<T>(A + k, lda, B + k * ldb, ldb, C, ldc, M, N, std::min(KB, K - k), acc || k > 0);
 }
 
 // The state before step t is hs[t] going forward and hs[t + 1] in reverse.
@@ -204,13 +218,14 @@ template <class T>
 void rnn_forward(const RnnShape& s, const T* w_hh_t, const T* b_hh, T* gates, T* hs, T* cs, T* hn,
                  T* out) {
   const int64_t B = s.B, H = s.H, GH = s.G * s.H;
+  const Panels<T> w(w_hh_t, GH, H, GH);
   over_batch(s, [&](int64_t b0, int64_t b1) {
     const int64_t rows = b1 - b0;
     Scratch<T> hh(size_t(rows * GH));
     for (int64_t k = 0; k < s.T; ++k) {
       const int64_t t = s.reverse ? s.T - 1 - k : k;
       const int64_t p = prev_index(s, t) * B * H, q = next_index(s, t) * B * H;
-      step_gemm<T>(hs + p + b0 * H, H, w_hh_t, GH, hh.data(), GH, rows, GH, H, false);
+      step_gemm<T>(hs + p + b0 * H, H, w, hh.data(), GH, rows, false);
       for (int64_t b = b0; b < b1; ++b) {
         T* o = out + (t * B + b) * H;
         if (!active(s, t, b)) {  // a padded step: the state carries over, the output is zero
@@ -233,6 +248,7 @@ void rnn_backward(const RnnShape& s, const T* w_hh, const T* gates, const T* hs,
                   const T* hn, const T* d_out, T* dh, T* dc, T* dgi, T* dgh) {
   const int64_t B = s.B, H = s.H, GH = s.G * s.H;
   T* dg_hidden = dgh ? dgh : dgi;  // what flows back through W_hh
+  const Panels<T> w(w_hh, H, GH, H);
   over_batch(s, [&](int64_t b0, int64_t b1) {
     Scratch<T> tmp(size_t(2 * H));
     for (int64_t k = 0; k < s.T; ++k) {
@@ -252,8 +268,7 @@ void rnn_backward(const RnnShape& s, const T* w_hh, const T* gates, const T* hs,
                          tmp.data());
       }
       // dh_prev += dG W_hh; padded rows have dG = 0 and keep their dh.
-      step_gemm<T>(dg_hidden + (t * B + b0) * GH, GH, w_hh, H, dh + b0 * H, H, b1 - b0, H, GH,
-                   true);
+      step_gemm<T>(dg_hidden + (t * B + b0) * GH, GH, w, dh + b0 * H, H, b1 - b0, true);
     }
   });
 }
