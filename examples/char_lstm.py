@@ -7,7 +7,7 @@ parallel streams and read in windows of `bptt` characters, and the LSTM's (h, c)
 carried from one window to the next, detached, so the model sees long context while
 backpropagation through time stops at the window edge (truncated BPTT).
 
-    python examples/char_lstm.py              # full run: a few minutes on 2 cores
+    python examples/char_lstm.py              # full run: about a minute on 2 cores
     python examples/char_lstm.py --epochs 1   # a quick look
 
 Prints the training loss per epoch in bits per character, the held-out loss, the unigram
@@ -86,7 +86,7 @@ def sample(model, prime, chars, index, length=300, temperature=0.8, seed=0):
     return prime + "".join(out)
 
 
-def train(epochs=3, max_chars=None, batch_size=32, bptt=64, hidden=256, lr=3e-3, seed=0,
+def train(epochs=10, max_chars=None, batch_size=32, bptt=64, hidden=256, lr=3e-3, seed=0,
           sample_length=300, out=print):
     """Trains the model with truncated BPTT; returns (per-epoch training bits per char,
     held-out bits per char, unigram entropy in bits)."""
@@ -132,7 +132,7 @@ def train(epochs=3, max_chars=None, batch_size=32, bptt=64, hidden=256, lr=3e-3,
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--max-chars", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
