@@ -57,21 +57,27 @@ void gemm_tile(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t l
     for (int v = 0; v < 2; ++v) std::memcpy(C + r * ldc + v * L, &c[r][v], sizeof(V));
 }
 
-// The weight operand of the step products, (K, N) row-major, laid out once per sequence as
-// strips of W columns, each strip K x W contiguous: every step then reads each strip
-// sequentially instead of one cache line per row 4 KiB apart. The last N % W columns stay
-// in the original matrix.
+// The weight operand B (K, N) of the step products, laid out once per sequence as strips of
+// W columns, each strip K x W contiguous: every step then reads each strip sequentially
+// instead of one cache line per row, rows 4 KiB apart. With `trans`, the source is stored
+// as B^T (N, K) row-major (W_hh itself in the forward). The last N % W columns are read
+// from the source.
 template <class T>
 struct Panels {
   static constexpr int64_t W = 64 / sizeof(T);  // columns per tile: two AVX registers
-  Panels(const T* b, int64_t ldb, int64_t k, int64_t n)
-      : B(b), ldb(ldb), K(k), N(n), full(n / W * W), data(size_t(std::max<int64_t>(k * (n / W * W), 1))) {
+  Panels(const T* src, int64_t ld, bool trans, int64_t k, int64_t n)
+      : src(src), ld(ld), trans(trans), K(k), N(n), full(n / W * W),
+        data(size_t(std::max<int64_t>(k * (n / W * W), 1))) {
     for (int64_t j = 0; j < full; j += W)
-      for (int64_t r = 0; r < K; ++r) std::copy(B + r * ldb + j, B + r * ldb + j + W, data.data() + j * K + r * W);
+      for (int64_t r = 0; r < K; ++r)
+        for (int64_t x = 0; x < W; ++x) data.data()[j * K + r * W + x] = at(r, j + x);
   }
+  T at(int64_t r, int64_t c) const { return trans ? src[c * ld + r] : src[r * ld + c]; }
   const T* strip(int64_t j) const { return data.data() + j * K; }
-  const T* B;
-  int64_t ldb, K, N, full;
+  const T* src;
+  int64_t ld;
+  bool trans;
+  int64_t K, N, full;
   Scratch<T> data;
 };
 
@@ -106,7 +112,7 @@ void step_gemm(const T* A, int64_t lda, const Panels<T>& P, T* C, int64_t ldc, i
   for (int64_t i = 0; i < M; ++i)  // leftover columns
     for (int64_t x = P.full; x < P.N; ++x) {
       T sum = acc ? C[i * ldc + x] : T(0);
-      for (int64_t k = 0; k < P.K; ++k) sum += A[i * lda + k] * P.B[k * P.ldb + x];
+      for (int64_t k = 0; k < P.K; ++k) sum += A[i * lda + k] * P.at(k, x);
       C[i * ldc + x] = sum;
     }
 }
@@ -125,7 +131,7 @@ void cell_forward(const RnnShape& s, T* g, const T* hh, const T* b_hh, const T* 
     case RnnMode::Tanh:
     case RnnMode::Relu: {
       Vec<T> pre(g, H);
-      pre += CVec<T>(hh, H);
+      if (hh) pre += CVec<T>(hh, H);
       if (b_hh) pre += CVec<T>(b_hh, H);
       if (s.mode == RnnMode::Tanh) Vec<T>(h_new, H) = pre.tanh();
       else Vec<T>(h_new, H) = pre.max(T(0));
@@ -133,7 +139,7 @@ void cell_forward(const RnnShape& s, T* g, const T* hh, const T* b_hh, const T* 
     }
     case RnnMode::Lstm: {
       Vec<T> pre(g, GH);
-      pre += CVec<T>(hh, GH);
+      if (hh) pre += CVec<T>(hh, GH);
       if (b_hh) pre += CVec<T>(b_hh, GH);
       Vec<T> if_(g, 2 * H), gg(g + 2 * H, H), o(g + 3 * H, H);
       if_ = if_.logistic();
@@ -215,17 +221,20 @@ void cell_backward(const RnnShape& s, const T* g, const T* h_prev, const T* h_ne
 }  // namespace
 
 template <class T>
-void rnn_forward(const RnnShape& s, const T* w_hh_t, const T* b_hh, T* gates, T* hs, T* cs, T* hn,
+void rnn_forward(const RnnShape& s, const T* w_hh, const T* b_hh, T* gates, T* hs, T* cs, T* hn,
                  T* out) {
   const int64_t B = s.B, H = s.H, GH = s.G * s.H;
-  const Panels<T> w(w_hh_t, GH, H, GH);
+  const Panels<T> w(w_hh, H, true, H, GH);  // W_hh^T
+  // GRU keeps W_hn h apart (r scales it); the others add h W_hh^T straight into the gates
+  const bool separate = s.mode == RnnMode::Gru;
   over_batch(s, [&](int64_t b0, int64_t b1) {
     const int64_t rows = b1 - b0;
-    Scratch<T> hh(size_t(rows * GH));
+    Scratch<T> hh(size_t(separate ? rows * GH : 1));
     for (int64_t k = 0; k < s.T; ++k) {
       const int64_t t = s.reverse ? s.T - 1 - k : k;
       const int64_t p = prev_index(s, t) * B * H, q = next_index(s, t) * B * H;
-      step_gemm<T>(hs + p + b0 * H, H, w, hh.data(), GH, rows, false);
+      if (separate) step_gemm<T>(hs + p + b0 * H, H, w, hh.data(), GH, rows, false);
+      else step_gemm<T>(hs + p + b0 * H, H, w, gates + (t * B + b0) * GH, GH, rows, true);
       for (int64_t b = b0; b < b1; ++b) {
         T* o = out + (t * B + b) * H;
         if (!active(s, t, b)) {  // a padded step: the state carries over, the output is zero
@@ -234,7 +243,7 @@ void rnn_forward(const RnnShape& s, const T* w_hh_t, const T* b_hh, T* gates, T*
           std::fill(o, o + H, T(0));
           continue;
         }
-        cell_forward<T>(s, gates + (t * B + b) * GH, hh.data() + (b - b0) * GH, b_hh,
+        cell_forward<T>(s, gates + (t * B + b) * GH, separate ? hh.data() + (b - b0) * GH : nullptr, b_hh,
                         hs + p + b * H, cs ? cs + p + b * H : nullptr, hs + q + b * H,
                         cs ? cs + q + b * H : nullptr, hn ? hn + (t * B + b) * H : nullptr);
         std::copy(hs + q + b * H, hs + q + (b + 1) * H, o);
@@ -248,7 +257,7 @@ void rnn_backward(const RnnShape& s, const T* w_hh, const T* gates, const T* hs,
                   const T* hn, const T* d_out, T* dh, T* dc, T* dgi, T* dgh) {
   const int64_t B = s.B, H = s.H, GH = s.G * s.H;
   T* dg_hidden = dgh ? dgh : dgi;  // what flows back through W_hh
-  const Panels<T> w(w_hh, H, GH, H);
+  const Panels<T> w(w_hh, H, false, GH, H);
   over_batch(s, [&](int64_t b0, int64_t b1) {
     Scratch<T> tmp(size_t(2 * H));
     for (int64_t k = 0; k < s.T; ++k) {

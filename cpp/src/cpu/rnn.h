@@ -22,9 +22,10 @@ struct RnnShape {
 //     hs[t+1] in reverse, so hs[0] (forward) or hs[T] (reverse) holds h0 on entry;
 //   cs: the same for the LSTM cell state (null otherwise);
 //   hn (T, B, H): GRU only, W_hn h + b_hn, which the r gradient needs (null otherwise).
-// w_hh_t is W_hh transposed, (H, G*H) contiguous; w_hh below is W_hh itself (G*H, H).
+// w_hh (G*H, H) contiguous. b_hh (G*H) or null; except for GRU, whose n gate needs it apart,
+// the op may fold it into the projection bias instead.
 template <class T>
-void rnn_forward(const RnnShape& s, const T* w_hh_t, const T* b_hh, T* gates, T* hs, T* cs, T* hn,
+void rnn_forward(const RnnShape& s, const T* w_hh, const T* b_hh, T* gates, T* hs, T* cs, T* hn,
                  T* out);
 
 // BPTT. d_out (T, B, H) is the output gradient; dh/dc (B, H) hold the final-state gradients on

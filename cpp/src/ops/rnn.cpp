@@ -110,10 +110,14 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
   const DType dt = x.dtype();
   Tensor x2 = reshape(contiguous(detach(x)), {T * B, I});
   Tensor wih = detach(w_ih), whh = contiguous(detach(w_hh));
-  Tensor whh_t = contiguous(transpose(whh, 0, 1));  // the step product reads it row by row
+  Tensor bih = b_ih.defined() ? detach(b_ih) : Tensor();
   Tensor bhh = b_hh.defined() ? contiguous(detach(b_hh)) : Tensor();
+  if (!gru && bhh.defined()) {  // both biases only ever appear summed: add them once
+    bih = bih.defined() ? add(bih, bhh) : bhh;
+    bhh = Tensor();
+  }
   // the input projection of every step in one GEMM; the kernel turns it into gate activations
-  Tensor gates = contiguous(linear(x2, wih, b_ih.defined() ? detach(b_ih) : Tensor()));
+  Tensor gates = contiguous(linear(x2, wih, bih));
   Tensor hs = Tensor::empty({T + 1, B, H}, dt);
   Tensor cs = lstm ? Tensor::empty({T + 1, B, H}, dt) : Tensor();
   Tensor hn = gru ? Tensor::empty({T, B, H}, dt) : Tensor();
@@ -130,7 +134,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
   dispatch_float(dt, op, [&](auto tag) {
     using S = typename decltype(tag)::type;
     auto ptr = [](const Tensor& t) { return t.defined() ? t.data<S>() : nullptr; };
-    cpu::rnn_forward<S>(shape, whh_t.data<S>(), ptr(bhh), gates.data<S>(), hs.data<S>(), ptr(cs),
+    cpu::rnn_forward<S>(shape, whh.data<S>(), ptr(bhh), gates.data<S>(), hs.data<S>(), ptr(cs),
                         ptr(hn), y.data<S>());
   });
   copy_step(hs, last, y, T);
