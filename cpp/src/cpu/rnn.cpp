@@ -68,9 +68,12 @@ struct Panels {
   Panels(const T* src, int64_t ld, bool trans, int64_t k, int64_t n)
       : src(src), ld(ld), trans(trans), K(k), N(n), full(n / W * W),
         data(size_t(std::max<int64_t>(k * (n / W * W), 1))) {
-    for (int64_t j = 0; j < full; j += W)
-      for (int64_t r = 0; r < K; ++r)
-        for (int64_t x = 0; x < W; ++x) data.data()[j * K + r * W + x] = at(r, j + x);
+    parallel_for(0, full / W, std::max<int64_t>(1, 16384 / std::max<int64_t>(K * W, 1)),
+                 [&](int64_t s0, int64_t s1) {
+                   for (int64_t j = s0 * W; j < s1 * W; j += W)
+                     for (int64_t r = 0; r < K; ++r)
+                       for (int64_t x = 0; x < W; ++x) data.data()[j * K + r * W + x] = at(r, j + x);
+                 });
   }
   T at(int64_t r, int64_t c) const { return trans ? src[c * ld + r] : src[r * ld + c]; }
   const T* strip(int64_t j) const { return data.data() + j * K; }
