@@ -65,6 +65,7 @@ void init_autograd(py::module_& m);
 void init_nn(py::module_& m);
 void init_attention(py::module_& m);
 void init_optim(py::module_& m);
+void init_rnn(py::module_& m);
 
 // Reads a shape given as a tuple/list of ints or as separate int arguments.
 glia::Shape shape_from_args(const py::args& args);

@@ -10,4 +10,5 @@ PYBIND11_MODULE(_C, m) {
   init_nn(m);
   init_attention(m);
   init_optim(m);
+  init_rnn(m);
 }

@@ -11,6 +11,7 @@ from glia.nn.normalization import *  # noqa: F401,F403
 from glia.nn.perceptron import *  # noqa: F401,F403
 from glia.nn.loss import *  # noqa: F401,F403
 from glia.nn.conv import *  # noqa: F401,F403
+from glia.nn.rnn import *  # noqa: F401,F403
 from glia.nn.pooling import *  # noqa: F401,F403
 from glia.nn.padding import *  # noqa: F401,F403
 from glia.nn.upsampling import *  # noqa: F401,F403

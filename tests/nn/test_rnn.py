@@ -1,0 +1,453 @@
+"""nn.RNN / nn.LSTM / nn.GRU and the fused rnn_layer op against PyTorch with copied weights:
+outputs, final states, input, initial-state and parameter gradients; variable lengths;
+dropout; gradient checks; errors; vanishing and exploding gradients."""
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from helpers import check_raises, gradcheck, randn, to_glia
+
+import glia
+import glia.nn.utils.rnn as grnn
+from glia import _C
+
+MODES = {  # name: (glia class, torch class, extra kwargs)
+    "lstm": ("LSTM", {}),
+    "gru": ("GRU", {}),
+    "rnn_tanh": ("RNN", {}),
+    "rnn_relu": ("RNN", {"nonlinearity": "relu"}),
+}
+
+
+def make_pair(mode, input_size, hidden_size, dtype=torch.float64, **kw):
+    cls, extra = MODES[mode]
+    tm = getattr(torch.nn, cls)(input_size, hidden_size, **extra, **kw).to(dtype)
+    gdt = glia.float64 if dtype == torch.float64 else glia.float32
+    gm = getattr(glia.nn, cls)(input_size, hidden_size, **extra, **kw, dtype=gdt)
+    gm.load_state_dict({k: glia.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    return gm, tm
+
+
+def states(mode, out):
+    """(output, [h_n] or [h_n, c_n]) of a layer's return value."""
+    o, s = out
+    return o, (list(s) if mode == "lstm" else [s])
+
+
+def assert_np(g, t, atol=1e-10, rtol=1e-7):
+    gn = g.detach().numpy() if isinstance(g, glia.Tensor) else g
+    tn = t.detach().numpy() if isinstance(t, torch.Tensor) else t
+    assert gn.shape == tn.shape, f"shape {gn.shape} != {tn.shape}"
+    np.testing.assert_allclose(gn, tn, atol=atol, rtol=rtol)
+
+
+def compare(mode, gm, tm, x, hx=None, atol=1e-10, rtol=1e-7, **fwd):
+    """Runs both layers on numpy x (and numpy initial states), backpropagates the same random
+    cotangents through output and final states, and compares every value and gradient."""
+    gx, tx = to_glia(x, True), torch.tensor(x, requires_grad=True)
+    g_hx = t_hx = None
+    if hx is not None:
+        g_hx = [to_glia(h, True) for h in hx]
+        t_hx = [torch.tensor(h, requires_grad=True) for h in hx]
+    pack = lambda s: None if s is None else (tuple(s) if mode == "lstm" else s[0])  # noqa: E731
+    g_out, g_st = states(mode, gm(gx, pack(g_hx), **fwd))
+    t_out, t_st = states(mode, tm(tx, pack(t_hx)))
+    assert_np(g_out, t_out, atol, rtol)
+    for g, t in zip(g_st, t_st):
+        assert_np(g, t, atol, rtol)
+    cot = [randn(*t.shape).astype(x.dtype) for t in [t_out] + t_st]
+    g_loss = sum(((a * to_glia(c)).sum() for a, c in zip([g_out] + g_st, cot)), to_glia(np.zeros((), x.dtype)))
+    t_loss = sum((a * torch.tensor(c)).sum() for a, c in zip([t_out] + t_st, cot))
+    g_loss.backward()
+    t_loss.backward()
+    assert_np(gx.grad, tx.grad, atol, rtol)
+    if hx is not None:
+        for g, t in zip(g_hx, t_hx):
+            assert_np(g.grad, t.grad, atol, rtol)
+    g_params = dict(gm.named_parameters())
+    for name, p in tm.named_parameters():
+        assert_np(g_params[name].grad, p.grad, atol, rtol)
+
+
+# ---- every layer configuration against torch ----
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("layers,bidir,batch_first,with_state",
+                         list(itertools.product([1, 2, 3], [False, True], [False, True], [False, True])))
+def test_layer_matches_torch(mode, layers, bidir, batch_first, with_state):
+    gm, tm = make_pair(mode, 3, 4, num_layers=layers, bidirectional=bidir, batch_first=batch_first)
+    T, B = 4, 3
+    x = randn(B, T, 3) if batch_first else randn(T, B, 3)
+    hx = None
+    if with_state:
+        hx = [randn(layers * (2 if bidir else 1), B, 4) for _ in range(2 if mode == "lstm" else 1)]
+    compare(mode, gm, tm, x, hx)
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("T,B", [(1, 3), (5, 1), (1, 1)])
+def test_layer_seq1_batch1(mode, T, B):
+    gm, tm = make_pair(mode, 2, 5, num_layers=2, bidirectional=True)
+    hx = [randn(4, B, 5) for _ in range(2 if mode == "lstm" else 1)]
+    compare(mode, gm, tm, randn(T, B, 2), hx)
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_layer_float32(mode):
+    gm, tm = make_pair(mode, 6, 8, dtype=torch.float32, num_layers=2, bidirectional=True)
+    compare(mode, gm, tm, randn(7, 5, 6).astype(np.float32), atol=2e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_layer_larger_sizes(mode, dtype):
+    # hidden 40: full vector tiles plus leftover columns in the step products; batch 11 splits
+    # over threads into uneven row tiles
+    gm, tm = make_pair(mode, 7, 40, dtype=dtype, bidirectional=True)
+    tol = dict(atol=1e-10, rtol=1e-7) if dtype == torch.float64 else dict(atol=3e-5, rtol=1e-4)
+    x = randn(6, 11, 7).astype(np.float64 if dtype == torch.float64 else np.float32)
+    compare(mode, gm, tm, x, **tol)
+
+
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+def test_layer_noncontiguous_input_and_no_bias(mode):
+    gm, tm = make_pair(mode, 3, 4, bias=False, num_layers=2)
+    x = np.ascontiguousarray(randn(3, 5, 4).transpose(1, 0, 2))[:, :, :3]  # strided view
+    compare(mode, gm, tm, x)
+    assert "bias_ih_l0" not in dict(gm.named_parameters())
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_unbatched_input(mode):
+    gm, tm = make_pair(mode, 3, 4, num_layers=2, bidirectional=True)
+    hx = [randn(4, 4) for _ in range(2 if mode == "lstm" else 1)]
+    compare(mode, gm, tm, randn(5, 3), hx)
+
+
+def test_parameters_follow_torch_names_shapes_and_init():
+    for mode in MODES:
+        cls, extra = MODES[mode]
+        tm = getattr(torch.nn, cls)(5, 7, num_layers=2, bidirectional=True, **extra)
+        gm = getattr(glia.nn, cls)(5, 7, num_layers=2, bidirectional=True, **extra)
+        t_sd, g_sd = tm.state_dict(), gm.state_dict()
+        assert list(g_sd) == list(t_sd)
+        for k in t_sd:
+            assert tuple(g_sd[k].shape) == tuple(t_sd[k].shape), k
+            v = g_sd[k].numpy()
+            assert np.abs(v).max() <= 1 / np.sqrt(7) and v.std() > 0.1 / np.sqrt(7), k
+    assert "bidirectional=True" in repr(glia.nn.LSTM(5, 7, bidirectional=True))
+
+
+def test_truncated_bptt_carries_state_with_detach():
+    gm, tm = make_pair("lstm", 3, 4)
+    x = randn(8, 2, 3)
+    whole = gm(to_glia(x))[0].detach().numpy()
+    first = to_glia(x[:5], True)
+    out1, (h, c) = gm(first)
+    out2, _ = gm(to_glia(x[5:]), (h.detach(), c.detach()))
+    np.testing.assert_allclose(np.concatenate([out1.detach().numpy(), out2.detach().numpy()]), whole,
+                               atol=1e-12)
+    out2.sum().backward()
+    assert first.grad is None  # the detached state cut the graph
+    assert gm.weight_hh_l0.grad is not None
+
+
+# ---- variable lengths ----
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("bidir", [False, True])
+def test_packed_sequence_matches_torch(mode, bidir):
+    gm, tm = make_pair(mode, 3, 4, num_layers=2, bidirectional=bidir, batch_first=True)
+    lengths = [3, 6, 1, 4]
+    x = randn(4, 6, 3)
+    hx = [randn(2 * (2 if bidir else 1), 4, 4) for _ in range(2 if mode == "lstm" else 1)]
+    gx, tx = to_glia(x, True), torch.tensor(x, requires_grad=True)
+    g_hx, t_hx = [to_glia(h, True) for h in hx], [torch.tensor(h, requires_grad=True) for h in hx]
+    pack = lambda s: tuple(s) if mode == "lstm" else s[0]  # noqa: E731
+    g_out, g_st = states(mode, gm(grnn.pack_padded_sequence(gx, lengths, True, False), pack(g_hx)))
+    t_out, t_st = states(mode, tm(torch.nn.utils.rnn.pack_padded_sequence(tx, lengths, True, False),
+                                  pack(t_hx)))
+    assert_np(g_out.data, t_out.data)
+    assert_np(g_out.batch_sizes, t_out.batch_sizes)
+    g_pad, g_len = grnn.pad_packed_sequence(g_out, batch_first=True)
+    t_pad, t_len = torch.nn.utils.rnn.pad_packed_sequence(t_out, batch_first=True)
+    assert_np(g_pad, t_pad)
+    assert g_len.tolist() == t_len.tolist()
+    for g, t in zip(g_st, t_st):
+        assert_np(g, t)
+    # the lengths= keyword on a padded batch gives the same numbers
+    g_out2, g_st2 = states(mode, gm(to_glia(x), pack([to_glia(h) for h in hx]), lengths=lengths))
+    assert_np(g_out2, t_pad)
+    for g, t in zip(g_st2, t_st):
+        assert_np(g, t)
+    cot = randn(*t_pad.shape)
+    ((g_pad * to_glia(cot)).sum() + g_st[0].sum()).backward()
+    ((t_pad * torch.tensor(cot)).sum() + t_st[0].sum()).backward()
+    assert_np(gx.grad, tx.grad)
+    for g, t in zip(g_hx, t_hx):
+        assert_np(g.grad, t.grad)
+    g_params = dict(gm.named_parameters())
+    for name, p in tm.named_parameters():
+        assert_np(g_params[name].grad, p.grad)
+    # padded steps get no gradient
+    for b, n in enumerate(lengths):
+        assert not gx.grad.numpy()[b, n:].any()
+
+
+def test_padded_steps_output_zero_and_keep_state():
+    gm, _ = make_pair("gru", 2, 3)
+    x = randn(5, 2, 2)
+    with glia.no_grad():
+        out, h = gm(to_glia(x), lengths=[2, 5])
+        short = gm(to_glia(x[:2, :1]))[1].numpy()
+    assert not out.numpy()[2:, 0].any()
+    np.testing.assert_allclose(h.numpy()[:, :1], short, atol=1e-12)
+
+
+def test_packing_helpers_match_torch():
+    seqs = [randn(n, 2) for n in (3, 5, 1)]
+    g_seqs = [to_glia(s, True) for s in seqs]
+    t_seqs = [torch.tensor(s, requires_grad=True) for s in seqs]
+    for bf in (False, True):
+        assert_np(grnn.pad_sequence(g_seqs, bf, -1.0), torch.nn.utils.rnn.pad_sequence(t_seqs, bf, -1.0))
+    assert_np(grnn.pad_sequence(g_seqs, True, padding_side="left"),
+              torch.nn.utils.rnn.pad_sequence(t_seqs, True, padding_side="left"))
+    g_p = grnn.pack_sequence(g_seqs, enforce_sorted=False)
+    t_p = torch.nn.utils.rnn.pack_sequence(t_seqs, enforce_sorted=False)
+    assert_np(g_p.data, t_p.data)
+    assert g_p.sorted_indices.tolist() == t_p.sorted_indices.tolist()
+    assert g_p.unsorted_indices.tolist() == t_p.unsorted_indices.tolist()
+    g_pad, g_len = grnn.pad_packed_sequence(g_p, total_length=6, padding_value=9.0)
+    t_pad, t_len = torch.nn.utils.rnn.pad_packed_sequence(t_p, total_length=6, padding_value=9.0)
+    assert_np(g_pad, t_pad)
+    assert g_len.tolist() == t_len.tolist()
+    cot = randn(*t_pad.shape)
+    (g_pad * to_glia(cot)).sum().backward()
+    (t_pad * torch.tensor(cot)).sum().backward()
+    for g, t in zip(g_seqs, t_seqs):
+        assert_np(g.grad, t.grad)
+
+
+# ---- cells ----
+
+CELLS = {"lstm": ("LSTMCell", {}), "gru": ("GRUCell", {}), "rnn_tanh": ("RNNCell", {}),
+         "rnn_relu": ("RNNCell", {"nonlinearity": "relu"})}
+
+
+@pytest.mark.parametrize("mode", list(CELLS))
+@pytest.mark.parametrize("batched,with_state", [(True, True), (True, False), (False, True)])
+def test_cell_matches_torch(mode, batched, with_state):
+    cls, extra = CELLS[mode]
+    tc = getattr(torch.nn, cls)(3, 4, **extra).double()
+    gc = getattr(glia.nn, cls)(3, 4, **extra, dtype=glia.float64)
+    gc.load_state_dict({k: glia.tensor(v.detach().numpy()) for k, v in tc.state_dict().items()})
+    lead = (2,) if batched else ()
+    x = randn(*lead, 3)
+    gx, tx = to_glia(x, True), torch.tensor(x, requires_grad=True)
+    hs = [randn(*lead, 4) for _ in range(2 if mode == "lstm" else 1)] if with_state else None
+    g_h = [to_glia(h, True) for h in hs] if hs else None
+    t_h = [torch.tensor(h, requires_grad=True) for h in hs] if hs else None
+    arg = lambda s: None if s is None else (tuple(s) if mode == "lstm" else s[0])  # noqa: E731
+    g_out, t_out = gc(gx, arg(g_h)), tc(tx, arg(t_h))
+    g_out = list(g_out) if mode == "lstm" else [g_out]
+    t_out = list(t_out) if mode == "lstm" else [t_out]
+    cot = [randn(*t.shape) for t in t_out]
+    sum((g * to_glia(c)).sum() for g, c in zip(g_out, cot)).backward()
+    sum((t * torch.tensor(c)).sum() for t, c in zip(t_out, cot)).backward()
+    for g, t in zip(g_out, t_out):
+        assert_np(g, t)
+    assert_np(gx.grad, tx.grad)
+    for g, t in zip(g_h or [], t_h or []):
+        assert_np(g.grad, t.grad)
+    for name, p in tc.named_parameters():
+        assert_np(dict(gc.named_parameters())[name].grad, p.grad)
+
+
+@pytest.mark.parametrize("mode", list(CELLS))
+def test_cell_gradcheck(mode):
+    cls, extra = CELLS[mode]
+    cell = getattr(glia.nn, cls)(2, 3, **extra, dtype=glia.float64)
+    params = [cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
+    n_state = 2 if mode == "lstm" else 1
+
+    def fn(x, *rest):
+        st, ws = rest[:n_state], rest[n_state:]
+        y = _C.rnn_layer(mode, x.unsqueeze(0), st[0], st[1] if n_state == 2 else None, *ws)
+        return y[1:]
+
+    arrays = [randn(2, 2)] + [randn(2, 3) for _ in range(n_state)] + [p.detach().numpy() for p in params]
+    gradcheck(fn, *arrays)
+
+
+# ---- the fused op itself ----
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("reverse,with_lengths", [(False, False), (True, False), (False, True), (True, True)])
+def test_rnn_layer_gradcheck(mode, reverse, with_lengths):
+    G = {"lstm": 4, "gru": 3}.get(mode, 1)
+    T, B, I, H = 4, 3, 2, 3
+    lengths = glia.tensor(np.array([4, 1, 3])) if with_lengths else None
+    n_state = 2 if mode == "lstm" else 1
+
+    def fn(x, *rest):
+        st, (w_ih, w_hh, b_ih, b_hh) = rest[:n_state], rest[n_state:]
+        return _C.rnn_layer(mode, x, st[0], st[1] if n_state == 2 else None, w_ih, w_hh, b_ih,
+                            b_hh, lengths, reverse)
+
+    arrays = ([randn(T, B, I)] + [randn(B, H) for _ in range(n_state)]
+              + [randn(G * H, I) * 0.5, randn(G * H, H) * 0.5, randn(G * H), randn(G * H)])
+    gradcheck(fn, *arrays)
+
+
+def test_rnn_layer_packs_outputs_and_final_states():
+    x, h0, c0 = randn(3, 2, 2), randn(2, 4), randn(2, 4)
+    w_ih, w_hh = randn(16, 2), randn(16, 4)
+    y = _C.rnn_layer("lstm", to_glia(x), to_glia(h0), to_glia(c0), to_glia(w_ih), to_glia(w_hh),
+                     None, None)
+    assert tuple(y.shape) == (5, 2, 4)
+    tm = torch.nn.LSTM(2, 4, bias=False).double()
+    tm.load_state_dict({"weight_ih_l0": torch.tensor(w_ih), "weight_hh_l0": torch.tensor(w_hh)})
+    out, (h, c) = tm(torch.tensor(x), (torch.tensor(h0)[None], torch.tensor(c0)[None]))
+    assert_np(y[:3], out)
+    assert_np(y[3], h[0])
+    assert_np(y[4], c[0])
+
+
+# ---- dropout between layers ----
+
+def test_dropout_eval_matches_torch_and_train_is_random():
+    gm, tm = make_pair("lstm", 3, 4, num_layers=3, dropout=0.5)
+    gm.eval()
+    tm.eval()
+    compare("lstm", gm, tm, randn(5, 2, 3))
+    gm.train()
+    x = to_glia(randn(5, 2, 3))
+    a, b = gm(x)[0].detach().numpy(), gm(x)[0].detach().numpy()
+    assert not np.allclose(a, b)
+    gm.eval()
+    assert not np.allclose(a, gm(x)[0].detach().numpy())
+
+
+def test_dropout_one_zeroes_the_next_layer_input():
+    # with p = 1 layer 2 sees zeros, so the output is layer 2 run on a zero sequence
+    gm = glia.nn.GRU(3, 4, num_layers=2, dropout=1.0, dtype=glia.float64)
+    top = glia.nn.GRU(4, 4, dtype=glia.float64)
+    top.load_state_dict({k.replace("_l1", "_l0"): v for k, v in gm.state_dict().items() if "_l1" in k})
+    out = gm(to_glia(randn(5, 2, 3)))[0]
+    np.testing.assert_allclose(out.detach().numpy(), top(glia.zeros(5, 2, 4, dtype=glia.float64))[0].detach().numpy(),
+                               atol=1e-12)
+
+
+def test_dropout_is_not_applied_after_the_last_layer():
+    gm = glia.nn.RNN(3, 4, num_layers=1, dropout=0.9, dtype=glia.float64)
+    x = to_glia(randn(4, 2, 3))
+    np.testing.assert_array_equal(gm(x)[0].detach().numpy(), gm.eval()(x)[0].detach().numpy())
+
+
+# ---- vanishing and exploding gradients ----
+
+def early_to_late_ratio(layer, T=50):
+    x = glia.randn(T, 4, 8, requires_grad=True)
+    layer(x)[0][-1].sum().backward()
+    g = np.linalg.norm(x.grad.numpy(), axis=(1, 2))
+    return g[0] / g[-1]
+
+
+def test_gradients_vanish_through_a_plain_rnn_but_not_an_lstm():
+    glia.manual_seed(0)
+    rnn_ratio = early_to_late_ratio(glia.nn.RNN(8, 32))
+    lstm = glia.nn.LSTM(8, 32)
+    with glia.no_grad():  # forget-gate bias 1 (in b_ih; b_hh keeps its small default)
+        lstm.bias_ih_l0.copy_(glia.cat([lstm.bias_ih_l0[:32], glia.ones(32), lstm.bias_ih_l0[64:]]))
+    lstm_ratio = early_to_late_ratio(lstm)
+    assert rnn_ratio < 1e-8  # 50 tanh steps with |W_hh| < 1: the early signal is gone
+    assert lstm_ratio > 1e4 * rnn_ratio  # the cell path keeps orders of magnitude more
+    saturated = glia.nn.LSTM(8, 32)
+    with glia.no_grad():  # forget gate near 1: the cell carries gradient almost unchanged
+        saturated.bias_ih_l0.copy_(glia.cat([saturated.bias_ih_l0[:32], glia.full((32,), 4.0),
+                                             saturated.bias_ih_l0[64:]]))
+    assert early_to_late_ratio(saturated) > 1e-2
+
+
+def test_clip_grad_norm_bounds_an_exploding_relu_rnn():
+    rnn = glia.nn.RNN(4, 16, nonlinearity="relu", bias=False)
+    with glia.no_grad():
+        rnn.weight_hh_l0.copy_(glia.eye(16) * 1.5 + glia.rand(16, 16) * 0.05)
+    x = glia.rand(40, 2, 4)
+    rnn(x)[0][-1].sum().backward()
+    total = float(glia.nn.utils.clip_grad_norm_(rnn.parameters(), 1.0))
+    assert total > 1e6  # 1.5^40 growth
+    after = np.sqrt(sum(float((p.grad * p.grad).sum()) for p in rnn.parameters()))
+    assert after <= 1.0 + 1e-4
+
+
+# ---- errors ----
+
+def test_layer_errors():
+    lstm = glia.nn.LSTM(3, 4, num_layers=2)
+    check_raises(lambda: lstm(glia.zeros(2, 3, 4, 3)), ValueError, "LSTM", "2-D (unbatched) or 3-D", "(2, 3, 4, 3)")
+    check_raises(lambda: lstm(glia.zeros(5, 2, 7)), ValueError, "LSTM", "input_size", "Expected 3, got 7")
+    h = glia.zeros(1, 2, 4)
+    check_raises(lambda: lstm(glia.zeros(5, 2, 3), (h, h)), ValueError, "LSTM", "(2, 2, 4)", "(1, 2, 4)")
+    check_raises(lambda: lstm(glia.zeros(5, 2, 3), h), ValueError, "LSTM", "tuple")
+    gru = glia.nn.GRU(3, 4)
+    check_raises(lambda: gru(glia.zeros(5, 2, 3), lengths=[6, 1]), ValueError, "GRU", "lengths", "[0, 5]")
+    check_raises(lambda: gru(glia.zeros(5, 2, 3), lengths=[1]), ValueError, "GRU", "lengths")
+    check_raises(lambda: gru(glia.zeros(5, 2, 3, dtype=glia.float64)), TypeError, "GRU", "float64")
+    check_raises(lambda: glia.nn.RNN(3, 4, nonlinearity="sigmoid"), ValueError, "RNN", "nonlinearity")
+    check_raises(lambda: glia.nn.LSTM(3, 0), ValueError, "LSTM", "hidden_size")
+    check_raises(lambda: glia.nn.GRU(3, 4, num_layers=0), ValueError, "GRU", "num_layers")
+    check_raises(lambda: glia.nn.GRU(3, 4, dropout=1.5), ValueError, "GRU", "dropout")
+    cell = glia.nn.LSTMCell(3, 4)
+    check_raises(lambda: cell(glia.zeros(2, 5)), ValueError, "LSTMCell", "input_size=3")
+    check_raises(lambda: cell(glia.zeros(2, 3), (glia.zeros(2, 5), glia.zeros(2, 4))), ValueError,
+                 "LSTMCell", "(2, 4)")
+
+
+def test_packing_errors():
+    x = glia.zeros(4, 3, 2)
+    check_raises(lambda: grnn.pack_padded_sequence(x, [2, 3, 1]), ValueError, "sorted in decreasing order",
+                 "[2, 3, 1]")
+    check_raises(lambda: grnn.pack_padded_sequence(x, [5, 3, 1]), ValueError, "[1, 4]", "[5, 3, 1]")
+    check_raises(lambda: grnn.pack_padded_sequence(x, [3, 0, 0]), ValueError, "[1, 4]")
+    check_raises(lambda: grnn.pack_padded_sequence(x, [3, 2]), ValueError, "expected 3 lengths")
+    p = grnn.pack_padded_sequence(x, [4, 3, 1])
+    check_raises(lambda: grnn.pad_packed_sequence(p, total_length=2), ValueError, "total_length=2")
+
+
+def test_rnn_layer_errors():
+    x, w_ih, w_hh = glia.zeros(3, 2, 5), glia.zeros(8, 5), glia.zeros(8, 2)
+    run = lambda *a, **k: _C.rnn_layer(*a, **k)  # noqa: E731
+    check_raises(lambda: run("lstm", glia.zeros(3, 5), None, None, w_ih, w_hh, None, None), ValueError,
+                 "lstm", "3-D", "(3, 5)")
+    check_raises(lambda: run("lstm", glia.zeros(0, 2, 5), None, None, w_ih, w_hh, None, None), ValueError,
+                 "lstm", "at least 1")
+    check_raises(lambda: run("lstm", x, None, None, glia.zeros(7, 5), w_hh, None, None), ValueError,
+                 "lstm", "weight_ih", "(7, 5)")
+    check_raises(lambda: run("gru", x, None, None, glia.zeros(6, 4), glia.zeros(6, 2), None, None),
+                 ValueError, "gru", "weight_ih", "(6, 4)")
+    check_raises(lambda: run("lstm", x, None, None, w_ih, glia.zeros(8, 3), None, None), ValueError,
+                 "lstm", "weight_hh", "(8, 2)", "(8, 3)")
+    check_raises(lambda: run("lstm", x, glia.zeros(3, 2), None, w_ih, w_hh, None, None), ValueError,
+                 "lstm", "h0", "(2, 2)", "(3, 2)")
+    check_raises(lambda: run("gru", x, None, glia.zeros(2, 2), glia.zeros(6, 5), glia.zeros(6, 2), None,
+                             None), ValueError, "gru", "c0")
+    check_raises(lambda: run("lstm", x, None, None, w_ih, w_hh, glia.zeros(8, dtype=glia.float64), None),
+                 TypeError, "lstm", "bias_ih", "float64")
+    check_raises(lambda: run("lstm", x, None, None, w_ih, w_hh, None, None, glia.tensor([1.0, 2.0])),
+                 TypeError, "lstm", "lengths", "int64")
+    check_raises(lambda: run("lstm", x, None, None, w_ih, w_hh, None, None, glia.tensor([1, 4])),
+                 ValueError, "lstm", "lengths[1] = 4", "[0, 3]")
+    check_raises(lambda: run("lstm", x.long() if hasattr(x, "long") else glia.zeros(3, 2, 5, dtype=glia.int64),
+                             None, None, w_ih, w_hh, None, None), TypeError, "lstm")
+    check_raises(lambda: run("conv", x, None, None, w_ih, w_hh, None, None), ValueError, "rnn_layer", "'conv'")
+
+
+def test_bias_gradients_are_separate_tensors():
+    # b_ih and b_hh get equal gradients (except GRU's n gate); they must not share memory
+    lstm = glia.nn.LSTM(2, 3)
+    lstm(glia.randn(4, 2, 2))[0].sum().backward()
+    before = lstm.bias_hh_l0.grad.numpy().copy()
+    lstm.bias_ih_l0.grad.mul_(0)
+    np.testing.assert_array_equal(lstm.bias_hh_l0.grad.numpy(), before)
