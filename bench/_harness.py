@@ -62,3 +62,18 @@ class Table:
     def print(self):
         print(self.render())
         print()
+
+
+def forward_and_backward_tables(glia, torch, threads):
+    """Pins both libraries to `threads` and returns the (forward, forward + backward)
+    millisecond tables that the layer benchmarks fill."""
+    torch.set_num_threads(threads)
+    glia.set_num_threads(threads)
+    return (Table("forward (ms, lower is better)", "ms", False),
+            Table("forward + backward (ms, lower is better)", "ms", False))
+
+
+def print_tables(glia, torch, threads, *tables, note=""):
+    print(f"glia {glia.__version__}, torch {torch.__version__}, {threads} threads{note}\n")
+    for table in tables:
+        table.print()

@@ -16,7 +16,7 @@ import glia
 import glia.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import Table, median_time  # noqa: E402
+from _harness import forward_and_backward_tables, median_time, print_tables  # noqa: E402
 
 THREADS = 2
 TF = torch.nn.functional
@@ -97,16 +97,11 @@ def bench_layers(fwd, both, rng):
 
 
 def main():
-    torch.set_num_threads(THREADS)
-    glia.set_num_threads(THREADS)
+    fwd, both = forward_and_backward_tables(glia, torch, THREADS)
     rng = np.random.default_rng(0)
-    fwd = Table("forward (ms, lower is better)", "ms", False)
-    both = Table("forward + backward (ms, lower is better)", "ms", False)
     bench_sdpa(fwd, both, rng)
     bench_layers(fwd, both, rng)
-    print(f"glia {glia.__version__}, torch {torch.__version__}, {THREADS} threads, float32\n")
-    fwd.print()
-    both.print()
+    print_tables(glia, torch, THREADS, fwd, both, note=', float32')
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import glia
 import glia.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import Table, median_time  # noqa: E402
+from _harness import forward_and_backward_tables, median_time, print_tables  # noqa: E402
 
 THREADS = 2
 TF = torch.nn.functional
@@ -41,11 +41,8 @@ def time_pair(g_fn, t_fn, repeat):
 
 
 def main():
-    torch.set_num_threads(THREADS)
-    glia.set_num_threads(THREADS)
+    fwd, both = forward_and_backward_tables(glia, torch, THREADS)
     rng = np.random.default_rng(0)
-    fwd = Table("forward (ms, lower is better)", "ms", False)
-    both = Table("forward + backward (ms, lower is better)", "ms", False)
     for name, shape, out_c, k, s, p, groups in CONVS:
         x, w, b = inputs(shape, out_c, k, groups, rng)
         gx, gw, gb = (glia.tensor(a, requires_grad=True) for a in (x, w, b))
@@ -77,9 +74,7 @@ def main():
         lambda: F.max_pool2d(gx.detach(), 2), lambda: TF.max_pool2d(tx.detach(), 2), 20)))
     both.add("max-pool 2x2 (64,32,28,28)", *(t * 1e3 for t in time_pair(
         lambda: F.max_pool2d(gx, 2).sum().backward(), lambda: TF.max_pool2d(tx, 2).sum().backward(), 20)))
-    print(f"glia {glia.__version__}, torch {torch.__version__}, {THREADS} threads\n")
-    fwd.print()
-    both.print()
+    print_tables(glia, torch, THREADS, fwd, both)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import torch
 import glia
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import Table, median_time  # noqa: E402
+from _harness import forward_and_backward_tables, median_time, print_tables  # noqa: E402
 
 THREADS = 2
 
@@ -35,11 +35,8 @@ def make_pair(layer, i, h, layers, bidir):
 
 
 def main():
-    torch.set_num_threads(THREADS)
-    glia.set_num_threads(THREADS)
+    fwd, both = forward_and_backward_tables(glia, torch, THREADS)
     rng = np.random.default_rng(0)
-    fwd = Table("forward (ms, lower is better)", "ms", False)
-    both = Table("forward + backward (ms, lower is better)", "ms", False)
     for name, layer, i, h, seq, batch, layers, bidir in CASES:
         gm, tm = make_pair(layer, i, h, layers, bidir)
         x = rng.standard_normal((seq, batch, i)).astype(np.float32)
@@ -65,9 +62,7 @@ def main():
                 median_time(t_fwd, warmup=3, repeat=15) * 1e3)
         both.add(name, median_time(g_both, warmup=3, repeat=15) * 1e3,
                  median_time(t_both, warmup=3, repeat=15) * 1e3)
-    print(f"glia {glia.__version__}, torch {torch.__version__}, {THREADS} threads\n")
-    fwd.print()
-    both.print()
+    print_tables(glia, torch, THREADS, fwd, both)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,13 @@ def _shape(t):
     return tuple(t.shape)
 
 
+def _check_sizes(name, input_size, hidden_size):
+    if not isinstance(hidden_size, int) or hidden_size <= 0:
+        raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size}")
+    if not isinstance(input_size, int) or input_size < 0:
+        raise ValueError(f"{name}: input_size must be a non-negative integer, got {input_size}")
+
+
 class RNNBase(Module):
     """Shared machinery of RNN, LSTM and GRU: PyTorch's parameter names and layout
     (weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, suffix _reverse for the
@@ -37,10 +44,7 @@ class RNNBase(Module):
                  dropout=0.0, bidirectional=False, dtype=None):
         super().__init__()
         name = type(self).__name__
-        if not isinstance(hidden_size, int) or hidden_size <= 0:
-            raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size}")
-        if not isinstance(input_size, int) or input_size < 0:
-            raise ValueError(f"{name}: input_size must be a non-negative integer, got {input_size}")
+        _check_sizes(name, input_size, hidden_size)
         if not isinstance(num_layers, int) or num_layers < 1:
             raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers}")
         if isinstance(dropout, bool) or not 0.0 <= float(dropout) <= 1.0:
@@ -302,10 +306,7 @@ class RNNCellBase(Module):
     def __init__(self, mode, input_size, hidden_size, bias=True, dtype=None):
         super().__init__()
         name = type(self).__name__
-        if not isinstance(hidden_size, int) or hidden_size <= 0:
-            raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size}")
-        if not isinstance(input_size, int) or input_size < 0:
-            raise ValueError(f"{name}: input_size must be a non-negative integer, got {input_size}")
+        _check_sizes(name, input_size, hidden_size)
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
