@@ -6,9 +6,6 @@ import pytest
 from glia.__main__ import main
 from glia.demo import run
 
-pytest.importorskip("sklearn")
-pytest.importorskip("matplotlib")
-
 
 def test_short_demo_learns_and_saves(tmp_path):
     lines = []

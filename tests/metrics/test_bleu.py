@@ -51,8 +51,8 @@ def test_corpus_bleu_sums_counts_before_dividing():
     assert got != pytest.approx(mean_of_sentences)
 
 
-def test_matches_nltk_if_installed():
-    bleu = pytest.importorskip("nltk.translate.bleu_score")
+def test_matches_nltk():
+    import nltk.translate.bleu_score as bleu
     other, short = "there is a cat on the mat", "a b c d e f"
     refs = [[REF.split(), other.split()], [short.split()]]
     hyps = [HYP.split(), ["a", "b", "c", "d", "x", "f", "g"]]

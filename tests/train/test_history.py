@@ -25,7 +25,6 @@ def test_record_and_curves():
 
 
 def test_plot_writes_a_png(tmp_path):
-    pytest.importorskip("matplotlib")
     path = filled_history().plot(tmp_path / "curves.png")
     with open(path, "rb") as f:
         data = f.read()
