@@ -334,6 +334,20 @@ def test_invalid_options_raise(make_opt):
         make_opt([glia.zeros(3, requires_grad=True)])
 
 
+@pytest.mark.parametrize("cls,name", [
+    (optim.SGD, "momentum"), (optim.SGD, "weight_decay"), (optim.Adam, "eps"),
+    (optim.NAdam, "momentum_decay"), (optim.Adagrad, "lr_decay"), (optim.RMSprop, "alpha"),
+    (optim.Adadelta, "weight_decay"),
+])
+def test_negative_hyperparameters_raise_in_constructor_and_groups(cls, name):
+    W, _ = make(glia, np.float64)
+    with pytest.raises(ValueError, match=f"{cls.__name__}: invalid {name} -0.5"):
+        cls([W], lr=0.1, **{name: -0.5})
+    opt = cls([W], lr=0.1)
+    with pytest.raises(ValueError, match=f"invalid {name}"):
+        opt.add_param_group({"params": [glia.zeros(2, requires_grad=True)], name: -0.5})
+
+
 # ---- LBFGS ----
 
 

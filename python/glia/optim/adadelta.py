@@ -22,15 +22,11 @@ class Adadelta(Optimizer):
         u = rho * u + (1 - rho) * d^2;  p -= lr * d
     """
 
+    _non_negative = ("lr", "eps", "weight_decay")
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
-        if lr < 0:
-            raise ValueError(f"Adadelta: invalid learning rate {lr}")
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Adadelta: invalid rho {rho}; expected a value in [0, 1]")
-        if eps < 0:
-            raise ValueError(f"Adadelta: invalid eps {eps}")
-        if weight_decay < 0:
-            raise ValueError(f"Adadelta: invalid weight_decay {weight_decay}")
         defaults = {
             "lr": lr,
             "rho": rho,

@@ -22,6 +22,8 @@ class Adagrad(Optimizer):
         s += g^2;  p -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
     """
 
+    _non_negative = ("lr", "lr_decay", "weight_decay", "eps", "initial_accumulator_value")
+
     def __init__(
         self,
         params,
@@ -33,15 +35,6 @@ class Adagrad(Optimizer):
         *,
         maximize=False,
     ):
-        for name, value in (
-            ("learning rate", lr),
-            ("lr_decay", lr_decay),
-            ("weight_decay", weight_decay),
-            ("eps", eps),
-            ("initial_accumulator_value", initial_accumulator_value),
-        ):
-            if value < 0:
-                raise ValueError(f"Adagrad: invalid {name} {value}")
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,

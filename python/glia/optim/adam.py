@@ -6,13 +6,9 @@ from glia.optim.optimizer import Optimizer
 __all__ = ["Adam", "AdamW"]
 
 
-def _check_betas(name, betas, eps, weight_decay):
+def _check_betas(name, betas):
     if not 0.0 <= betas[0] < 1.0 or not 0.0 <= betas[1] < 1.0:
         raise ValueError(f"{name}: invalid betas {tuple(betas)}; expected values in [0, 1)")
-    if eps < 0:
-        raise ValueError(f"{name}: invalid eps {eps}")
-    if weight_decay < 0:
-        raise ValueError(f"{name}: invalid weight_decay {weight_decay}")
 
 
 class Adam(Optimizer):
@@ -34,6 +30,8 @@ class Adam(Optimizer):
     where v_hat = v, or max(v_hat, v) with amsgrad.
     """
 
+    _non_negative = ("lr", "eps", "weight_decay")
+
     def __init__(
         self,
         params,
@@ -46,10 +44,7 @@ class Adam(Optimizer):
         maximize=False,
         decoupled_weight_decay=False,
     ):
-        name = type(self).__name__
-        if lr < 0:
-            raise ValueError(f"{name}: invalid learning rate {lr}")
-        _check_betas(name, betas, eps, weight_decay)
+        _check_betas(type(self).__name__, betas)
         defaults = {
             "lr": lr,
             "betas": tuple(betas),

@@ -31,6 +31,8 @@ class Evolution(Optimizer):
         c_i = a_i or b_i with probability 1/2 each;  c_i += sigma * N(0, 1) with prob. mutation_rate
     """
 
+    _non_negative = ("sigma",)
+
     def __init__(
         self,
         params,
@@ -43,8 +45,6 @@ class Evolution(Optimizer):
     ):
         if population_size < 1:
             raise ValueError(f"Evolution: population_size must be positive, got {population_size}")
-        if sigma < 0:
-            raise ValueError(f"Evolution: invalid sigma {sigma}")
         if not 0.0 < elite_fraction <= 1.0:
             raise ValueError(f"Evolution: elite_fraction must be in (0, 1], got {elite_fraction}")
         if not 0.0 <= mutation_rate <= 1.0:

@@ -139,8 +139,6 @@ class LBFGS(Optimizer):
         history_size=100,
         line_search_fn=None,
     ):
-        if lr < 0:
-            raise ValueError(f"LBFGS: invalid learning rate {lr}")
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError(
                 f"LBFGS: line_search_fn must be None or 'strong_wolfe', got " f"{line_search_fn!r}"

@@ -25,6 +25,8 @@ class NAdam(Optimizer):
         p -= lr * (1 - mu_t) / (1 - P_t) * g / d + lr * mu_{t+1} / (1 - P_t * mu_{t+1}) * m / d
     """
 
+    _non_negative = ("lr", "eps", "weight_decay", "momentum_decay")
+
     def __init__(
         self,
         params,
@@ -36,11 +38,7 @@ class NAdam(Optimizer):
         *,
         maximize=False,
     ):
-        if lr < 0:
-            raise ValueError(f"NAdam: invalid learning rate {lr}")
-        _check_betas("NAdam", betas, eps, weight_decay)
-        if momentum_decay < 0:
-            raise ValueError(f"NAdam: invalid momentum_decay {momentum_decay}")
+        _check_betas("NAdam", betas)
         defaults = {
             "lr": lr,
             "betas": tuple(betas),

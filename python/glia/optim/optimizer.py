@@ -13,6 +13,10 @@ class Optimizer:
     tensors and step count.
     """
 
+    # Hyperparameters that must be >= 0, checked in every param group (constructor
+    # arguments and add_param_group overrides alike).
+    _non_negative = ("lr",)
+
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.state = {}
@@ -43,8 +47,10 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _check_group(self, group):
-        if group.get("lr", 0) < 0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate {group['lr']}")
+        for name in self._non_negative:
+            if group.get(name, 0) < 0:
+                label = "learning rate" if name == "lr" else name
+                raise ValueError(f"{type(self).__name__}: invalid {label} {group[name]}")
 
     def zero_grad(self, set_to_none=True):
         for group in self.param_groups:

@@ -24,6 +24,8 @@ class RMSprop(Optimizer):
         d = g / (sqrt(v~) + eps);  with momentum b = momentum * b + d, p -= lr * b; else p -= lr * d
     """
 
+    _non_negative = ("lr", "alpha", "eps", "weight_decay", "momentum")
+
     def __init__(
         self,
         params,
@@ -35,15 +37,6 @@ class RMSprop(Optimizer):
         centered=False,
         maximize=False,
     ):
-        for name, value in (
-            ("learning rate", lr),
-            ("alpha", alpha),
-            ("eps", eps),
-            ("weight_decay", weight_decay),
-            ("momentum", momentum),
-        ):
-            if value < 0:
-                raise ValueError(f"RMSprop: invalid {name} {value}")
         defaults = {
             "lr": lr,
             "alpha": alpha,

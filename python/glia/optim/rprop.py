@@ -24,8 +24,6 @@ class Rprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, maximize=False):
-        if lr < 0:
-            raise ValueError(f"Rprop: invalid learning rate {lr}")
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(
                 f"Rprop: invalid etas {tuple(etas)}; expected 0 < eta_minus < 1 < " "eta_plus"

@@ -23,6 +23,8 @@ class SGD(Optimizer):
         p -= lr * (g + momentum * b if nesterov else b)   (p -= lr * g without momentum)
     """
 
+    _non_negative = ("lr", "momentum", "weight_decay")
+
     def __init__(
         self,
         params,
@@ -34,12 +36,6 @@ class SGD(Optimizer):
         *,
         maximize=False,
     ):
-        if lr < 0:
-            raise ValueError(f"SGD: invalid learning rate {lr}")
-        if momentum < 0:
-            raise ValueError(f"SGD: invalid momentum {momentum}")
-        if weight_decay < 0:
-            raise ValueError(f"SGD: invalid weight_decay {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
         defaults = {
