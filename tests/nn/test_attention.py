@@ -169,13 +169,15 @@ def test_sdpa_errors(dropout):
     check_raises(lambda: sdpa(q, k, v, dropout_p=1.5), ValueError, "dropout_p")
 
 
-def test_sdpa_int_inputs_and_int_mask_raise():
+@pytest.mark.parametrize("dropout_p", [0.0, 0.5])
+def test_sdpa_int_inputs_and_int_mask_raise(dropout_p):
     q = glia.ones(2, 3, dtype=glia.int64)
-    check_raises(lambda: F.scaled_dot_product_attention(q, q, q), TypeError,
-                 "scaled_dot_product_attention", "int64")
+    check_raises(lambda: F.scaled_dot_product_attention(q, q, q, dropout_p=dropout_p),
+                 TypeError, "scaled_dot_product_attention", "int64")
     x = glia.randn(2, 3)
     check_raises(lambda: F.scaled_dot_product_attention(x, x, x, attn_mask=glia.ones(
-        2, 2, dtype=glia.int64)), TypeError, "attn_mask", "int64")
+        2, 2, dtype=glia.int64), dropout_p=dropout_p), TypeError,
+        "scaled_dot_product_attention", "attn_mask", "int64")
 
 
 # ---- MultiheadAttention ----

@@ -32,6 +32,9 @@ def _check_composed_inputs(query, key, value, attn_mask, is_causal):
     if attn_mask is not None:
         if is_causal:
             raise ValueError(f"{op}: pass either attn_mask or is_causal=True, not both")
+        if attn_mask.dtype != glia.bool and not attn_mask.is_floating_point():
+            raise TypeError(f"{op}: attn_mask must be bool or floating point, got "
+                            f"{attn_mask.dtype}")
         scores = tuple(batch) + (query.shape[-2], key.shape[-2])
         try:
             ok = tuple(glia.broadcast_shapes(attn_mask.shape, scores)) == scores
