@@ -145,6 +145,45 @@ def test_regression_metrics_and_numpy_batches():
     assert history["mae"][-1] < history["mae"][0]
 
 
+def test_r2_with_a_one_sample_last_batch_and_metrics_computed_once():
+    # 33 samples in batches of 32: r2 of the 1-sample last batch is undefined, but the
+    # epoch's r2 is on all 33 outputs; per-batch metrics run only for on_batch_end readers
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(33, 3)).astype(np.float32)
+    y = (x @ np.array([[1.0], [-2.0], [0.5]])).astype(np.float32)
+    loader = DataLoader(TensorDataset(glia.tensor(x), glia.tensor(y)), batch_size=32)
+    calls = []
+
+    def r2(y_true, outputs):
+        calls.append(len(y_true))
+        return metrics.r2_score(y_true, outputs.reshape(y_true.shape))
+
+    model = nn.Linear(3, 1)
+    trainer = Trainer(model, nn.MSELoss(), glia.optim.SGD(model.parameters(), lr=0.05),
+                      metrics={"r2": "r2", "r2_calls": r2}, verbose=0)
+    history = trainer.fit(loader, val_data=loader, epochs=2)
+    assert calls == [33, 33] * 2  # once per epoch on training and on validation outputs
+    logs = trainer.evaluate(loader)
+    assert calls[4:] == [33]
+    pred = trainer.predict(loader).numpy()
+    assert logs["r2"] == pytest.approx(metrics.r2_score(y, pred), rel=1e-6)
+    assert len(history["r2"]) == len(history["val_r2"]) == 2
+
+    seen = []
+
+    class BatchLogs(Callback):
+        def on_batch_end(self, batch, logs=None):
+            seen.append(dict(logs))
+
+    calls.clear()
+    trainer.fit(loader, epochs=1, callbacks=[BatchLogs()])
+    # per batch (32, then 1: r2 raises there and is left out) and once on the epoch
+    assert calls == [32, 1, 33]
+    assert [sorted(logs) for logs in seen] == [["loss", "r2", "r2_calls"]] * 2
+    assert seen[1]["r2"] == seen[0]["r2"]  # the running mean keeps the 32-sample value
+    assert np.isfinite(seen[0]["r2"])
+
+
 def test_closure_optimizers_lbfgs():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(64, 2)).astype(np.float32)

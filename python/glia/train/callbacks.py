@@ -58,7 +58,8 @@ class Callback:
         """Called when a batch's gradients are ready, before the optimizer uses them."""
 
     def on_batch_end(self, batch, logs=None):
-        """Called after each optimizer step with the running means of loss and metrics."""
+        """Called after each optimizer step with the running means of loss and metrics
+        (metrics are computed per batch only for callbacks that override this hook)."""
 
 
 _MAX_HINTS = ("acc", "auc", "f1", "precision", "recall", "r2", "specificity", "bleu")

@@ -27,6 +27,11 @@ class ProgressBar(Callback):
         self._bar = None
         self._on = False
 
+    @property
+    def shown(self):
+        """Whether the bar is drawn in this fit (decided when training begins)."""
+        return self._on
+
     def on_train_begin(self, logs=None):
         file = self.file if self.file is not None else sys.stdout
         isatty = getattr(file, "isatty", None)

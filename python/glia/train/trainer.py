@@ -1,10 +1,12 @@
 """Trainer: the fit / evaluate / predict loop, in the spirit of Keras's Model.fit."""
+import math
+
 import numpy as np
 
 import glia
 from glia import metrics as _metrics
 from glia._C import Tensor
-from glia.train.callbacks import Callback
+from glia.train.callbacks import Callback, LRSchedulerCallback
 from glia.train.history import History
 from glia.train.progress import EpochSummary, ProgressBar
 
@@ -99,13 +101,26 @@ def _numpy(t):
     return t.detach().numpy()
 
 
-class _Epoch:
-    """Running sums of one pass over the data: sample-weighted loss, metrics, outputs."""
+def _reads_batch_logs(cb):
+    """Whether a callback looks at on_batch_end's logs, so running metrics are worth
+    computing: a shown progress bar, or a user callback that overrides on_batch_end."""
+    if isinstance(cb, ProgressBar):
+        return cb.shown
+    if isinstance(cb, LRSchedulerCallback):
+        return False
+    return type(cb).on_batch_end is not Callback.on_batch_end
 
-    def __init__(self, metric_fns):
+
+class _Epoch:
+    """Running sums of one pass over the data: sample-weighted loss and outputs; with
+    running=True also batch-weighted metric sums for the per-batch logs."""
+
+    def __init__(self, metric_fns, running=False):
         self.metric_fns = metric_fns
         self.loss_sum, self.count = 0.0, 0
-        self.batch_metric_sums = dict.fromkeys(metric_fns, 0.0)
+        self.track_running = running and bool(metric_fns)
+        self.metric_sums = dict.fromkeys(metric_fns, 0.0)
+        self.metric_counts = dict.fromkeys(metric_fns, 0)
         self.outputs, self.targets = [], []
 
     def add(self, loss, outputs, targets):
@@ -116,13 +131,22 @@ class _Epoch:
             out, tgt = _numpy(outputs), _numpy(targets)
             self.outputs.append(out)
             self.targets.append(tgt)
-            for name, fn in self.metric_fns.items():
-                self.batch_metric_sums[name] += float(fn(tgt, out)) * n
+            if self.track_running:
+                for name, fn in self.metric_fns.items():
+                    try:  # e.g. r2 of a 1-sample batch: left out of the running mean
+                        value = float(fn(tgt, out))
+                    except ValueError:
+                        continue
+                    self.metric_sums[name] += value * n
+                    self.metric_counts[name] += n
 
     def running(self):
-        """Means so far, for the progress bar (metrics as batch-weighted means)."""
+        """Means so far, for the per-batch logs: metrics (when tracked) as batch-weighted
+        means over the batches they could be computed on, nan before the first such batch."""
         logs = {"loss": self.loss_sum / self.count}
-        logs.update((k, v / self.count) for k, v in self.batch_metric_sums.items())
+        if self.track_running:
+            logs.update((k, v / self.metric_counts[k] if self.metric_counts[k] else math.nan)
+                        for k, v in self.metric_sums.items())
         return logs
 
     def result(self, prefix=""):
@@ -148,7 +172,9 @@ class Trainer:
         metrics: names ('accuracy', 'top5_accuracy', 'mse', 'mae', 'r2'), callables
             fn(y_true, outputs) -> float taking numpy arrays (e.g. a glia.metrics function
             wrapped for the output format) or a dict name -> either. Epoch values are
-            computed on all the epoch's outputs at once; the bar shows batch means.
+            computed on all the epoch's outputs at once. Batch-weighted running means are
+            computed only for a shown progress bar or a callback overriding on_batch_end
+            (a batch whose metric raises ValueError, e.g. r2 of 1 sample, is left out).
         callbacks: Callback objects used by every fit.
         verbose: 1 (default) a tqdm progress bar when stdout is a terminal, 2 one line per
             epoch, 0 nothing.
@@ -228,7 +254,7 @@ class Trainer:
 
     def _train_epoch(self, data, cbs, epoch):
         self.model.train()
-        run = _Epoch(self.metric_fns)
+        run = _Epoch(self.metric_fns, running=any(_reads_batch_logs(cb) for cb in cbs))
         for i, batch in enumerate(data):
             self._emit(cbs, "on_batch_begin", i, {})
             inputs, targets = _split_batch(batch, "fit")
