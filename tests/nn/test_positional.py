@@ -36,8 +36,8 @@ def test_sinusoidal_dropout_and_errors():
     enc = nn.SinusoidalPositionalEncoding(4, max_len=8, dropout=0.5)
     x = glia.ones(6, 3, 4)
     assert np.isclose(enc(x).numpy(), 0).any()
-    enc.eval()
-    assert not np.isclose(enc(x).numpy(), 0).all()
+    enc.eval()  # no dropout: exactly x + the table's first rows
+    np.testing.assert_array_equal(enc(x).numpy(), x.numpy() + enc.pe.numpy()[:6][:, None])
     check_raises(lambda: enc(glia.ones(9, 1, 4)), ValueError, "max_len", "(9, 1, 4)")
     check_raises(lambda: nn.SinusoidalPositionalEncoding(5), ValueError, "even")
 
@@ -104,6 +104,35 @@ def test_rotary_relative_position_property():
                                np.linalg.norm(x, axis=-1), rtol=1e-12)
 
 
+def test_rotary_tables_are_cached_and_grown_by_doubling(monkeypatch):
+    """The cos/sin tables are computed once per dtype and doubled when a call needs more
+    positions; every output equals rotating by freshly computed tables."""
+    direct = F.rotary_cos_sin
+    built = []
+
+    def counting(positions, dim, base=10000.0, dtype=None):
+        built.append((positions, dtype))
+        return direct(positions, dim, base, dtype)
+
+    monkeypatch.setattr(F, "rotary_cos_sin", counting)
+    rope = nn.RotaryEmbedding(8)
+    calls = [(0, 5), (7, 5), (10, 6), (16, 1), (3, 30), (60, 4), (0, 100), (99, 1)]
+    for offset, t in calls:
+        x = randn(2, t, 8)
+        expected = F.apply_rotary(to_glia(x), *direct(glia.arange(offset, offset + t), 8,
+                                                      dtype=glia.float64))
+        out = rope(to_glia(x), offset=offset)
+        np.testing.assert_array_equal(out.numpy(), expected.numpy())
+        np.testing.assert_allclose(out.numpy(), _numpy_rotary(x, np.arange(offset, offset + t)),
+                                   rtol=1e-12, atol=1e-12)
+    assert built == [(16, glia.float64), (32, glia.float64), (64, glia.float64),
+                     (128, glia.float64)]
+    out32 = rope(glia.ones(3, 8), offset=2)
+    assert out32.dtype == glia.float32 and built[-1] == (16, glia.float32)
+    np.testing.assert_array_equal(
+        out32.numpy(), F.apply_rotary(glia.ones(3, 8), *direct(glia.arange(2, 5), 8)).numpy())
+
+
 def test_rotary_gradcheck_and_errors():
     cos, sin = F.rotary_cos_sin(4, 6, dtype=glia.float64)
     gradcheck(lambda x: F.apply_rotary(x, cos, sin), randn(2, 4, 6))
@@ -111,5 +140,11 @@ def test_rotary_gradcheck_and_errors():
                  ValueError, "apply_rotary", "(4, 5)")
     check_raises(lambda: F.apply_rotary(glia.randn(3, 6), *F.rotary_cos_sin(4, 6)),
                  ValueError, "apply_rotary", "4 positions")
+    check_raises(lambda: F.apply_rotary(glia.randn(6), *F.rotary_cos_sin(1, 6)),
+                 ValueError, "apply_rotary", "(6,)")
+    check_raises(lambda: nn.RotaryEmbedding(6)(glia.randn(6)), ValueError, "RotaryEmbedding",
+                 "(6,)")
+    check_raises(lambda: nn.RotaryEmbedding(6)(glia.randn(2, 6), offset=-1), ValueError,
+                 "RotaryEmbedding", "-1")
     check_raises(lambda: nn.RotaryEmbedding(7), ValueError, "RotaryEmbedding", "even")
     check_raises(lambda: F.rotary_cos_sin(4, 3), ValueError, "rotary_cos_sin", "3")

@@ -118,12 +118,27 @@ class RotaryEmbedding(Module):
         if dim <= 0 or dim % 2:
             raise ValueError(f"RotaryEmbedding: dim must be positive and even, got {dim}")
         self.dim, self.base = dim, base
+        self._tables = {}  # dtype -> (cos, sin) for positions 0..n-1; not part of the state
+
+    def _cos_sin(self, end, dtype):
+        """cos/sin tables covering positions 0..end-1 (at least), grown by doubling."""
+        cos, sin = self._tables.get(dtype, (None, None))
+        if cos is None or cos.shape[0] < end:
+            n = 16 if cos is None else cos.shape[0]
+            while n < end:
+                n *= 2
+            cos, sin = self._tables[dtype] = F.rotary_cos_sin(n, self.dim, self.base, dtype)
+        return cos, sin
 
     def forward(self, x, offset=0):
-        t = x.shape[-2] if x.ndim >= 2 else 0
-        cos, sin = F.rotary_cos_sin(glia.arange(offset, offset + t), self.dim, self.base,
-                                    dtype=x.dtype)
-        return F.apply_rotary(x, cos, sin)
+        if x.ndim < 2:
+            raise ValueError(f"RotaryEmbedding: x must be (..., T, {self.dim}) with at least 2 "
+                             f"dims, got shape {tuple(x.shape)}")
+        if offset < 0:
+            raise ValueError(f"RotaryEmbedding: offset must be non-negative, got {offset}")
+        t = x.shape[-2]
+        cos, sin = self._cos_sin(offset + t, x.dtype)
+        return F.apply_rotary(x, cos.narrow(0, offset, t), sin.narrow(0, offset, t))
 
     def extra_repr(self):
         return f"dim={self.dim}, base={self.base}"

@@ -48,6 +48,9 @@ def apply_rotary(x, cos, sin):
     Returns:
         a tensor shaped like x. Differentiable in x.
     """
+    if x.ndim < 2:
+        raise ValueError(f"apply_rotary: x must be (..., T, D) with at least 2 dims, got shape "
+                         f"{tuple(x.shape)}")
     d = x.shape[-1]
     if d % 2 or tuple(cos.shape) != tuple(sin.shape) or cos.shape[-1] != d:
         raise ValueError(f"apply_rotary: x (..., T, D) needs an even D and cos/sin of shape "
