@@ -64,6 +64,30 @@ def test_encode_matches_training_segmentation(trained, corpus):
         assert trained.encode(piece) == replay(piece), piece
 
 
+def test_training_twice_continues_from_the_current_merges(trained, corpus):
+    text = corpus[:20_000]
+    once = BPETokenizer().train(text, num_merges=120)
+    twice = BPETokenizer().train(text, num_merges=50)
+    twice.encode(text)  # fills the encode cache, which the second training must drop
+    twice.train(text, vocab_size=256 + 120)
+    assert twice.merges == once.merges and twice.vocab_size == once.vocab_size == 376
+    assert len(set(twice.merges)) == 120
+    assert twice.encode(text) == once.encode(text)
+    assert [twice.token_bytes(i) for i in range(376)] == [once.token_bytes(i)
+                                                         for i in range(376)]
+    # a trained tokenizer keeps its merges and adds new ones learned on another corpus
+    more = BPETokenizer(trained.merges).train(corpus[:5000] + "zqzqzq zqzqzq", num_merges=5)
+    assert more.merges[:344] == trained.merges and len(set(more.merges)) == 349
+
+
+def test_duplicate_merges_are_rejected(tmp_path):
+    check_raises(lambda: BPETokenizer([(97, 98), (32, 256), (97, 98)]), ValueError,
+                 "BPETokenizer", "(97, 98)", "twice")
+    path = tmp_path / "dup.json"
+    path.write_text('{"type": "glia.BPETokenizer", "merges": [[97, 98], [97, 98]]}')
+    check_raises(lambda: BPETokenizer.load(path), ValueError, "(97, 98)", "twice")
+
+
 def test_save_load_atomic(trained, tmp_path, corpus):
     path = tmp_path / "bpe.json"
     trained.save(path)

@@ -3,6 +3,7 @@ learns merges of the most frequent adjacent pair into a new id (256, 257, ...). 
 encodes, and decode(encode(text)) == text exactly."""
 import collections
 import heapq
+import math
 import numbers
 import re
 
@@ -36,6 +37,9 @@ class BPETokenizer:
         n = len(self._bytes)
         if not (0 <= a < n and 0 <= b < n):
             raise ValueError(f"BPETokenizer: merge ({a}, {b}) refers to an id >= {n}")
+        if (a, b) in self._ranks:
+            raise ValueError(f"BPETokenizer: merge ({a}, {b}) is listed twice (first as merge "
+                             f"{self._ranks[(a, b)]}, again as merge {len(self.merges)})")
         self._ranks[(a, b)] = len(self.merges)
         self.merges.append((a, b))
         self._bytes.append(self._bytes[a] + self._bytes[b])
@@ -48,7 +52,9 @@ class BPETokenizer:
     def train(self, corpus, vocab_size=None, num_merges=None, min_frequency=2):
         """Learns merges from `corpus` (a str or an iterable of str); returns self.
 
-        Give the final `vocab_size` (>= 256) or the number of merges `num_merges`.
+        Give the final `vocab_size` (>= 256) or the number of new merges `num_merges`.
+        A trained tokenizer learns further merges on top of those it has, starting from the
+        corpus as it now encodes it (so training twice on a corpus equals one longer run).
         """
         if (vocab_size is None) == (num_merges is None):
             raise ValueError("BPETokenizer.train: give exactly one of vocab_size and num_merges")
@@ -67,10 +73,12 @@ class BPETokenizer:
                 raise TypeError(f"BPETokenizer.train: corpus must hold str, got "
                                 f"{type(text).__name__}")
             piece_counts.update(SPLIT_PATTERN.findall(text))
-        words = [self._encode_piece(p) for p in piece_counts]
+        words = [self._segment(p) for p in piece_counts]
         freqs = list(piece_counts.values())
-        self._learn(words, freqs, num_merges, min_frequency)
-        self._cache = {}
+        try:
+            self._learn(words, freqs, num_merges, min_frequency)
+        finally:
+            self._cache = {}  # encodings made before these merges are stale
         return self
 
     def _learn(self, words, freqs, num_merges, min_frequency):
@@ -108,19 +116,21 @@ class BPETokenizer:
                 else:
                     del pairs[pair]
 
-    def _encode_piece(self, piece):
-        return list(piece.encode("utf-8"))
+    def _segment(self, piece):
+        """The ids of one pre-split piece under the current merges (uncached)."""
+        ids = list(piece.encode("utf-8"))
+        while len(ids) > 1:
+            # apply the earliest-learned merge present, as training did
+            pair = min(zip(ids, ids[1:]), key=lambda p: self._ranks.get(p, math.inf))
+            if pair not in self._ranks:
+                break
+            ids = _merge(ids, pair, 256 + self._ranks[pair])
+        return ids
 
     def _bpe(self, piece):
         ids = self._cache.get(piece)
         if ids is None:
-            ids = self._encode_piece(piece)
-            while len(ids) > 1:
-                # apply the earliest-learned merge present, as training did
-                pair = min(zip(ids, ids[1:]), key=lambda p: self._ranks.get(p, len(self._ranks)))
-                if pair not in self._ranks:
-                    break
-                ids = _merge(ids, pair, 256 + self._ranks[pair])
+            ids = self._segment(piece)
             if len(self._cache) < 100_000:
                 self._cache[piece] = ids
         return ids
