@@ -40,6 +40,27 @@ def test_get_batch_equals_collated_samples():
         assert a.dtype == b.dtype and a.shape == b.shape
 
 
+def test_get_batch_with_a_transform_equals_collated_samples():
+    x = np.random.default_rng(1).standard_normal((6, 2, 3)).astype(np.float32)
+    transforms = [
+        glia.data.transforms.RandomHorizontalFlip(p=0.5),  # random: the same seed both ways
+        lambda t: t.numpy()[::-1] * 2,  # returns a (negatively strided) numpy array
+        lambda t: t.numpy().astype(np.int32),  # numpy that default_collate widens to int64
+    ]
+    for transform in transforms:
+        ds = TensorDataset(x, np.arange(6), transform=transform)
+        idx = [4, 0, 0, 5, 2]
+        glia.manual_seed(7)
+        fast = ds.get_batch(idx)
+        glia.manual_seed(7)
+        slow = default_collate([ds[i] for i in idx])
+        assert len(fast) == len(slow) == 2
+        for a, b in zip(fast, slow):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+            assert a.dtype == b.dtype and a.shape == b.shape
+    np.testing.assert_array_equal(fast[0].numpy(), x[idx].astype(np.int64))
+
+
 def test_tensor_dataset_errors():
     check_raises(lambda: TensorDataset(np.zeros((3, 2)), np.zeros(4)), ValueError,
                  "TensorDataset", "(3, 2)", "(4,)")

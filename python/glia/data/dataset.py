@@ -72,12 +72,14 @@ class TensorDataset(Dataset):
 
     def get_batch(self, indices):
         """The collated batch for `indices`: what default_collate makes of the samples, but
-        gathered with one index_select per tensor instead of stacking sample views."""
+        untransformed tensors are gathered with one index_select each instead of stacking
+        sample views. The transformed first tensor is default_collate of its samples (so a
+        transform may return numpy arrays, as through __getitem__)."""
         idx = _index_tensor(indices, len(self), "TensorDataset")
-        batch = [glia.index_select(t, 0, idx) for t in self.tensors]
-        if self.transform is not None:
-            batch[0] = glia.stack([self.transform(self.tensors[0][i]) for i in idx.tolist()])
-        return batch
+        if self.transform is None:
+            return [glia.index_select(t, 0, idx) for t in self.tensors]
+        first = default_collate([self.transform(self.tensors[0][i]) for i in idx.tolist()])
+        return [first] + [glia.index_select(t, 0, idx) for t in self.tensors[1:]]
 
 
 class Subset(Dataset):
