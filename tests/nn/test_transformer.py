@@ -136,6 +136,9 @@ def test_generate_square_subsequent_mask():
     t = torch.nn.Transformer.generate_square_subsequent_mask(4)
     assert_close(g, t)
     assert nn.Transformer.generate_square_subsequent_mask(1).numpy().tolist() == [[0.0]]
+    g64 = nn.Transformer.generate_square_subsequent_mask(5, dtype=glia.float64)
+    assert g64.dtype == glia.float64
+    np.testing.assert_array_equal(g64.numpy(), np.triu(np.full((5, 5), -np.inf), 1))
 
 
 def test_dropout_active_in_train_only():
@@ -182,7 +185,9 @@ def test_errors():
     check_raises(lambda: nn.TransformerEncoderLayer(8, 2, activation="swish"), ValueError,
                  "TransformerEncoderLayer", "swish")
     check_raises(lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2), 0),
-                 ValueError, "num_layers")
+                 ValueError, "TransformerEncoder", "num_layers", "0")
+    check_raises(lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2), -1),
+                 ValueError, "TransformerDecoder", "num_layers", "-1")
     tr = nn.Transformer(8, 2, 1, 1, 16)
     check_raises(lambda: tr(glia.randn(4, 2, 8), glia.randn(3, 3, 8)), ValueError,
                  "Transformer", "batch size")

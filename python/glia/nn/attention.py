@@ -9,7 +9,7 @@ import math
 import glia
 from glia import _C
 from glia.nn import init
-from glia.nn.functional.attention import attention_probs
+from glia.nn.functional.attention import _causal_mask, attention_probs
 from glia.nn.linear import Linear
 from glia.nn.module import Module
 from glia.nn.parameter import Parameter
@@ -91,11 +91,6 @@ def _additive(mask, dtype, name):
         raise TypeError(f"MultiheadAttention: {name} must be bool or floating point, got "
                         f"{mask.dtype}")
     return mask.to(dtype)
-
-
-def _causal_from(past, L, S):
-    """(L, S) bool, True where key s is visible to query l at absolute position past + l."""
-    return (glia.arange(L).unsqueeze(1) + past) >= glia.arange(S).unsqueeze(0)
 
 
 class MultiheadAttention(Module):
@@ -291,7 +286,7 @@ class MultiheadAttention(Module):
             causal = False  # one new position sees every cached one
         if causal and (mask is not None or past > 0):
             # fold causality (offset by the cached positions) into the additive mask
-            c = _additive(glia.logical_not(_causal_from(past, L, S)), q.dtype, "attn_mask")
+            c = _additive(glia.logical_not(_causal_mask(L, S, past)), q.dtype, "attn_mask")
             mask, causal = (c if mask is None else mask + c), False
         p = self.dropout if self.training else 0.0
         weights = None

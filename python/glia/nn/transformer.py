@@ -11,6 +11,7 @@ import glia
 from glia.nn import functional as F
 from glia.nn import init
 from glia.nn.attention import KVCache, MultiheadAttention
+from glia.nn.functional.attention import _causal_mask
 from glia.nn.container import ModuleList
 from glia.nn.dropout import Dropout
 from glia.nn.linear import Linear
@@ -166,11 +167,25 @@ class TransformerDecoderLayer(Module):
         return x
 
 
-def _clones(layer, n):
-    return ModuleList([copy.deepcopy(layer) for _ in range(n)])
+class _LayerStack(Module):
+    """num_layers deep copies of one layer (self.layers) and an optional final norm."""
+
+    def __init__(self, layer, num_layers, norm):
+        super().__init__()
+        if num_layers < 1:
+            raise ValueError(f"{type(self).__name__}: num_layers must be at least 1, got "
+                             f"{num_layers}")
+        self.layers = ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
+        self.num_layers = num_layers
+        self.norm = norm
+
+    def new_cache(self):
+        """Per layer, that layer's new_cache(): a KVCache for an encoder layer, a
+        (self-attention, cross-attention) pair for a decoder layer."""
+        return [layer.new_cache() for layer in self.layers]
 
 
-class TransformerEncoder(Module):
+class TransformerEncoder(_LayerStack):
     """num_layers copies of encoder_layer applied in turn, then an optional final norm.
 
     Args:
@@ -185,17 +200,7 @@ class TransformerEncoder(Module):
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
                  mask_check=True):
-        super().__init__()
-        if num_layers < 1:
-            raise ValueError(f"TransformerEncoder: num_layers must be at least 1, got "
-                             f"{num_layers}")
-        self.layers = _clones(encoder_layer, num_layers)
-        self.num_layers = num_layers
-        self.norm = norm
-
-    def new_cache(self):
-        """One empty KVCache per layer, for incremental causal decoding."""
-        return [layer.new_cache() for layer in self.layers]
+        super().__init__(encoder_layer, num_layers, norm)
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None, cache=None):
         x = src
@@ -205,7 +210,7 @@ class TransformerEncoder(Module):
         return self.norm(x) if self.norm is not None else x
 
 
-class TransformerDecoder(Module):
+class TransformerDecoder(_LayerStack):
     """num_layers copies of decoder_layer applied in turn, then an optional final norm.
 
     Forward: tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask,
@@ -213,17 +218,7 @@ class TransformerDecoder(Module):
     """
 
     def __init__(self, decoder_layer, num_layers, norm=None):
-        super().__init__()
-        if num_layers < 1:
-            raise ValueError(f"TransformerDecoder: num_layers must be at least 1, got "
-                             f"{num_layers}")
-        self.layers = _clones(decoder_layer, num_layers)
-        self.num_layers = num_layers
-        self.norm = norm
-
-    def new_cache(self):
-        """Per layer, a (self-attention, cross-attention) pair of KVCaches."""
-        return [layer.new_cache() for layer in self.layers]
+        super().__init__(decoder_layer, num_layers, norm)
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False,
@@ -293,7 +288,5 @@ class Transformer(Module):
     @staticmethod
     def generate_square_subsequent_mask(sz, dtype=None):
         """(sz, sz) float mask: 0 on and below the diagonal, -inf above (future positions)."""
-        i = glia.arange(sz)
-        future = i.unsqueeze(0) > i.unsqueeze(1)
-        return glia.where(future, glia.tensor(float("-inf")), glia.tensor(0.0)).to(
+        return glia.where(_causal_mask(sz, sz), glia.tensor(0.0), glia.tensor(float("-inf"))).to(
             dtype or glia.float32)

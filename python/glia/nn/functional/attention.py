@@ -45,9 +45,11 @@ def _check_composed_inputs(query, key, value, attn_mask, is_causal):
                              f"broadcast to the attention scores' shape {scores} ({shapes})")
 
 
-def _causal_mask(L, S):
-    """(L, S) bool, True where key s <= query l (top-left aligned)."""
-    return glia.arange(L).unsqueeze(1) >= glia.arange(S).unsqueeze(0)
+def _causal_mask(L, S, past=0):
+    """(L, S) bool, True where key s may be seen by query l: s <= past + l. past = 0 is
+    top-left aligned (as torch); past = the number of cached positions puts query l at
+    absolute position past + l (incremental decoding)."""
+    return (glia.arange(L).unsqueeze(1) + past) >= glia.arange(S).unsqueeze(0)
 
 
 def attention_probs(query, key, attn_mask=None, is_causal=False, scale=None):
