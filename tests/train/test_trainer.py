@@ -184,6 +184,49 @@ def test_r2_with_a_one_sample_last_batch_and_metrics_computed_once():
     assert np.isfinite(seen[0]["r2"])
 
 
+class Fixed(nn.Module):
+    """Outputs its input: evaluate's metrics then see exactly the scores in the data."""
+
+    def forward(self, x):
+        return x
+
+
+def test_accuracy_threshold_comes_from_the_loss_and_top5():
+    # logits that all lie in [0, 1]: with BCEWithLogitsLoss every one predicts label 1
+    # (> 0), with BCELoss they are probabilities and 0.2, 0.4 predict label 0 (<= 0.5)
+    scores = np.array([[0.2], [0.7], [0.4], [0.9]], np.float32)
+    targets = np.ones((4, 1), np.float32)
+    for loss, want in [(nn.BCEWithLogitsLoss(), 1.0), ("binary_cross_entropy_with_logits", 1.0),
+                       (nn.BCELoss(), 0.5), ("binary_cross_entropy", 0.5)]:
+        trainer = Trainer(Fixed(), loss, glia.optim.SGD([glia.zeros(1)], lr=0.1),
+                          metrics=["accuracy"], verbose=0)
+        assert trainer.evaluate([(scores, targets)])["accuracy"] == want, loss
+        assert trainer.evaluate([(scores[:, 0], targets[:, 0])])["accuracy"] == want, loss
+    # negative logits predict 0 with BCEWithLogitsLoss
+    trainer = Trainer(Fixed(), nn.BCEWithLogitsLoss(), glia.optim.SGD([glia.zeros(1)], lr=0.1),
+                      metrics=["accuracy"], verbose=0)
+    logs = trainer.evaluate([(np.array([[-0.1], [2.0], [-3.0]], np.float32),
+                              np.array([[0.0], [0.0], [0.0]], np.float32))])
+    assert logs["accuracy"] == pytest.approx(2 / 3)
+    # a loss that does not say how to read one score per sample is an error, not a guess
+    trainer = Trainer(Fixed(), nn.MSELoss(), glia.optim.SGD([glia.zeros(1)], lr=0.1),
+                      metrics=["accuracy"], verbose=0)
+    check_raises(lambda: trainer.evaluate([(scores, targets)]), ValueError, "accuracy",
+                 "MSELoss", "BCEWithLogitsLoss")
+    # (N, C) scores: argmax, and top-5 against glia.metrics.top_k_accuracy
+    rng = np.random.default_rng(4)
+    logits = rng.normal(size=(50, 10)).astype(np.float32)
+    labels = rng.integers(0, 10, size=50)
+    trainer = Trainer(Fixed(), nn.CrossEntropyLoss(), glia.optim.SGD([glia.zeros(1)], lr=0.1),
+                      metrics=["accuracy", "top5_accuracy"], verbose=0)
+    logs = trainer.evaluate([(logits[:32], labels[:32]), (logits[32:], labels[32:])])
+    assert logs["accuracy"] == np.mean(logits.argmax(1) == labels)
+    top5 = np.argsort(-logits, axis=1)[:, :5]
+    assert logs["top5_accuracy"] == np.mean((top5 == labels[:, None]).any(1))
+    assert logs["top5_accuracy"] == metrics.top_k_accuracy(labels, logits, k=5)
+    assert 0.3 < logs["top5_accuracy"] < 0.8 and logs["accuracy"] < logs["top5_accuracy"]
+
+
 def test_closure_optimizers_lbfgs():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(64, 2)).astype(np.float32)

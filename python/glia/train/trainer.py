@@ -13,14 +13,34 @@ from glia.train.progress import EpochSummary, ProgressBar
 __all__ = ["Trainer", "fit"]
 
 
-def _label_accuracy(y_true, outputs):
-    """Accuracy of model outputs: argmax of (N, C) scores; for one score per sample, > 0.5
-    when all lie in [0, 1] (probabilities) else > 0 (logits), as scikit-learn decides."""
-    if outputs.ndim == 2 and outputs.shape[1] > 1:
-        return _metrics.accuracy(y_true, outputs.argmax(1))
-    scores = outputs.reshape(-1)
-    threshold = 0.5 if scores.min() >= 0 and scores.max() <= 1 else 0.0
-    return _metrics.accuracy(np.asarray(y_true).reshape(-1), (scores > threshold).astype(int))
+def _binary_threshold(loss):
+    """The score above which one output per sample predicts label 1, from the loss: 0 for
+    logits (BCEWithLogitsLoss), 0.5 for probabilities (BCELoss); None for other losses."""
+    F = glia.nn.functional
+    if isinstance(loss, glia.nn.BCEWithLogitsLoss) or loss is F.binary_cross_entropy_with_logits:
+        return 0.0
+    if isinstance(loss, glia.nn.BCELoss) or loss is F.binary_cross_entropy:
+        return 0.5
+    return None
+
+
+def _label_accuracy(loss):
+    """Accuracy of model outputs: (N, C) scores go to metrics.accuracy (argmax); one score
+    per sample is thresholded as the loss reads it (logits > 0, probabilities > 0.5)."""
+    threshold = _binary_threshold(loss)
+
+    def accuracy(y_true, outputs):
+        if outputs.ndim == 2 and outputs.shape[1] > 1:
+            return _metrics.accuracy(y_true, outputs)
+        if threshold is None:
+            raise ValueError(
+                f"Trainer: metric 'accuracy' got one output per sample (shape {outputs.shape}) "
+                f"with loss {getattr(loss, '__name__', type(loss).__name__)}, which does not "
+                "say whether they are logits or probabilities: use BCEWithLogitsLoss or "
+                "BCELoss, or pass a callable metric")
+        return _metrics.accuracy(np.asarray(y_true).reshape(-1),
+                                 (outputs.reshape(-1) > threshold).astype(int))
+    return accuracy
 
 
 def _top5(y_true, outputs):
@@ -34,15 +54,15 @@ def _on_outputs(fn):
     return metric
 
 
-_NAMED_METRICS = {
-    "accuracy": _label_accuracy, "acc": _label_accuracy, "top5_accuracy": _top5,
-    "mse": _on_outputs(_metrics.mean_squared_error),
-    "mae": _on_outputs(_metrics.mean_absolute_error),
-    "r2": _on_outputs(_metrics.r2_score),
+_NAMED_METRICS = {  # name -> fn(loss) -> fn(y_true, outputs)
+    "accuracy": _label_accuracy, "acc": _label_accuracy, "top5_accuracy": lambda loss: _top5,
+    "mse": lambda loss: _on_outputs(_metrics.mean_squared_error),
+    "mae": lambda loss: _on_outputs(_metrics.mean_absolute_error),
+    "r2": lambda loss: _on_outputs(_metrics.r2_score),
 }
 
 
-def _resolve_metrics(metrics):
+def _resolve_metrics(metrics, loss):
     """A dict name -> fn(y_true, outputs) from names, callables or a dict of them."""
     if metrics is None:
         return {}
@@ -56,7 +76,7 @@ def _resolve_metrics(metrics):
                 raise ValueError(f"Trainer: unknown metric {m!r}; named metrics are "
                                  f"{sorted(_NAMED_METRICS)}, or pass a callable "
                                  "fn(y_true, outputs) -> float")
-            m = _NAMED_METRICS[m]
+            m = _NAMED_METRICS[m](loss)
         elif not callable(m):
             raise TypeError(f"Trainer: a metric must be a name or a callable, got "
                             f"{type(m).__name__}")
@@ -169,7 +189,9 @@ class Trainer:
             batch is weighted by the batch size in the epoch's loss.
         optimizer: a glia.optim optimizer over the model's parameters (closure-based ones
             such as LBFGS work too).
-        metrics: names ('accuracy', 'top5_accuracy', 'mse', 'mae', 'r2'), callables
+        metrics: names ('accuracy', 'top5_accuracy', 'mse', 'mae', 'r2'; 'accuracy' takes
+            the argmax of (N, C) outputs, and thresholds one output per sample at 0 with
+            BCEWithLogitsLoss and at 0.5 with BCELoss), callables
             fn(y_true, outputs) -> float taking numpy arrays (e.g. a glia.metrics function
             wrapped for the output format) or a dict name -> either. Epoch values are
             computed on all the epoch's outputs at once. Batch-weighted running means are
@@ -190,7 +212,7 @@ class Trainer:
         self.model = model
         self.loss_fn = _resolve_loss(loss)
         self.optimizer = optimizer
-        self.metric_fns = _resolve_metrics(metrics)
+        self.metric_fns = _resolve_metrics(metrics, self.loss_fn)
         self.callbacks = list(callbacks or [])
         self.verbose = verbose
         self.stop_training = False
