@@ -201,3 +201,32 @@ def test_saved_file_gets_default_permissions(tmp_path):
         os.umask(mask)
     assert (tmp_path / "m.safetensors").stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+
+
+def test_atomic_write_leaves_the_process_umask_alone(tmp_path, monkeypatch):
+    # the kernel applies the umask when the temporary file is created: the process umask is
+    # never changed (a temporary 0 would let other threads create world-writable files)
+    from glia._atomic import atomic_write
+
+    mask = os.umask(0o027)
+    try:
+        def no_umask(_):
+            raise AssertionError("atomic_write changed the process umask")
+
+        monkeypatch.setattr(os, "umask", no_umask)
+        with atomic_write(tmp_path / "a.txt", "w", encoding="utf-8") as f:
+            f.write("é\n")
+            (tmp_name,) = os.listdir(tmp_path)
+        monkeypatch.undo()
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "é\n"
+    assert tmp_name.startswith(".a.txt.") and tmp_name.endswith(".tmp")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+    with pytest.raises(ZeroDivisionError):  # a failed write leaves the old file, no temp
+        with atomic_write(tmp_path / "a.txt", "w") as f:
+            f.write("partial")
+            1 / 0
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "é\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]

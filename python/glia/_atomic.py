@@ -1,24 +1,24 @@
 """Atomic file writes: a crash or an exception never leaves a partial file behind."""
 import contextlib
 import os
-import tempfile
+import secrets
+
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", encoding=None):
     """Yields a file object for a temporary file next to `path`; on success the data is
     flushed to disk and renamed over `path`, else the temporary file is removed. The new
-    file gets the usual permissions (0666 less the umask), not mkstemp's private 0600."""
+    file gets the usual permissions: the kernel applies the umask to mode 0666."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
+    fd, tmp = _create_temp(directory, os.path.basename(path))
     try:
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -27,10 +27,15 @@ def atomic_write(path, mode="wb", encoding=None):
     _fsync_dir(directory)
 
 
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_temp(directory, name):
+    """A new file '.<name>.<random>.tmp' in `directory`, opened for writing: (fd, path)."""
+    for _ in range(100):
+        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, _FLAGS, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"atomic_write: no free temporary name for {name!r} in {directory}")
 
 
 def _fsync_dir(directory):
