@@ -166,7 +166,10 @@ def test_sdpa_errors(dropout):
                  "scaled_dot_product_attention", "(4,)")
     check_raises(lambda: sdpa(glia.randn(3, 3, 4), k, v, dropout_p=dropout), ValueError,
                  "scaled_dot_product_attention", "(3", "(2")
-    check_raises(lambda: sdpa(q, k, v, dropout_p=1.5), ValueError, "dropout_p")
+    check_raises(lambda: sdpa(q, k, v, dropout_p=1.5), ValueError,
+                 "scaled_dot_product_attention", "dropout_p", "1.5")
+    check_raises(lambda: sdpa(q, k, v, dropout_p=True), ValueError,
+                 "scaled_dot_product_attention", "dropout_p", "True")
 
 
 @pytest.mark.parametrize("dropout_p", [0.0, 0.5])
@@ -321,6 +324,9 @@ def test_multihead_attention_dropout_in_train_only():
 def test_multihead_attention_errors():
     check_raises(lambda: nn.MultiheadAttention(10, 3), ValueError, "MultiheadAttention",
                  "divisible")
+    for bad in (-0.1, 1.5, True, "0.5"):
+        check_raises(lambda: nn.MultiheadAttention(8, 2, dropout=bad), ValueError,
+                     "MultiheadAttention", "dropout", repr(bad))
     gm = nn.MultiheadAttention(8, 2)
     x = glia.randn(5, 3, 8)
     check_raises(lambda: gm(x, glia.randn(5, 3, 6), x), ValueError, "MultiheadAttention",

@@ -10,6 +10,7 @@ import glia
 from glia import _C
 from glia.nn import init
 from glia.nn.functional.attention import _causal_mask, attention_probs
+from glia.nn.functional.dropout import _check_p
 from glia.nn.linear import Linear
 from glia.nn.module import Module
 from glia.nn.parameter import Parameter
@@ -131,8 +132,7 @@ class MultiheadAttention(Module):
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads != 0:
             raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be positive and "
                              f"divisible by num_heads ({num_heads})")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"MultiheadAttention: dropout must be in [0, 1], got {dropout}")
+        _check_p(dropout, "MultiheadAttention", "dropout")
         dtype = dtype or glia.float32
         self.embed_dim, self.num_heads = embed_dim, num_heads
         self.head_dim = embed_dim // num_heads

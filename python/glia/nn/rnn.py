@@ -14,6 +14,7 @@ from glia import _C
 from glia._C import Tensor
 from glia.nn import init
 from glia.nn.functional import dropout as _dropout
+from glia.nn.functional.dropout import _check_p
 from glia.nn.module import Module
 from glia.nn.parameter import Parameter
 from glia.nn.utils.rnn import PackedSequence, _as_index_array, _pad_sorted
@@ -25,6 +26,13 @@ _GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 
 def _shape(t):
     return tuple(t.shape)
+
+
+def _reset_parameters(self):
+    """PyTorch's default: every weight and bias ~ U(-1/sqrt(hidden), 1/sqrt(hidden))."""
+    bound = 1.0 / math.sqrt(self.hidden_size)
+    for p in self.parameters():
+        init.uniform_(p, -bound, bound)
 
 
 def _check_sizes(name, input_size, hidden_size):
@@ -47,8 +55,7 @@ class RNNBase(Module):
         _check_sizes(name, input_size, hidden_size)
         if not isinstance(num_layers, int) or num_layers < 1:
             raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers}")
-        if isinstance(dropout, bool) or not 0.0 <= float(dropout) <= 1.0:
-            raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout}")
+        _check_p(dropout, name, "dropout")
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -78,11 +85,7 @@ class RNNBase(Module):
     def _suffix(layer, direction):
         return f"_l{layer}" + ("_reverse" if direction else "")
 
-    def reset_parameters(self):
-        """PyTorch's default: every weight and bias ~ U(-1/sqrt(hidden), 1/sqrt(hidden))."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+    reset_parameters = _reset_parameters
 
     def flatten_parameters(self):
         """Kept for PyTorch compatibility; glia's fused op reads the weights where they are."""
@@ -323,11 +326,7 @@ class RNNCellBase(Module):
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
 
-    def reset_parameters(self):
-        """PyTorch's default: U(-1/sqrt(hidden), 1/sqrt(hidden))."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            init.uniform_(p, -bound, bound)
+    reset_parameters = _reset_parameters
 
     def _step(self, input, hx):
         name = type(self).__name__

@@ -9,6 +9,7 @@ import math
 
 import glia
 from glia import _C
+from glia.nn.functional.dropout import _check_p
 
 __all__ = ["scaled_dot_product_attention"]
 
@@ -103,9 +104,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     Blockwise: the (L, S) matrix is never materialised; the backward recomputes the
     probabilities from each row's log-sum-exp. The backward is not itself differentiable.
     """
-    if not 0.0 <= dropout_p <= 1.0:
-        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got "
-                         f"{dropout_p}")
+    _check_p(dropout_p, "scaled_dot_product_attention", "dropout_p")
     mask_needs_grad = (attn_mask is not None and attn_mask.requires_grad
                        and glia.is_grad_enabled())
     if dropout_p == 0.0 and not mask_needs_grad:

@@ -1,6 +1,7 @@
 """glia.nn.functional: dropout. Masks come from glia.bernoulli, so glia.manual_seed makes
 them reproducible; the gradient with respect to the input is mask * scale."""
 import math
+import numbers
 
 import glia
 from glia.nn.functional.activation import _inplace
@@ -11,9 +12,10 @@ __all__ = ["dropout", "dropout2d", "alpha_dropout"]
 _ALPHA_PRIME = 1.7580993408473766
 
 
-def _check_p(p, name):
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
+def _check_p(p, name, arg="dropout probability"):
+    """Raises a ValueError naming the op (and its argument) unless p is a number in [0, 1]."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name}: {arg} has to be a number between 0 and 1, but got {p!r}")
 
 
 def _scaled_mask(input, shape, p):
