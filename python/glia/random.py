@@ -5,7 +5,7 @@ from glia import _C
 
 __all__ = ["initial_seed", "manual_seed"]
 
-_seed = None
+_seed = 0x5EED  # the seed the C++ generator starts from (cpp/src/ops/random.cpp)
 
 
 def manual_seed(seed):
@@ -28,5 +28,6 @@ def manual_seed(seed):
 
 
 def initial_seed():
-    """The seed last given to manual_seed, or None if it was never called."""
+    """The seed of glia's global generator: the one last given to manual_seed, or 0x5eed
+    (24301), the seed the generator starts from, if manual_seed was never called."""
     return _seed

@@ -1,4 +1,8 @@
 """glia.manual_seed makes a whole training run reproducible bit for bit."""
+import os
+import subprocess
+import sys
+
 import glia
 import numpy as np
 from glia import nn
@@ -44,3 +48,18 @@ def test_manual_seed_checks_its_argument():
     a = glia.rand(4).numpy()
     glia.manual_seed(3)
     np.testing.assert_array_equal(glia.rand(4).numpy(), a)
+
+
+def test_initial_seed_before_manual_seed_is_the_generators_start():
+    # a fresh process: initial_seed() is the seed the C++ generator starts from, so
+    # re-seeding with it replays the draws made before any manual_seed
+    code = ("import glia, numpy as np\n"
+            "s = glia.initial_seed()\n"
+            "a = glia.rand(5).numpy()\n"
+            "glia.manual_seed(s)\n"
+            "b = glia.rand(5).numpy()\n"
+            "print(s, np.array_equal(a, b))\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True).stdout.split()
+    assert out == [str(0x5EED), "True"]
