@@ -57,6 +57,34 @@ def test_precision_recall_f1_match_sklearn(classes, seed, skip, average, zero_di
                                        average=average, zero_division=0.0))
 
 
+def test_labels_argument_and_counts_without_n_by_labels_matrices():
+    import tracemalloc
+
+    y_true, y_pred = random_labels(150, 5, 11)
+    labels = [3, 0, 9, 1]  # a subset in any order, with a label that never occurs
+    for ours, theirs in [(metrics.precision, skm.precision_score),
+                         (metrics.recall, skm.recall_score),
+                         (metrics.f1_score, skm.f1_score)]:
+        for average in (None, "macro", "micro", "weighted"):
+            np.testing.assert_allclose(
+                ours(y_true, y_pred, average=average, labels=labels),
+                sk(theirs, y_true, y_pred, average=average, labels=labels, zero_division=0.0),
+                rtol=1e-12, err_msg=f"{ours.__name__} {average}")
+    # 20,000 samples and 2,000 labels: counting by bincount needs no (N, L) boolean
+    # matrices (three of them would take 120 MB)
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 2000, 20_000)
+    y_pred = np.where(rng.random(20_000) < 0.5, y_true, rng.integers(0, 2000, 20_000))
+    tracemalloc.start()
+    try:
+        got = metrics.recall(y_true, y_pred, average="macro")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got == pytest.approx(skm.recall_score(y_true, y_pred, average="macro"), rel=1e-12)
+    assert peak < 10 * 2**20, peak
+
+
 def test_binary_average_and_pos_label():
     y_true, y_pred = random_labels(100, 2, 7)
     for pos in (0, 1):

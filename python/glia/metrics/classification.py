@@ -123,11 +123,19 @@ def _counts(fn, y_true, y_pred, average, labels, pos_label):
         labels = np.asarray([pos_label])
     else:
         labels = _labels(y_true, y_pred, labels)
-    is_true = y_true[:, None] == labels[None, :]
-    is_pred = y_pred[:, None] == labels[None, :]
-    tp = (is_true & is_pred).sum(0)
-    pred = is_pred.sum(0)
-    true = is_true.sum(0)
+    # count over the distinct labels (as confusion_matrix does), then in `labels` order
+    uniq, inverse = np.unique(labels, return_inverse=True)
+    n = len(uniq)
+    if n == 0:
+        true_idx = pred_idx = np.full(len(y_true), -1)
+    else:
+        true_idx, pred_idx = _index_of(uniq, y_true), _index_of(uniq, y_pred)
+
+    def count(idx):
+        return np.bincount(idx[idx >= 0], minlength=n)[inverse.reshape(-1)]
+
+    true, pred = count(true_idx), count(pred_idx)
+    tp = count(np.where(true_idx == pred_idx, true_idx, -1))
     negatives = len(y_true) - true
     return tp, pred, true, negatives
 
