@@ -55,6 +55,11 @@ def test_random_crop_with_padding_picks_a_valid_window():
     # uneven (left, top, right, bottom) padding with a fill value
     out = T.RandomCrop((1, 1), padding=(0, 0, 3, 0), fill=-1.0)(np.zeros((1, 1, 1)))
     assert out.numpy().item() in (0.0, -1.0)
+    # the whole padded image as the only window: the image then 3 fill columns on the right
+    out = T.RandomCrop((1, 4), padding=(0, 0, 3, 0), fill=-1.0)(np.full((1, 1, 1), 2.0))
+    np.testing.assert_array_equal(out.numpy(), [[[2.0, -1.0, -1.0, -1.0]]])
+    out = T.RandomCrop((3, 2), padding=(1, 2, 0, 0), fill=-1.0)(np.full((1, 1, 1), 2.0))
+    np.testing.assert_array_equal(out.numpy(), [[[-1.0, -1.0], [-1.0, -1.0], [-1.0, 2.0]]])
 
 
 @pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
@@ -157,6 +162,29 @@ def test_same_seed_same_output_and_manual_seed():
     np.testing.assert_array_equal(global_run(), global_run())
     gen = T.GaussianNoise(1.0, generator=np.random.default_rng(9))
     np.testing.assert_array_equal(gen(img).numpy(), T.GaussianNoise(1.0, seed=9)(img).numpy())
+
+
+def test_outputs_never_alias_the_input():
+    img = _image(2, 5, 5, np.float64)
+    t = glia.tensor(img)
+    transforms = [T.RandomHorizontalFlip(1.0), T.RandomHorizontalFlip(0.0),
+                  T.RandomVerticalFlip(1.0), T.RandomCrop(5), T.RandomCrop(5, padding=1),
+                  T.RandomRotation(0), T.RandomAffine(0), T.GaussianNoise(0.0),
+                  T.ColorJitter(clip=None), T.Normalize(0.0, 1.0)]
+    for transform in transforms:
+        for source in (img.copy(), glia.tensor(img)):
+            out = transform(source)
+            assert out.numpy().flags["C_CONTIGUOUS"], transform
+            before = out.numpy().copy()
+            if isinstance(source, glia.Tensor):
+                if out is source:  # p = 0 may hand back the very tensor (tensors are values)
+                    continue
+                source.mul_(0.0)
+            else:
+                source[...] = 0.0
+            np.testing.assert_array_equal(out.numpy(), before, err_msg=repr(transform))
+    np.testing.assert_array_equal(t.numpy(), img)
+    assert repr(T.RandomVerticalFlip(0.3)) == "RandomVerticalFlip(p=0.3)"
 
 
 def test_transform_errors():

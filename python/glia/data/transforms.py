@@ -31,8 +31,11 @@ def _to_numpy(img, op):
     return arr
 
 
-def _to_tensor(arr):
-    return glia.tensor(np.ascontiguousarray(arr))  # a copy: never aliases the input
+def _to_tensor(arr, fresh=False):
+    """`arr` as a glia tensor that never aliases the transform's input, with one copy at
+    most: into a new C-contiguous array, or none when `fresh` (arr was made by the
+    transform) and already contiguous. glia.from_numpy then shares that array's memory."""
+    return glia.from_numpy(np.ascontiguousarray(arr) if fresh else np.array(arr, order="C"))
 
 
 def _unchanged(img, arr):
@@ -90,38 +93,35 @@ class _RandomTransform:
         return self._rng or _random.current()
 
 
-class RandomHorizontalFlip(_RandomTransform):
+class _RandomFlip(_RandomTransform):
+    """Mirrors the image along axis `_axis` with probability `p`."""
+
+    _axis = None
+
+    def __init__(self, p=0.5, generator=None, seed=None):
+        super().__init__(generator, seed)
+        self.p = _check_probability(p, type(self).__name__)
+
+    def __call__(self, img):
+        arr = _to_numpy(img, type(self).__name__)
+        if self._generator().random() < self.p:
+            return _to_tensor(np.flip(arr, self._axis))
+        return _unchanged(img, arr)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(p={self.p})"
+
+
+class RandomHorizontalFlip(_RandomFlip):
     """Mirrors the image left-right (last axis) with probability `p`."""
 
-    def __init__(self, p=0.5, generator=None, seed=None):
-        super().__init__(generator, seed)
-        self.p = _check_probability(p, "RandomHorizontalFlip")
-
-    def __call__(self, img):
-        arr = _to_numpy(img, "RandomHorizontalFlip")
-        if self._generator().random() < self.p:
-            return _to_tensor(arr[..., ::-1])
-        return _unchanged(img, arr)
-
-    def __repr__(self):
-        return f"RandomHorizontalFlip(p={self.p})"
+    _axis = -1
 
 
-class RandomVerticalFlip(_RandomTransform):
+class RandomVerticalFlip(_RandomFlip):
     """Mirrors the image top-bottom (second-to-last axis) with probability `p`."""
 
-    def __init__(self, p=0.5, generator=None, seed=None):
-        super().__init__(generator, seed)
-        self.p = _check_probability(p, "RandomVerticalFlip")
-
-    def __call__(self, img):
-        arr = _to_numpy(img, "RandomVerticalFlip")
-        if self._generator().random() < self.p:
-            return _to_tensor(arr[..., ::-1, :])
-        return _unchanged(img, arr)
-
-    def __repr__(self):
-        return f"RandomVerticalFlip(p={self.p})"
+    _axis = -2
 
 
 def _pair(value, name, op):
@@ -170,7 +170,8 @@ class RandomCrop(_RandomTransform):
                              f"{(H, W)}")
         rng = self._generator()
         i, j = int(rng.integers(0, H - h + 1)), int(rng.integers(0, W - w + 1))
-        return _to_tensor(arr[..., i:i + h, j:j + w])
+        # a window of the padded copy is already apart from the input
+        return _to_tensor(arr[..., i:i + h, j:j + w], fresh=any(self.padding))
 
     def __repr__(self):
         return f"RandomCrop(size={self.size}, padding={self.padding})"
@@ -238,7 +239,7 @@ class RandomRotation(_RandomTransform):
         if self.interpolation == "bilinear":
             _check_float(arr, "RandomRotation")
         angle = self._generator().uniform(*self.degrees)
-        return _to_tensor(_warp(arr, angle, (0, 0), self.interpolation, self.fill))
+        return _to_tensor(_warp(arr, angle, (0, 0), self.interpolation, self.fill), fresh=True)
 
     def __repr__(self):
         return f"RandomRotation(degrees={self.degrees}, interpolation={self.interpolation!r})"
@@ -277,7 +278,7 @@ class RandomAffine(_RandomTransform):
             h, w = arr.shape[-2:]
             a, b = self.translate
             shift = (round(rng.uniform(-a * w, a * w)), round(rng.uniform(-b * h, b * h)))
-        return _to_tensor(_warp(arr, angle, shift, self.interpolation, self.fill))
+        return _to_tensor(_warp(arr, angle, shift, self.interpolation, self.fill), fresh=True)
 
     def __repr__(self):
         return f"RandomAffine(degrees={self.degrees}, translate={self.translate})"
@@ -296,7 +297,7 @@ class GaussianNoise(_RandomTransform):
         arr = _to_numpy(img, "GaussianNoise")
         _check_float(arr, "GaussianNoise")
         noise = self._generator().normal(self.mean, self.std, arr.shape)
-        return _to_tensor((arr + noise).astype(arr.dtype))
+        return _to_tensor((arr + noise).astype(arr.dtype, copy=False), fresh=True)
 
     def __repr__(self):
         return f"GaussianNoise(std={self.std}, mean={self.mean})"
@@ -330,7 +331,7 @@ class ColorJitter(_RandomTransform):
             out = (out - mean) * rng.uniform(*self.contrast) + mean
         if self.clip is not None:
             out = np.clip(out, *self.clip)
-        return _to_tensor(out.astype(arr.dtype))
+        return _to_tensor(out.astype(arr.dtype, copy=False), fresh=True)
 
     def __repr__(self):
         return f"ColorJitter(brightness={self.brightness}, contrast={self.contrast})"
@@ -357,7 +358,7 @@ class Normalize:
                              f"shape {arr.shape}")
         shape = (n, 1, 1) if n != 1 else (1,)
         out = (arr - self.mean.reshape(shape)) / self.std.reshape(shape)
-        return _to_tensor(out.astype(arr.dtype))
+        return _to_tensor(out.astype(arr.dtype, copy=False), fresh=True)
 
     def __repr__(self):
         return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
