@@ -31,6 +31,27 @@ def test_plot_writes_a_png(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
     # width (big-endian at byte 16) grows with one panel per curve
     assert int.from_bytes(data[16:20], "big") == 900
+    assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]
+
+
+def test_plot_is_atomic(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    path = tmp_path / "curves.png"
+    path.write_bytes(b"the previous plot")
+
+    def failing_savefig(self, fname, **kwargs):
+        if isinstance(fname, (str, bytes)) or hasattr(fname, "__fspath__"):
+            with open(fname, "wb") as f:
+                f.write(b"partial")
+        else:
+            fname.write(b"partial")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Figure, "savefig", failing_savefig)
+    check_raises(lambda: filled_history().plot(path), RuntimeError, "disk full")
+    assert path.read_bytes() == b"the previous plot"
+    assert [p.name for p in tmp_path.iterdir()] == ["curves.png"]
 
 
 def test_plot_errors(tmp_path, monkeypatch):

@@ -1,6 +1,8 @@
 """History: the per-epoch logs of a fit, and a plot of its learning curves."""
 import os
 
+from glia._atomic import atomic_write
+
 
 class History:
     """What Trainer.fit returns: one value per epoch for each logged quantity.
@@ -37,7 +39,8 @@ class History:
         training and validation curves together.
 
         Needs matplotlib (pip install "glia[plot]"); draws with the Agg backend, so no
-        display is needed and pyplot's global state is left alone.
+        display is needed and pyplot's global state is left alone. The file is written
+        atomically: a failed plot leaves any existing file as it was.
 
         Returns:
             the path written.
@@ -66,5 +69,6 @@ class History:
             ax.grid(alpha=0.3)
             ax.legend()
         path = os.fspath(path)
-        fig.savefig(path, dpi=dpi, format="png")
+        with atomic_write(path) as f:
+            fig.savefig(f, dpi=dpi, format="png")
         return path
