@@ -31,6 +31,23 @@ def test_random_sampler_permutes_and_is_seeded():
 def test_subset_random_sampler():
     out = list(SubsetRandomSampler([3, 8, 9, 11], seed=0))
     assert sorted(out) == [3, 8, 9, 11]
+    indices = list(range(100, 130))
+    a = list(SubsetRandomSampler(indices, seed=0))
+    assert sorted(a) == indices and a != indices  # a permutation, not the given order
+    # the same seed gives the same order (exactly numpy's permutation of the positions)
+    assert a == list(SubsetRandomSampler(indices, seed=0))
+    assert a == [indices[i] for i in np.random.default_rng(0).permutation(30)]
+    assert a != list(SubsetRandomSampler(indices, seed=1))
+    s = SubsetRandomSampler(indices, seed=0)
+    first, second = list(s), list(s)
+    assert first == a and second != first and sorted(second) == indices  # a new epoch
+    # without a seed, glia.manual_seed fixes the order
+    glia.manual_seed(4)
+    b = list(SubsetRandomSampler(indices))
+    glia.manual_seed(4)
+    assert b == list(SubsetRandomSampler(indices)) and sorted(b) == indices and b != indices
+    glia.manual_seed(5)
+    assert list(SubsetRandomSampler(indices)) != b
 
 
 def test_weighted_sampler_frequencies_follow_weights():

@@ -107,9 +107,19 @@ def test_model_checkpoint_writes_only_on_improvement(tmp_path):
 
 
 def test_model_checkpoint_every_epoch(tmp_path):
+    script = Script()  # snapshots the weights at each epoch end, before the checkpoint
     ckpt = ModelCheckpoint(tmp_path / "e{epoch}.safetensors", monitor="loss")
-    run([ckpt], epochs=3, val=False)
+    run([script, ckpt], epochs=3, val=False)
     assert sorted(os.listdir(tmp_path)) == ["e1.safetensors", "e2.safetensors", "e3.safetensors"]
+    assert [os.path.basename(p) for p in ckpt.saved] == ["e1.safetensors", "e2.safetensors",
+                                                        "e3.safetensors"]
+    for epoch in range(3):
+        loaded = glia.load(tmp_path / f"e{epoch + 1}.safetensors")
+        assert set(loaded) == set(script.snapshots[epoch])
+        for key, value in script.snapshots[epoch].items():
+            np.testing.assert_array_equal(loaded[key].numpy(), value, err_msg=f"{epoch} {key}")
+    # the weights changed between epochs, so each file holds its own epoch's state
+    assert not np.array_equal(script.snapshots[0]["0.weight"], script.snapshots[2]["0.weight"])
 
 
 def torch_plateau_lrs(losses, **kwargs):
