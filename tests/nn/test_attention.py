@@ -325,7 +325,7 @@ def test_multihead_attention_errors():
     check_raises(lambda: nn.MultiheadAttention(10, 3), ValueError, "MultiheadAttention",
                  "divisible")
     for bad in (-0.1, 1.5, True, "0.5"):
-        check_raises(lambda: nn.MultiheadAttention(8, 2, dropout=bad), ValueError,
+        check_raises(lambda b=bad: nn.MultiheadAttention(8, 2, dropout=b), ValueError,
                      "MultiheadAttention", "dropout", repr(bad))
     gm = nn.MultiheadAttention(8, 2)
     x = glia.randn(5, 3, 8)

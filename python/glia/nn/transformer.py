@@ -11,9 +11,9 @@ import glia
 from glia.nn import functional as F
 from glia.nn import init
 from glia.nn.attention import KVCache, MultiheadAttention
-from glia.nn.functional.attention import _causal_mask
 from glia.nn.container import ModuleList
 from glia.nn.dropout import Dropout
+from glia.nn.functional.attention import _causal_mask
 from glia.nn.linear import Linear
 from glia.nn.module import Module
 from glia.nn.normalization import LayerNorm
