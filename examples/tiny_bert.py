@@ -7,14 +7,13 @@ the unigram baseline (always guessing the most frequent character).
     python examples/tiny_bert.py             # full run (about a minute on 2 cores)
     python examples/tiny_bert.py --epochs 2  # a quick look
 """
-import argparse
-import time
-
 import numpy as np
 
 import glia
 from glia import nn
 from glia.data import load_text_corpus
+
+import _lm_common
 
 IGNORE = -100  # cross_entropy's ignore_index: positions that were not masked
 
@@ -82,41 +81,20 @@ def train(epochs=8, steps_per_epoch=150, batch_size=32, block_size=64, d_model=6
     out(f"{len(text)} characters, vocabulary {len(chars)}; unigram baseline (always "
         f"{chars[counts.argmax()]!r}) {baseline:.1%}")
     model = TinyBERT(len(chars), d_model, nhead, num_layers, max_len=block_size)
-    opt = glia.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    sched = glia.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * steps_per_epoch)
     rng = np.random.default_rng(seed)
-    losses = []
-    start = time.perf_counter()
-    for epoch in range(epochs):
-        total = 0.0
-        for _ in range(steps_per_epoch):
-            x, y = masked_batch(train_data, block_size, batch_size, len(chars), rng)
-            logits = model(glia.tensor(x))
-            loss = nn.functional.cross_entropy(logits.reshape(-1, len(chars)),
-                                               glia.tensor(y.reshape(-1)), ignore_index=IGNORE)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total += loss.item()
-        losses.append(total / steps_per_epoch)
+
+    def after_epoch(epoch, train_loss, seconds):
         acc = masked_accuracy(model, val_data, block_size, len(chars))
-        out(f"epoch {epoch + 1:3d}  train loss {losses[-1]:.3f}  held-out masked accuracy "
-            f"{acc:.1%}  ({time.perf_counter() - start:.1f}s)")
+        out(f"epoch {epoch + 1:3d}  train loss {train_loss:.3f}  held-out masked accuracy "
+            f"{acc:.1%}  ({seconds:.1f}s)")
+
+    losses = _lm_common.fit(
+        model, lambda: masked_batch(train_data, block_size, batch_size, len(chars), rng),
+        epochs, steps_per_epoch, lr, after_epoch, ignore_index=IGNORE)
     acc = masked_accuracy(model, val_data, block_size, len(chars), batches=30)
     out(f"masked-character accuracy {acc:.1%} vs unigram baseline {baseline:.1%}")
     return acc, baseline, losses
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--steps", type=int, default=150, help="steps per epoch")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    train(epochs=args.epochs, steps_per_epoch=args.steps, seed=args.seed)
-
-
 if __name__ == "__main__":
-    main()
+    _lm_common.main(train, __doc__)

@@ -7,15 +7,15 @@ of the whole prefix).
     python examples/tiny_gpt.py              # full run (about a minute on 2 cores)
     python examples/tiny_gpt.py --epochs 2   # a quick look
 """
-import argparse
 import math
-import time
 
 import numpy as np
 
 import glia
 from glia import nn
 from glia.data import load_text_corpus
+
+import _lm_common
 
 
 class CharVocab:
@@ -60,13 +60,11 @@ class TinyGPT(nn.Module):
         return self.blocks.new_cache()
 
 
-def batches(data, block_size, batch_size, steps, rng):
-    """`steps` random (inputs, next-character targets) windows of block_size characters."""
-    for _ in range(steps):
-        start = rng.integers(0, len(data) - block_size - 1, batch_size)
-        idx = start[:, None] + np.arange(block_size + 1)[None]
-        win = data[idx]
-        yield win[:, :-1], win[:, 1:]
+def batch(data, block_size, batch_size, rng):
+    """Random (inputs, next-character targets) windows of block_size characters."""
+    start = rng.integers(0, len(data) - block_size - 1, batch_size)
+    win = data[start[:, None] + np.arange(block_size + 1)[None]]
+    return win[:, :-1], win[:, 1:]
 
 
 def mean_loss(model, data, block_size, batch_size=64, steps=8, seed=1):
@@ -74,7 +72,8 @@ def mean_loss(model, data, block_size, batch_size=64, steps=8, seed=1):
     rng = np.random.default_rng(seed)
     total = 0.0
     with glia.no_grad():
-        for x, y in batches(data, block_size, batch_size, steps, rng):
+        for _ in range(steps):
+            x, y = batch(data, block_size, batch_size, rng)
             logits = model(glia.tensor(x))
             total += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
                                                  glia.tensor(y.reshape(-1))).item()
@@ -112,42 +111,22 @@ def train(epochs=8, steps_per_epoch=150, batch_size=32, block_size=64, d_model=6
     split = int(0.9 * len(data))
     train_data, val_data = data[:split], data[split:]
     model = TinyGPT(len(vocab), block_size, d_model, nhead, num_layers)
-    opt = glia.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    sched = glia.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * steps_per_epoch)
     rng = np.random.default_rng(seed)
     out(f"{len(text)} characters, vocabulary {len(vocab)}, uniform loss "
         f"{math.log(len(vocab)):.3f}")
-    train_losses, val_losses = [], []
-    start = time.perf_counter()
-    for epoch in range(epochs):
-        total = 0.0
-        for x, y in batches(train_data, block_size, batch_size, steps_per_epoch, rng):
-            logits = model(glia.tensor(x))
-            loss = nn.functional.cross_entropy(logits.reshape(-1, len(vocab)),
-                                               glia.tensor(y.reshape(-1)))
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total += loss.item()
-        train_losses.append(total / steps_per_epoch)
+    val_losses = []
+
+    def after_epoch(epoch, train_loss, seconds):
         val_losses.append(mean_loss(model, val_data, block_size))
-        out(f"epoch {epoch + 1:3d}  train loss {train_losses[-1]:.3f}  held-out loss "
-            f"{val_losses[-1]:.3f}  ({time.perf_counter() - start:.1f}s)")
+        out(f"epoch {epoch + 1:3d}  train loss {train_loss:.3f}  held-out loss "
+            f"{val_losses[-1]:.3f}  ({seconds:.1f}s)")
+
+    train_losses = _lm_common.fit(model, lambda: batch(train_data, block_size, batch_size, rng),
+                                  epochs, steps_per_epoch, lr, after_epoch)
     sample = generate(model, vocab, "def ", sample_length, seed=seed)
     out("sample:\n" + sample)
     return train_losses, val_losses, sample
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--steps", type=int, default=150, help="steps per epoch")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    train(epochs=args.epochs, steps_per_epoch=args.steps, seed=args.seed)
-
-
 if __name__ == "__main__":
-    main()
+    _lm_common.main(train, __doc__)
