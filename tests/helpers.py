@@ -23,9 +23,14 @@ def to_glia(a, requires_grad=False):
 
 
 def noncontiguous(a):
-    """The same values as `a`, seen through a transposed (non-contiguous) numpy view."""
-    if a.ndim < 2:
-        return np.ascontiguousarray(a)
+    """The same values as `a`, seen through a non-contiguous numpy view: transposed, or
+    for 1-D every other element of a buffer twice as long."""
+    if a.ndim == 0:
+        return a
+    if a.ndim == 1:
+        wide = np.zeros(2 * a.shape[0], a.dtype)
+        wide[::2] = a
+        return wide[::2]
     return np.ascontiguousarray(np.swapaxes(a, -1, -2)).swapaxes(-1, -2)
 
 

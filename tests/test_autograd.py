@@ -212,3 +212,32 @@ def test_grad_assignment_checks_shape():
     assert x.grad.shape == (2, 3)
     x.grad = None
     assert x.grad is None
+
+
+# Fused kernels compute their gradients outside the graph: create_graph=True must raise
+# rather than return second derivatives that silently miss the op.
+@pytest.mark.parametrize("name,make", [
+    ("ConvolutionBackward", lambda x: glia.nn.functional.conv2d(x, glia.randn(2, 2, 3, 3))),
+    ("ConvTransposeBackward",
+     lambda x: glia.nn.functional.conv_transpose2d(x, glia.randn(2, 2, 3, 3))),
+    ("BatchNormBackward", lambda x: glia.nn.functional.batch_norm(x, None, None, training=True)),
+    ("LayerNormBackward", lambda x: glia.nn.functional.layer_norm(x, (4,))),
+    ("CrossEntropyBackward", lambda x: glia.nn.functional.cross_entropy(
+        x.reshape(8, 4), glia.zeros(8, dtype=glia.int64))),
+    ("MaxPoolBackward", lambda x: glia.nn.functional.max_pool2d(x, 2)),
+    ("LstmBackward", lambda x: glia.nn.LSTM(4, 3)(x.reshape(4, 2, 4))[0]),
+])
+def test_kernel_backwards_refuse_double_backward(name, make):
+    x = glia.randn(1, 2, 4, 4, requires_grad=True)
+    y = make(x)
+    (g,) = glia.autograd.grad([(y * y).sum()], [x], retain_graph=True)  # first order works
+    assert g.shape == x.shape
+    check_raises(lambda: glia.autograd.grad([(y * y).sum()], [x], create_graph=True),
+                 RuntimeError, name, "double backward")
+
+
+def test_composed_backward_still_gives_second_derivatives():
+    x = glia.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    (g,) = glia.autograd.grad([(x ** 3).sum()], [x], create_graph=True)
+    (h,) = glia.autograd.grad([g.sum()], [x])
+    assert_close(h, torch.tensor([3.0, -6.0, 12.0]))

@@ -18,8 +18,10 @@ thread_local Node* t_current_node = nullptr;
 bool grad_enabled() { return t_grad_enabled; }
 void set_grad_enabled(bool enabled) { t_grad_enabled = enabled; }
 
-Node::Node(std::string name, std::vector<Edge> next, BackwardFn fn, std::vector<Tensor> saved)
-    : name_(std::move(name)), next_(std::move(next)), fn_(std::move(fn)) {
+Node::Node(std::string name, std::vector<Edge> next, BackwardFn fn, std::vector<Tensor> saved,
+           bool differentiable)
+    : name_(std::move(name)), next_(std::move(next)), fn_(std::move(fn)),
+      differentiable_(differentiable) {
   for (const Tensor& t : saved) {
     if (!t.defined()) continue;
     saved_storages_.push_back(t.storage());
@@ -35,6 +37,9 @@ Grads Node::apply(const Tensor& grad) {
     GLIA_CHECK(saved_storages_[i]->version == saved_versions_[i], Error, "backward: a tensor saved by ",
                name_, " was modified by an in-place operation (version ",
                saved_storages_[i]->version, ", expected ", saved_versions_[i], ")");
+  GLIA_CHECK(differentiable_ || !grad_enabled(), Error, "backward: ", name_,
+             " computes its gradient with a fused kernel, so it has no double backward "
+             "(create_graph=True); compose the op from differentiable ops for higher derivatives");
   NeedsGrad needs(next_.size());
   for (size_t i = 0; i < next_.size(); ++i) needs[i] = next_[i].node != nullptr;
   Node* prev = t_current_node;
@@ -122,11 +127,12 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
 }  // namespace
 
 void attach_grad_fn(Tensor& out, const char* name, const std::vector<Tensor>& inputs,
-                    BackwardFn fn, const std::vector<Tensor>& saved) {
+                    BackwardFn fn, const std::vector<Tensor>& saved, Backward kind) {
   std::vector<Edge> next;
   next.reserve(inputs.size());
   for (const Tensor& t : inputs) next.push_back(Edge{gradient_edge(t)});
-  out.impl()->grad_fn = std::make_shared<Node>(name, std::move(next), std::move(fn), saved);
+  out.impl()->grad_fn = std::make_shared<Node>(name, std::move(next), std::move(fn), saved,
+                                                 kind == Backward::Differentiable);
   out.impl()->requires_grad = true;
 }
 

@@ -386,7 +386,7 @@ def test_sdpa_double_backward_raises_instead_of_silently_missing_terms():
     q = glia.randn(2, 3, requires_grad=True)
     out = F.scaled_dot_product_attention(q, q, q)
     check_raises(lambda: glia.autograd.grad([out.sum()], [q], create_graph=True), RuntimeError,
-                 "scaled_dot_product_attention", "double backward")
+                 "ScaledDotProductAttentionBackward", "double backward")
 
 
 @pytest.mark.parametrize("mask,causal", [(None, True), ("bool", False)])

@@ -342,6 +342,10 @@ def test_conv_functional_errors():
                                             output_padding=2), ValueError, "conv_transpose2d")
     check_raises(lambda: F.conv_transpose2d(glia.randn(4, 5), glia.randn(4, 2, 3, 3)),
                  ValueError, "conv_transpose2d", "(4, 5)")
+    for fn, w in ((F.conv2d, glia.randn(6, 4, 3, 3)), (F.conv_transpose2d, glia.randn(4, 6, 3, 3))):
+        check_raises(lambda: fn(x, w, glia.zeros(6, dtype=glia.float64)), TypeError,
+                     fn.__name__, "bias", "float64")
+        check_raises(lambda: fn(x, w, glia.zeros(5)), ValueError, fn.__name__, "bias", "(6,)")
 
 
 def test_conv_layer_trains():

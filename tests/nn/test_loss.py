@@ -529,3 +529,15 @@ def test_cross_entropy_errors():
     check_raises(lambda: F.cross_entropy(glia.zeros(3, 4), glia.tensor([0, 1])), ValueError,
                  "cross_entropy")
     check_raises(lambda: nn.CrossEntropyLoss(reduction="avg"), ValueError, "CrossEntropyLoss")
+
+
+def test_nll_loss_errors():
+    lp, t = glia.randn(3, 4), glia.tensor([0, 1, 2])
+    check_raises(lambda: F.nll_loss(glia.tensor(1.0), glia.tensor(0)), ValueError, "nll_loss",
+                 "()")
+    check_raises(lambda: F.nll_loss(lp, t, weight=glia.ones(7)), ValueError, "nll_loss",
+                 "weight", "(4,)", "(7,)")
+    check_raises(lambda: F.nll_loss(lp, t, weight=glia.ones(4, dtype=glia.float64)), TypeError,
+                 "nll_loss", "weight", "float64")
+    check_raises(lambda: F.nll_loss(glia.zeros(3, 4, dtype=glia.int64), t), TypeError,
+                 "nll_loss", "int64")

@@ -451,3 +451,22 @@ def test_bias_gradients_are_separate_tensors():
     before = lstm.bias_hh_l0.grad.numpy().copy()
     lstm.bias_ih_l0.grad.mul_(0)
     np.testing.assert_array_equal(lstm.bias_hh_l0.grad.numpy(), before)
+
+
+def test_initial_state_changed_after_the_forward_keeps_gradients_right():
+    # h0 is copied into the op's own state buffer, so updating it in place (carrying the
+    # state to the next batch) must not invalidate this batch's backward.
+    torch.manual_seed(0)
+    t_gru = torch.nn.GRU(3, 4).double()
+    g_gru = glia.nn.GRU(3, 4, dtype=glia.float64)
+    g_gru.load_state_dict({k: glia.tensor(v.detach().numpy())
+                           for k, v in t_gru.state_dict().items()})
+    x, h = randn(5, 2, 3), randn(1, 2, 4)
+    gx, gh = glia.tensor(x, requires_grad=True), glia.tensor(h)
+    out, hn = g_gru(gx, gh)
+    with glia.no_grad():
+        gh.copy_(hn)
+    out.sum().backward()
+    tx = torch.tensor(x, requires_grad=True)
+    t_gru(tx, torch.tensor(h))[0].sum().backward()
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-12)

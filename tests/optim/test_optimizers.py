@@ -10,6 +10,7 @@ import torch
 
 import glia
 from glia import optim
+from helpers import check_raises
 
 RNG = np.random.default_rng(7)
 X = RNG.standard_normal((6, 3))
@@ -553,3 +554,21 @@ def test_evolution_float32_parameters_and_groups():
     assert w.dtype == glia.float32 and v.numpy()[0] == 0.0
     np.testing.assert_allclose(w.numpy(), target[:3], atol=0.1)
     assert loss < 0.2**2 + 0.03
+
+
+@pytest.mark.parametrize("make_opt,key", [
+    (lambda p: optim.SGD(p, lr=0.1, momentum=0.9), "momentum_buffer"),
+    (lambda p: optim.Adam(p, lr=0.1), "exp_avg"),
+    (lambda p: optim.RMSprop(p, lr=0.1), "square_avg"),
+])
+def test_loaded_state_of_the_wrong_shape_raises(make_opt, key):
+    p = glia.zeros(4, requires_grad=True)
+    opt = make_opt([p])
+    p.grad = glia.ones(4)
+    opt.step()
+    state = opt.state_dict()
+    state["state"][0][key] = glia.zeros(2)
+    opt.load_state_dict(state)
+    before = p.detach().numpy().copy()
+    check_raises(opt.step, ValueError, "state tensor", "(2,)", "(4,)")
+    np.testing.assert_array_equal(p.detach().numpy(), before)  # nothing was written

@@ -22,7 +22,8 @@ struct Edge {
 
 class Node : public std::enable_shared_from_this<Node> {
  public:
-  Node(std::string name, std::vector<Edge> next, BackwardFn fn, std::vector<Tensor> saved);
+  Node(std::string name, std::vector<Edge> next, BackwardFn fn, std::vector<Tensor> saved,
+       bool differentiable = true);
   virtual ~Node() = default;
   const std::string& name() const { return name_; }
   const std::vector<Edge>& next() const { return next_; }
@@ -41,6 +42,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<std::shared_ptr<Storage>> saved_storages_;
   std::vector<uint64_t> saved_versions_;
   bool released_ = false;
+  bool differentiable_ = true;
   std::vector<TensorHook> hooks_;
 };
 
@@ -86,10 +88,16 @@ class EnableGradGuard {
 bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
 bool any_requires_grad(const std::vector<Tensor>& inputs);
 
+// Whether a backward is built from differentiable ops (so create_graph=True gives second
+// derivatives) or runs a fused kernel (whose gradient has no graph of its own).
+enum class Backward { Differentiable, Kernel };
+
 // Connects `out` to `inputs` through a new Node. `saved` lists the tensors the backward
-// reads, so their in-place modification is caught.
+// reads, so their in-place modification is caught. A Kernel backward refuses to run under
+// create_graph=True rather than return second derivatives that silently miss this op.
 void attach_grad_fn(Tensor& out, const char* name, const std::vector<Tensor>& inputs,
-                    BackwardFn fn, const std::vector<Tensor>& saved = {});
+                    BackwardFn fn, const std::vector<Tensor>& saved = {},
+                    Backward kind = Backward::Differentiable);
 
 // Inside a backward: gives back an op's saved output (stored detached, to avoid a
 // reference cycle) reconnected to the running node when create_graph is on, so formulas

@@ -42,7 +42,7 @@ GLIA_UNARY(SinF, std::sin(x), a.sin())
 GLIA_UNARY(CosF, std::cos(x), a.cos())
 GLIA_UNARY(TanhF, std::tanh(x), a.tanh())
 GLIA_UNARY(SigmoidF, T(1) / (T(1) + std::exp(-x)), a.logistic())
-GLIA_UNARY(ReluF, x > 0 ? x : T(0), a.max(typename A::Scalar(0)))
+GLIA_UNARY(ReluF, x <= T(0) ? T(0) : x, a.max(typename A::Scalar(0)))  // keeps nan, as torch
 GLIA_UNARY(SquareF, x * x, a.square())
 GLIA_UNARY(ReciprocalF, T(1) / x, a.inverse())
 GLIA_UNARY(FloorF, std::floor(x), a.floor())

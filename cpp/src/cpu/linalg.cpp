@@ -182,7 +182,12 @@ void gemm_serial(const T* A, bool trans_a, int64_t lda, const T* B, bool trans_b
     return;
   }
   const Blas& b = blas();
-  if (M * N * K >= int64_t(32) * 32 * 32 && b.sgemm) {
+  // CBLAS rejects leading dims below a row's length (broadcast operands have stride 0 rows)
+  // and then computes nothing; Eigen's strided maps take any stride.
+  const bool blas_strides = lda >= std::max<int64_t>(1, trans_a ? M : K) &&
+                            ldb >= std::max<int64_t>(1, trans_b ? K : N) &&
+                            ldc >= std::max<int64_t>(1, N);
+  if (M * N * K >= int64_t(32) * 32 * 32 && b.sgemm && blas_strides) {
     const int ta = trans_a ? 112 : 111, tb = trans_b ? 112 : 111;
     if constexpr (std::is_same_v<T, float>) {
       b.sgemm(101, ta, tb, int(M), int(N), int(K), 1.0f, A, int(lda), B, int(ldb), acc ? 1.0f : 0.0f, C, int(ldc));

@@ -47,7 +47,7 @@ void adam_update(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const optim::
     Eigen::Map<A> P(p + b, len), M(m + b, len), V(v + b, len);
     Eigen::Map<const A> G(g + b, len);
     if (o.decoupled_weight_decay && o.weight_decay != 0) P *= decay;
-    A gi = sign * G + l2 * P;
+    const auto gi = sign * G + l2 * P;  // lazy: evaluated in the two lines below, before P changes
     M = b1 * M + (1 - b1) * gi;
     V = b2 * V + (1 - b2) * gi.square();
     if (vmax) {

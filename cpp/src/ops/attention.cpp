@@ -79,6 +79,9 @@ void check_inputs(const Tensor& q, const Tensor& k, const Tensor& v, const Tenso
                "attn_mask)");
     GLIA_CHECK(mask.dtype() == DType::Bool || is_floating(mask.dtype()), DTypeError, kOp,
                ": attn_mask must be bool or floating point, got ", mask.dtype());
+    GLIA_CHECK(!(mask.requires_grad() && grad_enabled()), Error, kOp,
+               ": attn_mask requires grad but the fused op gives no mask gradient; "
+               "F.scaled_dot_product_attention composes the op from matmul and softmax then");
   }
 }
 
@@ -146,11 +149,6 @@ Tensor scaled_dot_product_attention(const Tensor& q_in, const Tensor& k_in, cons
         out, "ScaledDotProductAttentionBackward", {q_in, k_in, v_in},
         [=, qs = q_in.shape(), ks = k_in.shape(), vs = v_in.shape()](const Tensor& g_in,
                                                                      const NeedsGrad& n) {
-          // The kernels' gradients are not themselves differentiable: say so rather than
-          // return second derivatives that silently miss this op.
-          GLIA_CHECK(!grad_enabled(), Error, kOp,
-                     ": double backward (create_graph=True) is not supported by the fused op; "
-                     "compose it from matmul and softmax for higher derivatives");
           Tensor g = contiguous(detach(g_in));
           Shape gq_shape = batch, gk_shape = batch, gv_shape = batch;
           gq_shape.insert(gq_shape.end(), {L, E});
@@ -170,7 +168,7 @@ Tensor scaled_dot_product_attention(const Tensor& q_in, const Tensor& k_in, cons
           return Grads{n[0] ? fit(gq, qs) : Tensor(), n[1] ? fit(gk, ks) : Tensor(),
                        n[2] ? fit(gv, vs) : Tensor()};
         },
-        {q_in, k_in, v_in});
+        {q_in, k_in, v_in, attn_mask}, Backward::Kernel);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include "glia/autograd.h"
 #include "glia/nn/functional.h"
 #include "glia/ops.h"
+#include "ops/operands.h"
 
 namespace glia::nn {
 
@@ -36,11 +37,6 @@ void check_settings(const std::string& op, int64_t nd, const Shape& stride, cons
 template <class F>
 void run_float(DType d, const std::string& op, const F& f) {
   dispatch_float(d, op.c_str(), [&](auto tag) { f(typename decltype(tag)::type{}); });
-}
-
-template <class T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
 }
 
 // Batch, channels, groups and the kernel settings; callers fill in the spatial sizes.
@@ -86,9 +82,7 @@ Tensor conv(const Tensor& x_in, const Tensor& weight, const Tensor& bias, const 
              O, ") must be divisible by groups (", groups, ")");
   GLIA_CHECK(weight.shape()[1] * groups == C, ShapeError, op, ": weight of shape ", weight.shape(),
              " expects ", weight.shape()[1] * groups, " input channels, got input of shape ", x_in.shape());
-  if (bias.defined())
-    GLIA_CHECK(bias.shape() == Shape{O} && bias.dtype() == x.dtype(), ShapeError, op, ": bias must have shape (",
-               O, ",), got ", bias.shape());
+  check_param(bias, {O}, x.dtype(), op.c_str(), "bias");
   cpu::ConvParams p = conv_params(x, weight, nd, C, O, groups, stride, padding, dilation);
   Shape in(x.shape().begin() + 2, x.shape().end()), k(weight.shape().begin() + 2, weight.shape().end());
   p.in = to3(in, nd, 1);
@@ -100,12 +94,12 @@ Tensor conv(const Tensor& x_in, const Tensor& weight, const Tensor& bias, const 
     p.out[d] = (padded - span) / p.stride[d] + 1;
     out_shape.push_back(p.out[d]);
   }
-  Tensor xc = contiguous(detach(x)), wc = contiguous(detach(weight));
+  Tensor xc = contiguous(detach(x)), wc = contiguous(detach(weight)), bc = kernel_operand(bias);
   Tensor y = Tensor::empty(out_shape, x.dtype());
   if (y.numel() > 0)
     run_float(x.dtype(), op, [&](auto zero) {
       using T = decltype(zero);
-      cpu::conv_forward<T>(xc.data<T>(), wc.data<T>(), ptr_or_null<T>(bias), y.data<T>(), p);
+      cpu::conv_forward<T>(xc.data<T>(), wc.data<T>(), ptr_or_null<T>(bc), y.data<T>(), p);
     });
   if (any_requires_grad({&x, &weight, &bias})) {
     attach_grad_fn(
@@ -121,7 +115,7 @@ Tensor conv(const Tensor& x_in, const Tensor& weight, const Tensor& bias, const 
           });
           return Grads{gx, gw, n[2] ? bias_grad(g) : Tensor()};
         },
-        {x, weight});
+        {x, weight}, Backward::Kernel);
   }
   return unbatched ? squeeze(y, 0) : y;
 }
@@ -147,9 +141,7 @@ Tensor conv_transpose(const Tensor& x_in, const Tensor& weight, const Tensor& bi
   GLIA_CHECK(weight.shape()[0] == Cin && Cin % groups == 0, ShapeError, op, ": weight of shape ", weight.shape(),
              " does not fit input of shape ", x_in.shape(), " with groups ", groups);
   const int64_t Cout = weight.shape()[1] * groups;
-  if (bias.defined())
-    GLIA_CHECK(bias.shape() == Shape{Cout}, ShapeError, op, ": bias must have shape (", Cout, ",), got ",
-               bias.shape());
+  check_param(bias, {Cout}, x.dtype(), op.c_str(), "bias");
   // A transposed convolution is the input-gradient of the convolution that maps its
   // output back to its input: conv with C = Cout and O = Cin.
   cpu::ConvParams p = conv_params(x, weight, nd, Cout, Cin, groups, stride, padding, dilation);
@@ -191,7 +183,7 @@ Tensor conv_transpose(const Tensor& x_in, const Tensor& weight, const Tensor& bi
           });
           return Grads{gx, gw, n[2] ? bias_grad(g) : Tensor()};
         },
-        {x, weight});
+        {x, weight}, Backward::Kernel);
   }
   return unbatched ? squeeze(y, 0) : y;
 }

@@ -6,15 +6,11 @@
 #include "glia/autograd.h"
 #include "glia/nn/functional.h"
 #include "glia/ops.h"
+#include "ops/operands.h"
 
 namespace glia::nn {
 
 namespace {
-
-template <class T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
 
 // Checks int64 class targets: each in [0, C) or equal to ignore_index.
 void check_targets(const Tensor& target, int64_t C, int64_t ignore_index, const char* op) {
@@ -122,7 +118,7 @@ Tensor cross_entropy(const Tensor& logits_in, const Tensor& target_in, const Ten
           });
           return Grads{movedim(reshape(grad, moved), -1, 1), target_grad};
         },
-        {logits, target});
+        {logits, target}, Backward::Kernel);
   }
   return out;
 }
@@ -132,10 +128,16 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& wei
   GLIA_CHECK(log_probs.defined() && target.defined(), Error, "nll_loss: got an undefined tensor");
   GLIA_CHECK(target.dtype() == DType::Int64, DTypeError, "nll_loss: target must be int64, got ",
              target.dtype());
+  GLIA_CHECK(is_floating(log_probs.dtype()), DTypeError,
+             "nll_loss: log_probs must be floating point, got ", log_probs.dtype());
+  GLIA_CHECK(log_probs.dim() >= 1, ShapeError,
+             "nll_loss: log_probs must be (C), (N, C) or (N, C, d...), got shape ",
+             log_probs.shape());
   const bool unbatched = log_probs.dim() == 1;
   Tensor lp = unbatched ? unsqueeze(log_probs, 0) : log_probs;
   Tensor t = unbatched ? unsqueeze(target, 0) : target;
   const int64_t C = lp.shape()[1];
+  check_param(weight, {C}, lp.dtype(), "nll_loss", "weight");
   Shape row_shape = lp.shape();
   row_shape.erase(row_shape.begin() + 1);
   GLIA_CHECK(t.shape() == row_shape, ShapeError, "nll_loss: target of shape ", target.shape(),

@@ -8,23 +8,11 @@
 #include "glia/autograd.h"
 #include "glia/nn/functional.h"
 #include "glia/ops.h"
+#include "ops/operands.h"
 
 namespace glia::nn {
 
 namespace {
-
-template <class T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
-void check_param(const Tensor& p, const Shape& shape, DType dtype, const char* op, const char* name) {
-  if (!p.defined()) return;
-  GLIA_CHECK(p.shape() == shape, ShapeError, op, ": ", name, " must have shape ", shape, ", got ",
-             p.shape());
-  GLIA_CHECK(p.dtype() == dtype, DTypeError, op, ": ", name, " is ", p.dtype(), " but input is ",
-             dtype);
-}
 
 }  // namespace
 
@@ -47,7 +35,7 @@ Tensor batch_norm(const Tensor& x_in, const Tensor& running_mean, const Tensor& 
              x_in.shape());
   GLIA_CHECK(batch_stats || running_var.defined(), Error,
              "batch_norm: running_var is needed with running_mean in eval mode");
-  Tensor x = contiguous(detach(x_in));
+  Tensor x = contiguous(detach(x_in)), w = kernel_operand(weight), b = kernel_operand(bias);
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   Tensor mean = Tensor::empty({C}, x.dtype()), invstd = Tensor::empty({C}, x.dtype()),
          var = Tensor::empty({C}, x.dtype());
@@ -60,7 +48,7 @@ Tensor batch_norm(const Tensor& x_in, const Tensor& running_mean, const Tensor& 
   }
   dispatch_float(x.dtype(), "batch_norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    cpu::batch_norm_forward<T>(x.data<T>(), N, C, S, ptr_or_null<T>(weight), ptr_or_null<T>(bias),
+    cpu::batch_norm_forward<T>(x.data<T>(), N, C, S, ptr_or_null<T>(w), ptr_or_null<T>(b),
                                mean.data<T>(), invstd.data<T>(), batch_stats, eps, var.data<T>(),
                                y.data<T>());
   });
@@ -74,7 +62,7 @@ Tensor batch_norm(const Tensor& x_in, const Tensor& running_mean, const Tensor& 
   if (any_requires_grad({&x_in, &weight, &bias})) {
     attach_grad_fn(
         y, "BatchNormBackward", {x_in, weight, bias},
-        [x, weight, mean, invstd, N, C, S, batch_stats](const Tensor& g_in, const NeedsGrad& n) {
+        [x, w, mean, invstd, N, C, S, batch_stats](const Tensor& g_in, const NeedsGrad& n) {
           Tensor g = contiguous(detach(g_in));
           Tensor gx = n[0] ? Tensor::empty(x.shape(), x.dtype()) : Tensor();
           Tensor gw = n[1] ? Tensor::empty({C}, x.dtype()) : Tensor();
@@ -82,13 +70,13 @@ Tensor batch_norm(const Tensor& x_in, const Tensor& running_mean, const Tensor& 
           dispatch_float(x.dtype(), "batch_norm", [&](auto tag) {
             using T = typename decltype(tag)::type;
             auto out = [](Tensor& t) { return t.defined() ? t.data<T>() : nullptr; };
-            cpu::batch_norm_backward<T>(g.data<T>(), x.data<T>(), N, C, S, ptr_or_null<T>(weight),
+            cpu::batch_norm_backward<T>(g.data<T>(), x.data<T>(), N, C, S, ptr_or_null<T>(w),
                                         mean.data<T>(), invstd.data<T>(), batch_stats, out(gx),
                                         out(gw), out(gb));
           });
           return Grads{gx, gw, gb};
         },
-        {x_in, weight});
+        {x_in, weight}, Backward::Kernel);
   }
   return y;
 }
@@ -105,18 +93,18 @@ Tensor layer_norm(const Tensor& x_in, int64_t normalized_ndim, const Tensor& wei
   check_param(weight, norm_shape, x_in.dtype(), "layer_norm", "weight");
   check_param(bias, norm_shape, x_in.dtype(), "layer_norm", "bias");
   const int64_t D = shape_numel(norm_shape), rows = x_in.numel() / std::max<int64_t>(D, 1);
-  Tensor x = contiguous(detach(x_in));
+  Tensor x = contiguous(detach(x_in)), w = kernel_operand(weight), b = kernel_operand(bias);
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   Tensor mean = Tensor::empty({rows}, x.dtype()), rstd = Tensor::empty({rows}, x.dtype());
   dispatch_float(x.dtype(), "layer_norm", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    cpu::layer_norm_forward<T>(x.data<T>(), rows, D, ptr_or_null<T>(weight), ptr_or_null<T>(bias),
+    cpu::layer_norm_forward<T>(x.data<T>(), rows, D, ptr_or_null<T>(w), ptr_or_null<T>(b),
                                eps, mean.data<T>(), rstd.data<T>(), y.data<T>());
   });
   if (any_requires_grad({&x_in, &weight, &bias})) {
     attach_grad_fn(
         y, "LayerNormBackward", {x_in, weight, bias},
-        [x, weight, mean, rstd, rows, D, norm_shape](const Tensor& g_in, const NeedsGrad& n) {
+        [x, w, mean, rstd, rows, D, norm_shape](const Tensor& g_in, const NeedsGrad& n) {
           Tensor g = contiguous(detach(g_in));
           Tensor gx = n[0] ? Tensor::empty(x.shape(), x.dtype()) : Tensor();
           Tensor gw = n[1] ? Tensor::empty(norm_shape, x.dtype()) : Tensor();
@@ -124,12 +112,12 @@ Tensor layer_norm(const Tensor& x_in, int64_t normalized_ndim, const Tensor& wei
           dispatch_float(x.dtype(), "layer_norm", [&](auto tag) {
             using T = typename decltype(tag)::type;
             auto out = [](Tensor& t) { return t.defined() ? t.data<T>() : nullptr; };
-            cpu::layer_norm_backward<T>(g.data<T>(), x.data<T>(), rows, D, ptr_or_null<T>(weight),
+            cpu::layer_norm_backward<T>(g.data<T>(), x.data<T>(), rows, D, ptr_or_null<T>(w),
                                         mean.data<T>(), rstd.data<T>(), out(gx), out(gw), out(gb));
           });
           return Grads{gx, gw, gb};
         },
-        {x_in, weight});
+        {x_in, weight}, Backward::Kernel);
   }
   return y;
 }

@@ -28,6 +28,13 @@ void check_lists(const char* op, const std::vector<Tensor>& params, const std::v
   }
 }
 
+// One step count per parameter (optimizers whose update depends on t).
+void check_steps(const char* op, const std::vector<int64_t>& steps,
+                 const std::vector<Tensor>& params) {
+  GLIA_CHECK(steps.size() == params.size(), ShapeError, op, ": got ", steps.size(),
+             " step counts for ", params.size(), " parameters");
+}
+
 // The state tensor for parameter i, created (zeros, or `init`) when undefined.
 Tensor& state(std::vector<Tensor>& list, size_t i, const Tensor& p, const char* op,
               double init = 0.0) {
@@ -70,20 +77,17 @@ void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grad
   bufs.resize(params.size());
   for_each_param("sgd", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
-    bool first = false;
-    if (o.momentum != 0 && !bufs[i].defined()) {
-      state(bufs, i, params[i], "sgd");
-      first = true;
-    }
-    cpu::sgd_update<T>(p, g, o.momentum != 0 ? bufs[i].data<T>() : nullptr, params[i].numel(), o, first);
+    // state() creates a missing buffer (seeded from the gradient: first) or checks a given one
+    const bool first = o.momentum != 0 && !bufs[i].defined();
+    T* buf = o.momentum != 0 ? state(bufs, i, params[i], "sgd").data<T>() : nullptr;
+    cpu::sgd_update<T>(p, g, buf, params[i].numel(), o, first);
   });
 }
 
 void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                std::vector<Tensor>& m, std::vector<Tensor>& v, std::vector<Tensor>& vmax,
                const std::vector<int64_t>& steps, const AdamOptions& o) {
-  GLIA_CHECK(steps.size() == params.size(), ShapeError, "adam: got ", steps.size(),
-             " step counts for ", params.size(), " parameters");
+  check_steps("adam", steps, params);
   vmax.resize(params.size());
   for_each_param("adam", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
@@ -97,10 +101,11 @@ void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gra
 void adagrad_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                   std::vector<Tensor>& sums, const std::vector<int64_t>& steps,
                   const AdagradOptions& o) {
+  check_steps("adagrad", steps, params);
   for_each_param("adagrad", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
     Tensor& s = state(sums, i, params[i], "adagrad");
-    cpu::adagrad_update<T>(p, g, s.data<T>(), params[i].numel(), o, steps.at(i));
+    cpu::adagrad_update<T>(p, g, s.data<T>(), params[i].numel(), o, steps[i]);
   });
 }
 
@@ -131,16 +136,17 @@ void adadelta_step(const std::vector<Tensor>& params, const std::vector<Tensor>&
 void nadam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                 std::vector<Tensor>& m, std::vector<Tensor>& v, std::vector<double>& mu_products,
                 const std::vector<int64_t>& steps, const NAdamOptions& o) {
+  check_steps("nadam", steps, params);
   mu_products.resize(params.size(), 1.0);
   for_each_param("nadam", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
-    double t = double(steps.at(i));
+    double t = double(steps[i]);
     double mu = o.beta1 * (1 - 0.5 * std::pow(0.96, t * o.momentum_decay));
     double mu_next = o.beta1 * (1 - 0.5 * std::pow(0.96, (t + 1) * o.momentum_decay));
     mu_products[i] *= mu;
     Tensor& mi = state(m, i, params[i], "nadam");
     Tensor& vi = state(v, i, params[i], "nadam");
-    cpu::nadam_update<T>(p, g, mi.data<T>(), vi.data<T>(), params[i].numel(), o, steps.at(i), mu,
+    cpu::nadam_update<T>(p, g, mi.data<T>(), vi.data<T>(), params[i].numel(), o, steps[i], mu,
                          mu_next, mu_products[i]);
   });
 }

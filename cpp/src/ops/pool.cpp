@@ -147,7 +147,7 @@ std::pair<Tensor, Tensor> run_max(const Tensor& x_in, const Planes& p, const cpu
         cpu::max_pool_backward<T>(g.data<T>(), idx.data<int64_t>(), w, gx.data<T>());
       });
       return Grads{gx};
-    });
+    }, {}, Backward::Kernel);
   }
   return {y, idx};
 }
@@ -168,7 +168,7 @@ Tensor run_avg(const Tensor& x_in, const Planes& p, const cpu::PoolWindows& w, c
         cpu::avg_pool_backward<T>(g.data<T>(), w, gx.data<T>());
       });
       return Grads{gx};
-    });
+    }, {}, Backward::Kernel);
   }
   return y;
 }

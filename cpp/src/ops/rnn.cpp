@@ -10,6 +10,7 @@
 #include "glia/nn/functional.h"
 #include "glia/nn/rnn.h"
 #include "glia/ops.h"
+#include "ops/operands.h"
 
 namespace glia::nn {
 
@@ -40,15 +41,6 @@ const char* mode_name(RnnMode mode) {
     case RnnMode::Gru: return "gru";
   }
   return "rnn";
-}
-
-void check_operand(const Tensor& t, const Shape& shape, DType dtype, const char* op,
-                   const char* name) {
-  if (!t.defined()) return;
-  GLIA_CHECK(t.dtype() == dtype, DTypeError, op, ": ", name, " is ", t.dtype(), " but input is ",
-             dtype);
-  GLIA_CHECK(t.shape() == shape, ShapeError, op, ": ", name, " must have shape ", shape, ", got ",
-             t.shape());
 }
 
 // Reads and validates per-sequence lengths; empty when every sequence is full length.
@@ -96,13 +88,13 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
   GLIA_CHECK(w_ih.dim() == 2 && w_ih.shape()[0] % G == 0 && w_ih.shape()[0] > 0, ShapeError, op,
              ": weight_ih must be 2-D with ", G, " * hidden_size rows, got shape ", w_ih.shape());
   const int64_t H = w_ih.shape()[0] / G;
-  check_operand(w_ih, {G * H, I}, x.dtype(), op, "weight_ih (gates * hidden_size, input_size)");
-  check_operand(w_hh, {G * H, H}, x.dtype(), op, "weight_hh (gates * hidden_size, hidden_size)");
-  check_operand(b_ih, {G * H}, x.dtype(), op, "bias_ih");
-  check_operand(b_hh, {G * H}, x.dtype(), op, "bias_hh");
-  check_operand(h0, {B, H}, x.dtype(), op, "h0 (batch, hidden_size)");
+  check_param(w_ih, {G * H, I}, x.dtype(), op, "weight_ih (gates * hidden_size, input_size)");
+  check_param(w_hh, {G * H, H}, x.dtype(), op, "weight_hh (gates * hidden_size, hidden_size)");
+  check_param(b_ih, {G * H}, x.dtype(), op, "bias_ih");
+  check_param(b_hh, {G * H}, x.dtype(), op, "bias_hh");
+  check_param(h0, {B, H}, x.dtype(), op, "h0 (batch, hidden_size)");
   GLIA_CHECK(lstm || !c0.defined(), ShapeError, op, ": only LSTM takes a cell state c0");
-  check_operand(c0, {B, H}, x.dtype(), op, "c0 (batch, hidden_size)");
+  check_param(c0, {B, H}, x.dtype(), op, "c0 (batch, hidden_size)");
   Tensor len = checked_lengths(lengths, T, B, op);
 
   const bool track = any_requires_grad({&x, &h0, &c0, &w_ih, &w_hh, &b_ih, &b_hh});
@@ -133,9 +125,9 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
   const cpu::RnnShape shape{mode, T, B, H, G, reverse, len.defined() ? len.data<int64_t>() : nullptr};
   dispatch_float(dt, op, [&](auto tag) {
     using S = typename decltype(tag)::type;
-    auto ptr = [](const Tensor& t) { return t.defined() ? t.data<S>() : nullptr; };
-    cpu::rnn_forward<S>(shape, whh.data<S>(), ptr(bhh), gates.data<S>(), hs.data<S>(), ptr(cs),
-                        ptr(hn), y.data<S>());
+    auto out = [](Tensor& t) { return t.defined() ? t.data<S>() : nullptr; };
+    cpu::rnn_forward<S>(shape, whh.data<S>(), ptr_or_null<S>(bhh), gates.data<S>(), hs.data<S>(),
+                        out(cs), out(hn), y.data<S>());
   });
   copy_step(hs, last, y, T);
   if (lstm) copy_step(cs, last, y, T + 1);
@@ -175,7 +167,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
           if (need[6]) grads[6] = gru || !need[5] ? sum(dgh, {0}) : grads[5];  // equal unless GRU
           return grads;
         },
-        {x, h0, c0, w_ih, w_hh});
+        {x, w_ih, w_hh}, Backward::Kernel);  // h0 and c0 were copied into hs: never read back
   }
   return y;
 }
