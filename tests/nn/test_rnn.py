@@ -110,6 +110,60 @@ def test_layer_larger_sizes(mode, dtype):
     compare(mode, gm, tm, x, **tol)
 
 
+# ---- how the time loop splits over threads ----
+# Tiny problems run on one thread. Otherwise each direction gets its own threads; threads
+# sharing a direction split its batch or, when that would leave one fewer than 12 rows and
+# W_hh has at least 128 KiB, its hidden units, meeting at a barrier after every step. In
+# float64 (8-column strips) these sizes reach every way; hidden 36 and 76 are not multiples of
+# 8, so the unit slices and the step products have edge columns.
+SPLITS = {  # name: (hidden, batch, steps, bidirectional)
+    "batch slices": (36, 30, 10, False),
+    "unit slices": (76, 13, 5, False),  # LSTM and GRU; a plain RNN's W_hh is too small
+    "one direction per thread": (36, 5, 30, True),
+    "directions and unit slices": (76, 13, 5, True),  # units with 3 threads
+}
+
+
+def compare_lengths(mode, gm, tm, x, lengths):
+    """gm with lengths= on a padded time-major batch against tm on the packed batch: output,
+    final states and every gradient."""
+    gx, tx = to_glia(x, True), torch.tensor(x, requires_grad=True)
+    g_out, g_st = states(mode, gm(gx, lengths=lengths))
+    packed = torch.nn.utils.rnn.pack_padded_sequence(tx, lengths, enforce_sorted=False)
+    t_out, t_st = states(mode, tm(packed))
+    t_out, _ = torch.nn.utils.rnn.pad_packed_sequence(t_out, total_length=x.shape[0])
+    assert_np(g_out, t_out)
+    for g, t in zip(g_st, t_st):
+        assert_np(g, t)
+    cot = [randn(*t.shape) for t in [t_out] + t_st]
+    sum((a * to_glia(c)).sum() for a, c in zip([g_out] + g_st, cot)).backward()
+    sum((a * torch.tensor(c)).sum() for a, c in zip([t_out] + t_st, cot)).backward()
+    assert_np(gx.grad, tx.grad)
+    g_params = dict(gm.named_parameters())
+    for name, p in tm.named_parameters():
+        assert_np(g_params[name].grad, p.grad)
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("split", list(SPLITS))
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_layer_matches_torch_however_threads_split_it(mode, split, threads):
+    H, B, T, bidir = SPLITS[split]
+    before = glia.get_num_threads()
+    glia.set_num_threads(threads)
+    try:
+        gm, tm = make_pair(mode, 5, H, bidirectional=bidir)
+        hx = [randn(2 if bidir else 1, B, H) for _ in range(2 if mode == "lstm" else 1)]
+        compare(mode, gm, tm, randn(T, B, 5), hx)
+        gm.zero_grad()
+        tm.zero_grad()
+        lengths = np.random.default_rng(B).integers(1, T + 1, size=B)
+        lengths[0] = T  # pad_packed_sequence pads to the longest
+        compare_lengths(mode, gm, tm, randn(T, B, 5), lengths.tolist())
+    finally:
+        glia.set_num_threads(before)
+
+
 @pytest.mark.parametrize("mode", ["lstm", "gru"])
 def test_layer_noncontiguous_input_and_no_bias(mode):
     gm, tm = make_pair(mode, 3, 4, bias=False, num_layers=2)
@@ -273,7 +327,8 @@ def test_cell_gradcheck(mode):
 
     def fn(x, *rest):
         st, ws = rest[:n_state], rest[n_state:]
-        y = _C.rnn_layer(mode, x.unsqueeze(0), st[0], st[1] if n_state == 2 else None, *ws)
+        y = _C.rnn_layer(mode, x.unsqueeze(0), st[0].unsqueeze(0),
+                         st[1].unsqueeze(0) if n_state == 2 else None, [ws])
         return y[1:]
 
     arrays = [randn(2, 2)] + [randn(2, 3) for _ in range(n_state)] + [p.detach().numpy() for p in params]
@@ -283,28 +338,30 @@ def test_cell_gradcheck(mode):
 # ---- the fused op itself ----
 
 @pytest.mark.parametrize("mode", list(MODES))
-@pytest.mark.parametrize("reverse,with_lengths", [(False, False), (True, False), (False, True), (True, True)])
-def test_rnn_layer_gradcheck(mode, reverse, with_lengths):
+@pytest.mark.parametrize("directions", [1, 2])
+@pytest.mark.parametrize("with_lengths", [False, True])
+def test_rnn_layer_gradcheck(mode, directions, with_lengths):
     G = {"lstm": 4, "gru": 3}.get(mode, 1)
     T, B, I, H = 4, 3, 2, 3
     lengths = glia.tensor(np.array([4, 1, 3])) if with_lengths else None
     n_state = 2 if mode == "lstm" else 1
 
     def fn(x, *rest):
-        st, (w_ih, w_hh, b_ih, b_hh) = rest[:n_state], rest[n_state:]
-        return _C.rnn_layer(mode, x, st[0], st[1] if n_state == 2 else None, w_ih, w_hh, b_ih,
-                            b_hh, lengths, reverse)
+        st, ws = rest[:n_state], rest[n_state:]
+        params = [ws[4 * d:4 * d + 4] for d in range(directions)]
+        return _C.rnn_layer(mode, x, st[0], st[1] if n_state == 2 else None, params, lengths)
 
-    arrays = ([randn(T, B, I)] + [randn(B, H) for _ in range(n_state)]
-              + [randn(G * H, I) * 0.5, randn(G * H, H) * 0.5, randn(G * H), randn(G * H)])
+    arrays = [randn(T, B, I)] + [randn(directions, B, H) for _ in range(n_state)]
+    for _ in range(directions):
+        arrays += [randn(G * H, I) * 0.5, randn(G * H, H) * 0.5, randn(G * H), randn(G * H)]
     gradcheck(fn, *arrays)
 
 
 def test_rnn_layer_packs_outputs_and_final_states():
     x, h0, c0 = randn(3, 2, 2), randn(2, 4), randn(2, 4)
     w_ih, w_hh = randn(16, 2), randn(16, 4)
-    y = _C.rnn_layer("lstm", to_glia(x), to_glia(h0), to_glia(c0), to_glia(w_ih), to_glia(w_hh),
-                     None, None)
+    y = _C.rnn_layer("lstm", to_glia(x), to_glia(h0[None]), to_glia(c0[None]),
+                     [(to_glia(w_ih), to_glia(w_hh), None, None)])
     assert tuple(y.shape) == (5, 2, 4)
     tm = torch.nn.LSTM(2, 4, bias=False).double()
     tm.load_state_dict({"weight_ih_l0": torch.tensor(w_ih), "weight_hh_l0": torch.tensor(w_hh)})
@@ -312,6 +369,22 @@ def test_rnn_layer_packs_outputs_and_final_states():
     assert_np(y[:3], out)
     assert_np(y[3], h[0])
     assert_np(y[4], c[0])
+
+
+def test_rnn_layer_runs_both_directions_side_by_side():
+    T, B, I, H = 4, 3, 2, 5
+    tm = torch.nn.LSTM(I, H, bidirectional=True).double()
+    x, h0, c0 = randn(T, B, I), randn(2, B, H), randn(2, B, H)
+    params = [tuple(to_glia(getattr(tm, n + sfx).detach().numpy())
+                    for n in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"))
+              for sfx in ("", "_reverse")]
+    y = _C.rnn_layer("lstm", to_glia(x), to_glia(h0), to_glia(c0), params)
+    assert tuple(y.shape) == (T + 2, B, 2 * H)
+    out, (h, c) = tm(torch.tensor(x), (torch.tensor(h0), torch.tensor(c0)))
+    assert_np(y[:T], out)
+    for d in range(2):  # final states of direction d in columns [d * H, (d + 1) * H)
+        assert_np(y[T][:, d * H:(d + 1) * H], h[d])
+        assert_np(y[T + 1][:, d * H:(d + 1) * H], c[d])
 
 
 # ---- dropout between layers ----
@@ -418,30 +491,33 @@ def test_packing_errors():
 
 def test_rnn_layer_errors():
     x, w_ih, w_hh = glia.zeros(3, 2, 5), glia.zeros(8, 5), glia.zeros(8, 2)
-    run = lambda *a, **k: _C.rnn_layer(*a, **k)  # noqa: E731
-    check_raises(lambda: run("lstm", glia.zeros(3, 5), None, None, w_ih, w_hh, None, None), ValueError,
-                 "lstm", "3-D", "(3, 5)")
-    check_raises(lambda: run("lstm", glia.zeros(0, 2, 5), None, None, w_ih, w_hh, None, None), ValueError,
-                 "lstm", "at least 1")
-    check_raises(lambda: run("lstm", x, None, None, glia.zeros(7, 5), w_hh, None, None), ValueError,
-                 "lstm", "weight_ih", "(7, 5)")
-    check_raises(lambda: run("gru", x, None, None, glia.zeros(6, 4), glia.zeros(6, 2), None, None),
-                 ValueError, "gru", "weight_ih", "(6, 4)")
-    check_raises(lambda: run("lstm", x, None, None, w_ih, glia.zeros(8, 3), None, None), ValueError,
-                 "lstm", "weight_hh", "(8, 2)", "(8, 3)")
-    check_raises(lambda: run("lstm", x, glia.zeros(3, 2), None, w_ih, w_hh, None, None), ValueError,
-                 "lstm", "h0", "(2, 2)", "(3, 2)")
-    check_raises(lambda: run("gru", x, None, glia.zeros(2, 2), glia.zeros(6, 5), glia.zeros(6, 2), None,
-                             None), ValueError, "gru", "c0")
-    check_raises(lambda: run("lstm", x, None, None, w_ih, w_hh, glia.zeros(8, dtype=glia.float64), None),
-                 TypeError, "lstm", "bias_ih", "float64")
-    check_raises(lambda: run("lstm", x, None, None, w_ih, w_hh, None, None, glia.tensor([1.0, 2.0])),
-                 TypeError, "lstm", "lengths", "int64")
-    check_raises(lambda: run("lstm", x, None, None, w_ih, w_hh, None, None, glia.tensor([1, 4])),
-                 ValueError, "lstm", "lengths[1] = 4", "[0, 3]")
-    check_raises(lambda: run("lstm", x.long() if hasattr(x, "long") else glia.zeros(3, 2, 5, dtype=glia.int64),
-                             None, None, w_ih, w_hh, None, None), TypeError, "lstm")
-    check_raises(lambda: run("conv", x, None, None, w_ih, w_hh, None, None), ValueError, "rnn_layer", "'conv'")
+
+    def run(mode, x, w_ih, w_hh, h0=None, c0=None, b_ih=None, lengths=None, directions=1):
+        return _C.rnn_layer(mode, x, h0, c0, [(w_ih, w_hh, b_ih, None)] * directions, lengths)
+
+    check_raises(lambda: run("lstm", glia.zeros(3, 5), w_ih, w_hh), ValueError, "lstm", "3-D", "(3, 5)")
+    check_raises(lambda: run("lstm", glia.zeros(0, 2, 5), w_ih, w_hh), ValueError, "lstm", "at least 1")
+    check_raises(lambda: run("lstm", x, glia.zeros(7, 5), w_hh), ValueError, "lstm", "weight_ih", "(7, 5)")
+    check_raises(lambda: run("gru", x, glia.zeros(6, 4), glia.zeros(6, 2)), ValueError, "gru",
+                 "weight_ih", "(6, 4)")
+    check_raises(lambda: run("lstm", x, w_ih, glia.zeros(8, 3)), ValueError, "lstm", "weight_hh",
+                 "(8, 2)", "(8, 3)")
+    check_raises(lambda: run("lstm", x, w_ih, w_hh, h0=glia.zeros(2, 2)), ValueError, "lstm", "h0",
+                 "(1, 2, 2)", "(2, 2)")
+    check_raises(lambda: run("lstm", x, w_ih, w_hh, h0=glia.zeros(1, 2, 2), directions=2), ValueError,
+                 "lstm", "h0", "(2, 2, 2)", "(1, 2, 2)")
+    check_raises(lambda: run("gru", x, glia.zeros(6, 5), glia.zeros(6, 2), c0=glia.zeros(1, 2, 2)),
+                 ValueError, "gru", "c0")
+    check_raises(lambda: run("lstm", x, w_ih, w_hh, b_ih=glia.zeros(8, dtype=glia.float64)), TypeError,
+                 "lstm", "bias_ih", "float64")
+    check_raises(lambda: run("lstm", x, w_ih, w_hh, lengths=glia.tensor([1.0, 2.0])), TypeError, "lstm",
+                 "lengths", "int64")
+    check_raises(lambda: run("lstm", x, w_ih, w_hh, lengths=glia.tensor([1, 4])), ValueError, "lstm",
+                 "lengths[1] = 4", "[0, 3]")
+    check_raises(lambda: run("lstm", glia.zeros(3, 2, 5, dtype=glia.int64), w_ih, w_hh), TypeError, "lstm")
+    check_raises(lambda: run("conv", x, w_ih, w_hh), ValueError, "rnn_layer", "'conv'")
+    check_raises(lambda: run("lstm", x, w_ih, w_hh, directions=3), ValueError, "lstm", "1 or 2", "3")
+    check_raises(lambda: run("lstm", x, w_ih, w_hh, directions=0), ValueError, "lstm", "1 or 2", "0")
 
 
 def test_bias_gradients_are_separate_tensors():

@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "cpu/parallel.h"
 #include "cpu/scratch.h"
@@ -18,15 +19,6 @@ using CVec = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 using nn::RnnMode;
 
 bool active(const RnnShape& s, int64_t t, int64_t b) { return !s.lengths || t < s.lengths[b]; }
-
-// Each sequence's recurrence is independent of the others', so whole time loops run on
-// batch slices in parallel with no per-step synchronisation; tiny problems stay serial.
-template <class F>
-void over_batch(const RnnShape& s, const F& fn) {
-  const int64_t work = s.T * s.B * s.G * s.H * s.H;
-  const int64_t grain = work < (int64_t(1) << 18) ? std::max<int64_t>(s.B, 1) : 4;
-  parallel_for(0, s.B, grain, fn);
-}
 
 // C (M, N) (+)= A (M, K) @ B (K, N), row-major with leading dims, B read in place. Each
 // step's recurrent product has few rows (a batch slice) against a weight matrix that stays
@@ -84,138 +76,198 @@ struct Panels {
   Scratch<T> data;
 };
 
-// C (M, N) (+)= A (M, K) @ B for B given as Panels, K in blocks so that a block of A and a
-// strip share L1.
+// Columns [c0, c1) of C (M, N) (+)= A (M, K) @ B for B given as Panels. K is not blocked:
+// the few rows of A stream from L2 well enough, and a C tile loaded and stored once per strip
+// instead of once per K block is what keeps the kernel near peak. Columns outside whole
+// strips in the range (range ends that are not multiples of W, the last N % W columns) are
+// summed directly from the source.
 template <class T>
 void step_gemm(const T* A, int64_t lda, const Panels<T>& P, T* C, int64_t ldc, int64_t M,
-               bool acc) {
-  constexpr int64_t W = Panels<T>::W, KB = 128;
+               bool acc, int64_t c0, int64_t c1) {
+  constexpr int64_t W = Panels<T>::W;
+  const int64_t s0 = std::min((c0 + W - 1) / W * W, c1);
+  const int64_t s1 = std::max(s0, std::min(c1 / W * W, P.full));
   const int64_t tiles = (M + 5) / 6;  // at most 6 rows each, as even as possible
-  for (int64_t k0 = 0; k0 < P.K; k0 += KB) {
-    const int64_t kb = std::min(KB, P.K - k0);
-    const bool add = acc || k0 > 0;
-    for (int64_t j = 0; j < P.full; j += W) {
-      const T* b = P.strip(j) + k0 * W;
-      for (int64_t t = 0, i = 0; t < tiles; ++t) {
-        const int64_t r = M / tiles + (t < M % tiles ? 1 : 0);
-        const T* a = A + i * lda + k0;
-        T* c = C + i * ldc + j;
-        switch (r) {
-          case 6: gemm_tile<T, 6>(a, lda, b, W, c, ldc, kb, add); break;
-          case 5: gemm_tile<T, 5>(a, lda, b, W, c, ldc, kb, add); break;
-          case 4: gemm_tile<T, 4>(a, lda, b, W, c, ldc, kb, add); break;
-          case 3: gemm_tile<T, 3>(a, lda, b, W, c, ldc, kb, add); break;
-          case 2: gemm_tile<T, 2>(a, lda, b, W, c, ldc, kb, add); break;
-          default: gemm_tile<T, 1>(a, lda, b, W, c, ldc, kb, add); break;
-        }
-        i += r;
+  for (int64_t j = s0; j < s1; j += W) {
+    const T* b = P.strip(j);
+    for (int64_t t = 0, i = 0; t < tiles; ++t) {
+      const int64_t r = M / tiles + (t < M % tiles ? 1 : 0);
+      const T* a = A + i * lda;
+      T* c = C + i * ldc + j;
+      switch (r) {
+        case 6: gemm_tile<T, 6>(a, lda, b, W, c, ldc, P.K, acc); break;
+        case 5: gemm_tile<T, 5>(a, lda, b, W, c, ldc, P.K, acc); break;
+        case 4: gemm_tile<T, 4>(a, lda, b, W, c, ldc, P.K, acc); break;
+        case 3: gemm_tile<T, 3>(a, lda, b, W, c, ldc, P.K, acc); break;
+        case 2: gemm_tile<T, 2>(a, lda, b, W, c, ldc, P.K, acc); break;
+        default: gemm_tile<T, 1>(a, lda, b, W, c, ldc, P.K, acc); break;
       }
+      i += r;
     }
   }
-  for (int64_t i = 0; i < M; ++i)  // leftover columns
-    for (int64_t x = P.full; x < P.N; ++x) {
-      T sum = acc ? C[i * ldc + x] : T(0);
-      for (int64_t k = 0; k < P.K; ++k) sum += A[i * lda + k] * P.at(k, x);
-      C[i * ldc + x] = sum;
+  auto edge = [&](int64_t x0, int64_t x1) {
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t x = x0; x < x1; ++x) {
+        T sum = acc ? C[i * ldc + x] : T(0);
+        for (int64_t k = 0; k < P.K; ++k) sum += A[i * lda + k] * P.at(k, x);
+        C[i * ldc + x] = sum;
+      }
+  };
+  edge(c0, s0);
+  edge(s1, c1);
+}
+
+// Rows of the batch a thread needs for the 6-row tiles of step_gemm to run near peak.
+constexpr int64_t kMinRowsPerThread = 12;
+// Below this size of W_hh a barrier per step costs more than each thread reading all of it.
+constexpr int64_t kUnitSplitBytes = 128 * 1024;
+
+// The batch rows [b0, b1) and hidden units [u0, u1) one thread owns in a time loop.
+struct Slice {
+  int64_t b0, b1, u0, u1;
+};
+
+// Runs the time loops of all directions as fn(direction, slice, sync) on a team of threads.
+// The directions are independent, and so are the sequences of a batch: with as many threads
+// as directions, each runs one whole, and extra threads share a direction by batch slices,
+// which need no synchronisation. When that leaves a thread too few rows, they share the
+// hidden units instead (whole strips of the panels, each thread reading its part of W_hh)
+// for the whole batch, and every step ends at a barrier (sync) since the next one reads
+// every unit of the new state. Tiny problems stay on one thread.
+template <class T, class F>
+void over_team(const RnnShape& s, const F& fn) {
+  constexpr int64_t W = Panels<T>::W;
+  const bool tiny = s.D * s.T * s.B * s.G * s.H * s.H < (int64_t(1) << 18);
+  const int64_t useful = s.D * std::max<int64_t>(s.B, s.H / W);  // more threads would idle
+  parallel_team(tiny ? 1 : useful, [&](int64_t t, int64_t n) {
+    if (n < s.D) {  // whole directions, one after another
+      for (int64_t d = t; d < s.D; d += n) fn(d, Slice{0, s.B, 0, s.H}, false);
+      return;
     }
+    int64_t d = 0;  // direction d has threads [n * d / D, n * (d + 1) / D)
+    while (t >= n * (d + 1) / s.D) ++d;
+    const int64_t first = n * d / s.D, m = n * (d + 1) / s.D - first, j = t - first;
+    const int64_t most = (n + s.D - 1) / s.D;  // the most threads any direction has
+    const bool units = most > 1 && s.H >= 2 * W && s.B >= kMinRowsPerThread &&
+                       s.B < kMinRowsPerThread * most &&
+                       s.G * s.H * s.H * int64_t(sizeof(T)) >= kUnitSplitBytes;
+    if (units) {
+      auto cut = [&](int64_t i) { return i == m ? s.H : s.H * i / m / W * W; };
+      fn(d, Slice{0, s.B, cut(j), cut(j + 1)}, true);
+    } else {
+      fn(d, Slice{s.B * j / m, s.B * (j + 1) / m, 0, s.H}, false);
+    }
+  });
+}
+
+// Columns [u0, u1) of every gate block of C (M, G*H) (+)= A @ B: the gate pre-activations
+// of a slice of hidden units.
+template <class T>
+void gate_gemm(const RnnShape& s, const Slice& sl, const T* A, int64_t lda, const Panels<T>& P,
+               T* C, bool acc) {
+  const int64_t rows = sl.b1 - sl.b0;
+  if (sl.u0 == 0 && sl.u1 == s.H) {
+    step_gemm<T>(A, lda, P, C, s.G * s.H, rows, acc, 0, s.G * s.H);
+    return;
+  }
+  for (int64_t q = 0; q < s.G; ++q)
+    step_gemm<T>(A, lda, P, C, s.G * s.H, rows, acc, q * s.H + sl.u0, q * s.H + sl.u1);
 }
 
 // The state before step t is hs[t] going forward and hs[t + 1] in reverse.
-int64_t prev_index(const RnnShape& s, int64_t t) { return s.reverse ? t + 1 : t; }
-int64_t next_index(const RnnShape& s, int64_t t) { return s.reverse ? t : t + 1; }
+int64_t prev_index(bool reverse, int64_t t) { return reverse ? t + 1 : t; }
+int64_t next_index(bool reverse, int64_t t) { return reverse ? t : t + 1; }
 
-// One step of one sequence. g: the step's gate row (x part in, activations out), hh: the
-// recurrent GEMM row h_prev W_hh^T (without b_hh).
+// One step of one sequence for n hidden units. Every pointer starts at the slice's first
+// unit; gate blocks are H apart. g: the step's gate row (x W_ih^T in, activations out), hh:
+// the recurrent GEMM row h_prev W_hh^T without b_hh (GRU only; the others have it added
+// into g already). b_x is added to g; b_hh too, except to GRU's n gate, where r scales it.
 template <class T>
-void cell_forward(const RnnShape& s, T* g, const T* hh, const T* b_hh, const T* h_prev,
-                  const T* c_prev, T* h_new, T* c_new, T* hn) {
-  const int64_t H = s.H, GH = s.G * s.H;
+void cell_forward(const RnnShape& s, int64_t n, T* g, const T* hh, const T* b_x, const T* b_hh,
+                  const T* h_prev, const T* c_prev, T* h_new, T* c_new, T* hn) {
+  const int64_t H = s.H;
+  auto gate = [&](int64_t q, bool with_b_hh) {  // g's block q with its biases added
+    Vec<T> v(g + q * H, n);
+    if (b_x) v += CVec<T>(b_x + q * H, n);
+    if (b_hh && with_b_hh) v += CVec<T>(b_hh + q * H, n);
+    return v;
+  };
   switch (s.mode) {
-    case RnnMode::Tanh:
-    case RnnMode::Relu: {
-      Vec<T> pre(g, H);
-      if (hh) pre += CVec<T>(hh, H);
-      if (b_hh) pre += CVec<T>(b_hh, H);
-      if (s.mode == RnnMode::Tanh) Vec<T>(h_new, H) = pre.tanh();
-      else Vec<T>(h_new, H) = pre.max(T(0));
-      break;
-    }
+    case RnnMode::Tanh: Vec<T>(h_new, n) = gate(0, true).tanh(); break;
+    case RnnMode::Relu: Vec<T>(h_new, n) = gate(0, true).max(T(0)); break;
     case RnnMode::Lstm: {
-      Vec<T> pre(g, GH);
-      if (hh) pre += CVec<T>(hh, GH);
-      if (b_hh) pre += CVec<T>(b_hh, GH);
-      Vec<T> if_(g, 2 * H), gg(g + 2 * H, H), o(g + 3 * H, H);
-      if_ = if_.logistic();
+      Vec<T> i = gate(0, true), f = gate(1, true), gg = gate(2, true), o = gate(3, true);
+      i = i.logistic();
+      f = f.logistic();
       gg = gg.tanh();
       o = o.logistic();
-      Vec<T> c(c_new, H);
-      c = CVec<T>(g + H, H) * CVec<T>(c_prev, H) + CVec<T>(g, H) * gg;
-      Vec<T>(h_new, H) = o * c.tanh();
+      Vec<T> c(c_new, n);
+      c = f * CVec<T>(c_prev, n) + i * gg;
+      Vec<T>(h_new, n) = o * c.tanh();
       break;
     }
     case RnnMode::Gru: {
-      Vec<T> rz(g, 2 * H), n(g + 2 * H, H), hn_row(hn, H);
-      rz += CVec<T>(hh, 2 * H);
-      hn_row = CVec<T>(hh + 2 * H, H);
-      if (b_hh) {
-        rz += CVec<T>(b_hh, 2 * H);
-        hn_row += CVec<T>(b_hh + 2 * H, H);
-      }
-      rz = rz.logistic();
-      n = (n + CVec<T>(g, H) * hn_row).tanh();
-      CVec<T> z(g + H, H), hp(h_prev, H);
-      Vec<T>(h_new, H) = n + z * (hp - n);
+      Vec<T> r = gate(0, true), z = gate(1, true), nn = gate(2, false), hn_row(hn, n);
+      r += CVec<T>(hh, n);
+      z += CVec<T>(hh + H, n);
+      hn_row = CVec<T>(hh + 2 * H, n);
+      if (b_hh) hn_row += CVec<T>(b_hh + 2 * H, n);
+      r = r.logistic();
+      z = z.logistic();
+      nn = (nn + r * hn_row).tanh();
+      Vec<T>(h_new, n) = nn + z * (CVec<T>(h_prev, n) - nn);
       break;
     }
   }
 }
 
-// The gradient through one step of one sequence: writes the pre-activation gradients and
-// sets dh to the part of dh_prev that bypasses W_hh (GRU's z * dh; zero otherwise) and dc to
-// dc_prev. tmp holds 2 * H scratch values.
+// The gradient through one step of one sequence for n hidden units, pointers as in
+// cell_forward: writes the pre-activation gradients and sets dh to the part of dh_prev that
+// bypasses W_hh (GRU's z * dh; zero otherwise) and dc to dc_prev. tmp holds 2 * n values.
 template <class T>
-void cell_backward(const RnnShape& s, const T* g, const T* h_prev, const T* h_new,
+void cell_backward(const RnnShape& s, int64_t n, const T* g, const T* h_prev, const T* h_new,
                    const T* c_prev, const T* c_new, const T* hn, const T* d_out, T* dh, T* dc,
                    T* dgi, T* dgh, T* tmp) {
   const int64_t H = s.H;
-  Vec<T> dht(tmp, H);
-  dht = CVec<T>(dh, H) + CVec<T>(d_out, H);
+  Vec<T> dht(tmp, n);
+  dht = CVec<T>(dh, n) + CVec<T>(d_out, n);
   switch (s.mode) {
     case RnnMode::Tanh: {
-      CVec<T> h(h_new, H);
-      Vec<T>(dgi, H) = dht * (T(1) - h * h);
-      Vec<T>(dh, H).setZero();
+      CVec<T> h(h_new, n);
+      Vec<T>(dgi, n) = dht * (T(1) - h * h);
+      Vec<T>(dh, n).setZero();
       break;
     }
     case RnnMode::Relu: {
-      CVec<T> h(h_new, H);
-      Vec<T>(dgi, H) = (h > T(0)).select(dht, T(0));
-      Vec<T>(dh, H).setZero();
+      CVec<T> h(h_new, n);
+      Vec<T>(dgi, n) = (h > T(0)).select(dht, T(0));
+      Vec<T>(dh, n).setZero();
       break;
     }
     case RnnMode::Lstm: {
-      CVec<T> i(g, H), f(g + H, H), gg(g + 2 * H, H), o(g + 3 * H, H);
-      Vec<T> tc(tmp + H, H);
-      tc = CVec<T>(c_new, H).tanh();
-      Vec<T> dct(dc, H);  // becomes the cell gradient at this step, then dc_prev
+      CVec<T> i(g, n), f(g + H, n), gg(g + 2 * H, n), o(g + 3 * H, n);
+      Vec<T> tc(tmp + n, n);
+      tc = CVec<T>(c_new, n).tanh();
+      Vec<T> dct(dc, n);  // becomes the cell gradient at this step, then dc_prev
       dct += dht * o * (T(1) - tc * tc);
-      Vec<T>(dgi, H) = dct * gg * i * (T(1) - i);
-      Vec<T>(dgi + H, H) = dct * CVec<T>(c_prev, H) * f * (T(1) - f);
-      Vec<T>(dgi + 2 * H, H) = dct * i * (T(1) - gg * gg);
-      Vec<T>(dgi + 3 * H, H) = dht * tc * o * (T(1) - o);
+      Vec<T>(dgi, n) = dct * gg * i * (T(1) - i);
+      Vec<T>(dgi + H, n) = dct * CVec<T>(c_prev, n) * f * (T(1) - f);
+      Vec<T>(dgi + 2 * H, n) = dct * i * (T(1) - gg * gg);
+      Vec<T>(dgi + 3 * H, n) = dht * tc * o * (T(1) - o);
       dct *= f;
-      Vec<T>(dh, H).setZero();
+      Vec<T>(dh, n).setZero();
       break;
     }
     case RnnMode::Gru: {
-      CVec<T> r(g, H), z(g + H, H), n(g + 2 * H, H), hp(h_prev, H), hn_row(hn, H);
-      Vec<T> dn(dgi + 2 * H, H);
-      dn = dht * (T(1) - z) * (T(1) - n * n);
-      Vec<T>(dgi + H, H) = dht * (hp - n) * z * (T(1) - z);
-      Vec<T>(dgi, H) = dn * hn_row * r * (T(1) - r);
-      std::copy(dgi, dgi + 2 * H, dgh);
-      Vec<T>(dgh + 2 * H, H) = dn * r;
-      Vec<T>(dh, H) = dht * z;
+      CVec<T> r(g, n), z(g + H, n), nn(g + 2 * H, n), hp(h_prev, n), hn_row(hn, n);
+      Vec<T> dn(dgi + 2 * H, n);
+      dn = dht * (T(1) - z) * (T(1) - nn * nn);
+      Vec<T>(dgi + H, n) = dht * (hp - nn) * z * (T(1) - z);
+      Vec<T>(dgi, n) = dn * hn_row * r * (T(1) - r);
+      Vec<T>(dgh, n) = CVec<T>(dgi, n);
+      Vec<T>(dgh + H, n) = CVec<T>(dgi + H, n);
+      Vec<T>(dgh + 2 * H, n) = dn * r;
+      Vec<T>(dh, n) = dht * z;
       break;
     }
   }
@@ -224,76 +276,84 @@ void cell_backward(const RnnShape& s, const T* g, const T* h_prev, const T* h_ne
 }  // namespace
 
 template <class T>
-void rnn_forward(const RnnShape& s, const T* w_hh, const T* b_hh, T* gates, T* hs, T* cs, T* hn,
-                 T* out) {
-  const int64_t B = s.B, H = s.H, GH = s.G * s.H;
-  const Panels<T> w(w_hh, H, true, H, GH);  // W_hh^T
+void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
+  const int64_t B = s.B, H = s.H, GH = s.G * s.H, DH = s.D * s.H;
+  std::optional<Panels<T>> w[2];  // W_hh^T of each direction
+  for (int64_t d = 0; d < s.D; ++d) w[d].emplace(dirs[d].w_hh, H, true, H, GH);
   // GRU keeps W_hn h apart (r scales it); the others add h W_hh^T straight into the gates
   const bool separate = s.mode == RnnMode::Gru;
-  over_batch(s, [&](int64_t b0, int64_t b1) {
-    const int64_t rows = b1 - b0;
-    Scratch<T> hh(size_t(separate ? rows * GH : 1));
+  over_team<T>(s, [&](int64_t d, const Slice& sl, bool sync) {
+    const RnnDirection<T>& r = dirs[d];
+    const bool reverse = d == 1;
+    const int64_t b0 = sl.b0, u0 = sl.u0, n = sl.u1 - sl.u0;
+    Scratch<T> hh(size_t(separate ? (sl.b1 - b0) * GH : 1));
     for (int64_t k = 0; k < s.T; ++k) {
-      const int64_t t = s.reverse ? s.T - 1 - k : k;
-      const int64_t p = prev_index(s, t) * B * H, q = next_index(s, t) * B * H;
-      if (separate) step_gemm<T>(hs + p + b0 * H, H, w, hh.data(), GH, rows, false);
-      else step_gemm<T>(hs + p + b0 * H, H, w, gates + (t * B + b0) * GH, GH, rows, true);
-      for (int64_t b = b0; b < b1; ++b) {
-        T* o = out + (t * B + b) * H;
+      const int64_t t = reverse ? s.T - 1 - k : k;
+      const int64_t p = prev_index(reverse, t) * B * H, q = next_index(reverse, t) * B * H;
+      T *hs = r.hs, *cs = r.cs;
+      if (separate) gate_gemm<T>(s, sl, hs + p + b0 * H, H, *w[d], hh.data(), false);
+      else gate_gemm<T>(s, sl, hs + p + b0 * H, H, *w[d], r.gates + (t * B + b0) * GH, true);
+      for (int64_t b = b0; b < sl.b1; ++b) {
+        const int64_t i = b * H + u0;  // this row's slice of a (B, H) state
+        T* o = out + (t * B + b) * DH + d * H + u0;
         if (!active(s, t, b)) {  // a padded step: the state carries over, the output is zero
-          std::copy(hs + p + b * H, hs + p + (b + 1) * H, hs + q + b * H);
-          if (cs) std::copy(cs + p + b * H, cs + p + (b + 1) * H, cs + q + b * H);
-          std::fill(o, o + H, T(0));
+          std::copy(hs + p + i, hs + p + i + n, hs + q + i);
+          if (cs) std::copy(cs + p + i, cs + p + i + n, cs + q + i);
+          std::fill(o, o + n, T(0));
           continue;
         }
-        cell_forward<T>(s, gates + (t * B + b) * GH, separate ? hh.data() + (b - b0) * GH : nullptr, b_hh,
-                        hs + p + b * H, cs ? cs + p + b * H : nullptr, hs + q + b * H,
-                        cs ? cs + q + b * H : nullptr, hn ? hn + (t * B + b) * H : nullptr);
-        std::copy(hs + q + b * H, hs + q + (b + 1) * H, o);
+        cell_forward<T>(s, n, r.gates + (t * B + b) * GH + u0,
+                        separate ? hh.data() + (b - b0) * GH + u0 : nullptr,
+                        r.b_x ? r.b_x + u0 : nullptr, r.b_hh ? r.b_hh + u0 : nullptr, hs + p + i,
+                        cs ? cs + p + i : nullptr, hs + q + i, cs ? cs + q + i : nullptr,
+                        r.hn ? r.hn + t * B * H + i : nullptr);
+        std::copy(hs + q + i, hs + q + i + n, o);
       }
+      if (sync) team_barrier();  // the next step reads every unit of this one's state
     }
   });
 }
 
 template <class T>
-void rnn_backward(const RnnShape& s, const T* w_hh, const T* gates, const T* hs, const T* cs,
-                  const T* hn, const T* d_out, T* dh, T* dc, T* dgi, T* dgh) {
-  const int64_t B = s.B, H = s.H, GH = s.G * s.H;
-  T* dg_hidden = dgh ? dgh : dgi;  // what flows back through W_hh
-  const Panels<T> w(w_hh, H, false, GH, H);
-  over_batch(s, [&](int64_t b0, int64_t b1) {
-    Scratch<T> tmp(size_t(2 * H));
+void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out) {
+  const int64_t B = s.B, H = s.H, GH = s.G * s.H, DH = s.D * s.H;
+  std::optional<Panels<T>> w[2];  // W_hh of each direction
+  for (int64_t d = 0; d < s.D; ++d) w[d].emplace(dirs[d].w_hh, H, false, GH, H);
+  over_team<T>(s, [&](int64_t d, const Slice& sl, bool sync) {
+    const RnnDirection<T>& r = dirs[d];
+    const bool reverse = d == 1;
+    T* dg_hidden = r.dgh ? r.dgh : r.dgi;  // what flows back through W_hh
+    const int64_t b0 = sl.b0, u0 = sl.u0, n = sl.u1 - sl.u0;
+    Scratch<T> tmp(size_t(std::max<int64_t>(2 * n, 1)));
     for (int64_t k = 0; k < s.T; ++k) {
-      const int64_t t = s.reverse ? k : s.T - 1 - k;
-      const int64_t p = prev_index(s, t) * B * H, q = next_index(s, t) * B * H;
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t row = (t * B + b) * GH;
+      const int64_t t = reverse ? k : s.T - 1 - k;
+      const int64_t p = prev_index(reverse, t) * B * H, q = next_index(reverse, t) * B * H;
+      for (int64_t b = b0; b < sl.b1; ++b) {
+        const int64_t row = (t * B + b) * GH + u0, i = b * H + u0;
         if (!active(s, t, b)) {  // padded: no gradient, dh and dc pass through unchanged
-          std::fill(dgi + row, dgi + row + GH, T(0));
-          if (dgh) std::fill(dgh + row, dgh + row + GH, T(0));
+          for (int64_t g = 0; g < s.G; ++g) {
+            std::fill(r.dgi + row + g * H, r.dgi + row + g * H + n, T(0));
+            if (r.dgh) std::fill(r.dgh + row + g * H, r.dgh + row + g * H + n, T(0));
+          }
           continue;
         }
-        cell_backward<T>(s, gates + row, hs + p + b * H, hs + q + b * H,
-                         cs ? cs + p + b * H : nullptr, cs ? cs + q + b * H : nullptr,
-                         hn ? hn + (t * B + b) * H : nullptr, d_out + (t * B + b) * H, dh + b * H,
-                         dc ? dc + b * H : nullptr, dgi + row, dgh ? dgh + row : nullptr,
-                         tmp.data());
+        cell_backward<T>(s, n, r.gates + row, r.hs + p + i, r.hs + q + i,
+                         r.cs ? r.cs + p + i : nullptr, r.cs ? r.cs + q + i : nullptr,
+                         r.hn ? r.hn + t * B * H + i : nullptr, d_out + (t * B + b) * DH + d * H + u0,
+                         r.dh + i, r.dc ? r.dc + i : nullptr, r.dgi + row,
+                         r.dgh ? r.dgh + row : nullptr, tmp.data());
       }
+      if (sync) team_barrier();  // the product below reads every unit's gate gradients
       // dh_prev += dG W_hh; padded rows have dG = 0 and keep their dh.
-      step_gemm<T>(dg_hidden + (t * B + b0) * GH, GH, w, dh + b0 * H, H, b1 - b0, true);
+      step_gemm<T>(dg_hidden + (t * B + b0) * GH, GH, *w[d], r.dh + b0 * H, H, sl.b1 - b0, true,
+                   u0, sl.u1);
     }
   });
 }
 
-template void rnn_forward<float>(const RnnShape&, const float*, const float*, float*, float*,
-                                 float*, float*, float*);
-template void rnn_forward<double>(const RnnShape&, const double*, const double*, double*, double*,
-                                  double*, double*, double*);
-template void rnn_backward<float>(const RnnShape&, const float*, const float*, const float*,
-                                  const float*, const float*, const float*, float*, float*, float*,
-                                  float*);
-template void rnn_backward<double>(const RnnShape&, const double*, const double*, const double*,
-                                   const double*, const double*, const double*, double*, double*,
-                                   double*, double*);
+template void rnn_forward<float>(const RnnShape&, const RnnDirection<float>*, float*);
+template void rnn_forward<double>(const RnnShape&, const RnnDirection<double>*, double*);
+template void rnn_backward<float>(const RnnShape&, const RnnDirection<float>*, const float*);
+template void rnn_backward<double>(const RnnShape&, const RnnDirection<double>*, const double*);
 
 }  // namespace glia::cpu

@@ -58,25 +58,25 @@ Tensor checked_lengths(const Tensor& lengths, int64_t T, int64_t B, const char* 
   return len;
 }
 
-// Copies row block `src_row` of a (R, B, H) contiguous tensor into row `dst_row` of another.
-void copy_step(const Tensor& src, int64_t src_row, Tensor& dst, int64_t dst_row) {
-  const int64_t n = src.shape()[1] * src.shape()[2];
-  dispatch_float(src.dtype(), "rnn_layer", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    std::copy(src.data<T>() + src_row * n, src.data<T>() + (src_row + 1) * n,
-              dst.data<T>() + dst_row * n);
-  });
+// A buffer's data, or null when the mode has no such buffer.
+template <class S>
+S* data_or_null(const Tensor& t) {
+  return t.defined() ? t.data<S>() : nullptr;
 }
 
 }  // namespace
 
 Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
-                 const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh,
-                 const Tensor& lengths, bool reverse) {
+                 const std::vector<RnnParams>& params, const Tensor& lengths) {
   const char* op = mode_name(mode);
   const bool lstm = mode == RnnMode::Lstm, gru = mode == RnnMode::Gru;
-  GLIA_CHECK(x.defined() && w_ih.defined() && w_hh.defined(), Error, op,
-             ": input, weight_ih and weight_hh must be given");
+  const int64_t D = int64_t(params.size());
+  GLIA_CHECK(D == 1 || D == 2, ShapeError, op,
+             ": takes the parameters of 1 or 2 directions, got ", D);
+  GLIA_CHECK(x.defined(), Error, op, ": input must be given");
+  for (const RnnParams& p : params)
+    GLIA_CHECK(p.w_ih.defined() && p.w_hh.defined(), Error, op,
+               ": weight_ih and weight_hh must be given");
   GLIA_CHECK(x.dim() == 3, ShapeError, op, ": input must be 3-D (seq, batch, input_size), got shape ",
              x.shape());
   GLIA_CHECK(is_floating(x.dtype()), DTypeError, op, ": expects floating-point input, got ",
@@ -85,89 +85,127 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
   const int64_t T = x.shape()[0], B = x.shape()[1], I = x.shape()[2];
   GLIA_CHECK(T > 0, ShapeError, op, ": the sequence length must be at least 1, got input shape ",
              x.shape());
-  GLIA_CHECK(w_ih.dim() == 2 && w_ih.shape()[0] % G == 0 && w_ih.shape()[0] > 0, ShapeError, op,
-             ": weight_ih must be 2-D with ", G, " * hidden_size rows, got shape ", w_ih.shape());
-  const int64_t H = w_ih.shape()[0] / G;
-  check_param(w_ih, {G * H, I}, x.dtype(), op, "weight_ih (gates * hidden_size, input_size)");
-  check_param(w_hh, {G * H, H}, x.dtype(), op, "weight_hh (gates * hidden_size, hidden_size)");
-  check_param(b_ih, {G * H}, x.dtype(), op, "bias_ih");
-  check_param(b_hh, {G * H}, x.dtype(), op, "bias_hh");
-  check_param(h0, {B, H}, x.dtype(), op, "h0 (batch, hidden_size)");
+  const Tensor& w0 = params[0].w_ih;
+  GLIA_CHECK(w0.dim() == 2 && w0.shape()[0] % G == 0 && w0.shape()[0] > 0, ShapeError, op,
+             ": weight_ih must be 2-D with ", G, " * hidden_size rows, got shape ", w0.shape());
+  const int64_t H = w0.shape()[0] / G;
+  for (const RnnParams& p : params) {
+    check_param(p.w_ih, {G * H, I}, x.dtype(), op, "weight_ih (gates * hidden_size, input_size)");
+    check_param(p.w_hh, {G * H, H}, x.dtype(), op, "weight_hh (gates * hidden_size, hidden_size)");
+    check_param(p.b_ih, {G * H}, x.dtype(), op, "bias_ih");
+    check_param(p.b_hh, {G * H}, x.dtype(), op, "bias_hh");
+  }
+  check_param(h0, {D, B, H}, x.dtype(), op, "h0 (directions, batch, hidden_size)");
   GLIA_CHECK(lstm || !c0.defined(), ShapeError, op, ": only LSTM takes a cell state c0");
-  check_param(c0, {B, H}, x.dtype(), op, "c0 (batch, hidden_size)");
+  check_param(c0, {D, B, H}, x.dtype(), op, "c0 (directions, batch, hidden_size)");
   Tensor len = checked_lengths(lengths, T, B, op);
 
-  const bool track = any_requires_grad({&x, &h0, &c0, &w_ih, &w_hh, &b_ih, &b_hh});
+  std::vector<Tensor> inputs = {x, h0, c0}, saved = {x};  // of the graph node
+  for (const RnnParams& p : params) {
+    inputs.insert(inputs.end(), {p.w_ih, p.w_hh, p.b_ih, p.b_hh});
+    saved.insert(saved.end(), {p.w_ih, p.w_hh});
+  }
+  const bool track = any_requires_grad(inputs);
   NoGradGuard no_grad;  // the work below is not recorded; one node is attached at the end
   const DType dt = x.dtype();
   Tensor x2 = reshape(contiguous(detach(x)), {T * B, I});
-  Tensor wih = detach(w_ih), whh = contiguous(detach(w_hh));
-  Tensor bih = b_ih.defined() ? detach(b_ih) : Tensor();
-  Tensor bhh = b_hh.defined() ? contiguous(detach(b_hh)) : Tensor();
-  if (!gru && bhh.defined()) {  // both biases only ever appear summed: add them once
-    bih = bih.defined() ? add(bih, bhh) : bhh;
-    bhh = Tensor();
+  // Per direction: the operands the kernels read and the buffers they fill.
+  std::vector<Tensor> wih(D), whh(D), bx(D), bhh(D), gates(D), hs(D), cs(D), hn(D);
+  for (int64_t d = 0; d < D; ++d) {
+    wih[d] = detach(params[d].w_ih);
+    whh[d] = kernel_operand(params[d].w_hh);
+    bx[d] = kernel_operand(params[d].b_ih);
+    bhh[d] = kernel_operand(params[d].b_hh);
+    if (!gru && bhh[d].defined()) {  // both biases only ever appear summed: add them once
+      bx[d] = bx[d].defined() ? add(bx[d], bhh[d]) : bhh[d];
+      bhh[d] = Tensor();
+    }
+    // the input projection of every step in one GEMM; the kernel adds the biases and turns
+    // it into gate activations
+    gates[d] = contiguous(linear(x2, wih[d], Tensor()));
+    hs[d] = Tensor::empty({T + 1, B, H}, dt);
+    if (lstm) cs[d] = Tensor::empty({T + 1, B, H}, dt);
+    if (gru) hn[d] = Tensor::empty({T, B, H}, dt);
+    const int64_t first = d == 1 ? T : 0;  // where the initial state goes
+    auto init_state = [&](const Tensor& s0, Tensor& buf) {
+      Tensor row = select(buf, 0, first);
+      if (s0.defined()) row.copy_(select(s0, 0, d));
+      else row.zero_();
+    };
+    init_state(h0, hs[d]);
+    if (lstm) init_state(c0, cs[d]);
   }
-  // the input projection of every step in one GEMM; the kernel turns it into gate activations
-  Tensor gates = contiguous(linear(x2, wih, bih));
-  Tensor hs = Tensor::empty({T + 1, B, H}, dt);
-  Tensor cs = lstm ? Tensor::empty({T + 1, B, H}, dt) : Tensor();
-  Tensor hn = gru ? Tensor::empty({T, B, H}, dt) : Tensor();
-  Tensor y = Tensor::empty({T + (lstm ? 2 : 1), B, H}, dt);
-  const int64_t first = reverse ? T : 0, last = reverse ? 0 : T;
-  auto init_state = [&](const Tensor& s0, Tensor& buf) {
-    Tensor row = select(buf, 0, first);
-    if (s0.defined()) row.copy_(s0);
-    else row.zero_();
-  };
-  init_state(h0, hs);
-  if (lstm) init_state(c0, cs);
-  const cpu::RnnShape shape{mode, T, B, H, G, reverse, len.defined() ? len.data<int64_t>() : nullptr};
+  Tensor y = Tensor::empty({T + (lstm ? 2 : 1), B, D * H}, dt);
+  const cpu::RnnShape shape{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr};
   dispatch_float(dt, op, [&](auto tag) {
     using S = typename decltype(tag)::type;
-    auto out = [](Tensor& t) { return t.defined() ? t.data<S>() : nullptr; };
-    cpu::rnn_forward<S>(shape, whh.data<S>(), ptr_or_null<S>(bhh), gates.data<S>(), hs.data<S>(),
-                        out(cs), out(hn), y.data<S>());
+    std::vector<cpu::RnnDirection<S>> dirs;
+    for (int64_t d = 0; d < D; ++d)
+      dirs.push_back({whh[d].data<S>(), ptr_or_null<S>(bx[d]), ptr_or_null<S>(bhh[d]),
+                      gates[d].data<S>(), hs[d].data<S>(), data_or_null<S>(cs[d]),
+                      data_or_null<S>(hn[d])});
+    cpu::rnn_forward<S>(shape, dirs.data(), y.data<S>());
   });
-  copy_step(hs, last, y, T);
-  if (lstm) copy_step(cs, last, y, T + 1);
+  for (int64_t d = 0; d < D; ++d) {  // the final states: step T-1 forward, step 0 in reverse
+    const int64_t last = d == 1 ? 0 : T;
+    narrow(select(y, 0, T), 1, d * H, H).copy_(select(hs[d], 0, last));
+    if (lstm) narrow(select(y, 0, T + 1), 1, d * H, H).copy_(select(cs[d], 0, last));
+  }
 
   if (track) {
     attach_grad_fn(
-        y, lstm ? "LstmBackward" : gru ? "GruBackward" : "RnnBackward",
-        {x, h0, c0, w_ih, w_hh, b_ih, b_hh},
+        y, lstm ? "LstmBackward" : gru ? "GruBackward" : "RnnBackward", inputs,
         [=](const Tensor& g_in, const NeedsGrad& need) {
           NoGradGuard ng;
           Tensor g = contiguous(detach(g_in));
-          Tensor dh = Tensor::empty({B, H}, dt), dc = lstm ? Tensor::empty({B, H}, dt) : Tensor();
-          copy_step(g, T, dh, 0);
-          if (lstm) copy_step(g, T + 1, dc, 0);
-          Tensor dgi = Tensor::empty({T * B, G * H}, dt);
-          Tensor dgh = gru ? Tensor::empty({T * B, G * H}, dt) : dgi;
-          const cpu::RnnShape sh{mode, T, B, H, G, reverse,
-                                 len.defined() ? len.data<int64_t>() : nullptr};
+          // per direction: the final-state gradients (the kernel turns them into the initial
+          // ones) and the pre-activation gradients
+          std::vector<Tensor> dh(D), dc(D), dgi(D), dgh(D);
+          for (int64_t d = 0; d < D; ++d) {
+            dh[d] = clone(narrow(select(g, 0, T), 1, d * H, H));
+            if (lstm) dc[d] = clone(narrow(select(g, 0, T + 1), 1, d * H, H));
+            dgi[d] = Tensor::empty({T * B, G * H}, dt);
+            dgh[d] = gru ? Tensor::empty({T * B, G * H}, dt) : dgi[d];
+          }
+          const cpu::RnnShape sh{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr};
           dispatch_float(dt, op, [&](auto tag) {
             using S = typename decltype(tag)::type;
-            auto ptr = [](const Tensor& t) { return t.defined() ? t.data<S>() : nullptr; };
-            cpu::rnn_backward<S>(sh, whh.data<S>(), gates.data<S>(), hs.data<S>(), ptr(cs),
-                                 ptr(hn), g.data<S>(), dh.data<S>(), ptr(dc), dgi.data<S>(),
-                                 gru ? dgh.data<S>() : nullptr);
+            std::vector<cpu::RnnDirection<S>> dirs;
+            for (int64_t d = 0; d < D; ++d) {
+              cpu::RnnDirection<S> r{whh[d].data<S>(), nullptr, nullptr, gates[d].data<S>(),
+                                     hs[d].data<S>(), data_or_null<S>(cs[d]),
+                                     data_or_null<S>(hn[d])};
+              r.dh = dh[d].data<S>();
+              r.dc = data_or_null<S>(dc[d]);
+              r.dgi = dgi[d].data<S>();
+              r.dgh = gru ? dgh[d].data<S>() : nullptr;
+              dirs.push_back(r);
+            }
+            cpu::rnn_backward<S>(sh, dirs.data(), g.data<S>());
           });
-          // weight gradients: one GEMM each over the whole sequence
-          Grads grads(7);
-          if (need[0]) grads[0] = reshape(mm(dgi, wih), {T, B, I});
-          if (need[1]) grads[1] = dh;
-          if (need[2]) grads[2] = dc;
-          if (need[3]) grads[3] = mm(transpose(dgi, 0, 1), x2);
-          if (need[4]) {
-            Tensor h_prev = reshape(narrow(hs, 0, reverse ? 1 : 0, T), {T * B, H});
-            grads[4] = mm(transpose(dgh, 0, 1), h_prev);
+          // input and weight gradients: one GEMM each over the whole sequence
+          Grads grads(3 + 4 * D);
+          for (int64_t d = 0; d < D; ++d) {
+            if (need[0]) {
+              Tensor gx = mm(dgi[d], wih[d]);
+              grads[0] = d == 0 ? gx : add(grads[0], gx);
+            }
+            const size_t k = 3 + 4 * d;
+            if (need[k]) grads[k] = mm(transpose(dgi[d], 0, 1), x2);
+            if (need[k + 1]) {
+              Tensor h_prev = reshape(narrow(hs[d], 0, d == 1 ? 1 : 0, T), {T * B, H});
+              grads[k + 1] = mm(transpose(dgh[d], 0, 1), h_prev);
+            }
+            if (need[k + 2]) grads[k + 2] = sum(dgi[d], {0});
+            // the two biases get equal gradients, except GRU's
+            if (need[k + 3]) grads[k + 3] = gru || !need[k + 2] ? sum(dgh[d], {0}) : grads[k + 2];
           }
-          if (need[5]) grads[5] = sum(dgi, {0});
-          if (need[6]) grads[6] = gru || !need[5] ? sum(dgh, {0}) : grads[5];  // equal unless GRU
+          if (need[0]) grads[0] = reshape(grads[0], {T, B, I});
+          if (need[1]) grads[1] = stack(dh, 0);
+          if (need[2]) grads[2] = stack(dc, 0);
           return grads;
         },
-        {x, w_ih, w_hh}, Backward::Kernel);  // h0 and c0 were copied into hs: never read back
+        saved, Backward::Kernel);  // h0 and c0 were copied into hs: never read back
   }
   return y;
 }

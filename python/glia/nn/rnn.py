@@ -208,24 +208,26 @@ class RNNBase(Module):
         return states[0], states[1]
 
     def _run(self, x, h0, c0, lengths, T):
-        """Stacks the fused layer-direction ops; returns time-major output, h_n, c_n."""
-        lstm = self.mode == "lstm"
+        """Stacks the fused layer ops (both directions of a layer in one); returns time-major
+        output, h_n, c_n."""
+        lstm, D, H = self.mode == "lstm", self._directions, self.hidden_size
         h_n, c_n = [], []
+
+        def final(row):  # (B, D * H) -> (D, B, H)
+            return row.reshape(row.shape[0], D, H).transpose(0, 1)
+
         for layer in range(self.num_layers):
-            outs = []
-            for direction in range(self._directions):
-                k = layer * self._directions + direction
-                y = _C.rnn_layer(self.mode, x, h0[k] if h0 is not None else None,
-                                 c0[k] if c0 is not None else None, *self._weights(layer, direction),
-                                 lengths, direction == 1)
-                outs.append(y[:T])
-                h_n.append(y[T])
-                if lstm:
-                    c_n.append(y[T + 1])
-            x = outs[0] if len(outs) == 1 else glia.cat(outs, 2)
+            states = slice(layer * D, (layer + 1) * D)
+            y = _C.rnn_layer(self.mode, x, h0[states] if h0 is not None else None,
+                             c0[states] if c0 is not None else None,
+                             [self._weights(layer, d) for d in range(D)], lengths)
+            x = y[:T]
+            h_n.append(final(y[T]))
+            if lstm:
+                c_n.append(final(y[T + 1]))
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 x = _dropout(x, self.dropout, True)
-        return x, glia.stack(h_n, 0), (glia.stack(c_n, 0) if lstm else None)
+        return x, glia.cat(h_n, 0), (glia.cat(c_n, 0) if lstm else None)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -347,8 +349,9 @@ class RNNCellBase(Module):
                                      f"{(x.shape[0], self.hidden_size)[1 if unbatched else 0:]}, "
                                      f"got {_shape(hx[0 if what == 'h' else 1])}")
             states.append(s)
-        y = _C.rnn_layer(self.mode, x.unsqueeze(0), states[0], states[1], self.weight_ih,
-                         self.weight_hh, self.bias_ih, self.bias_hh)
+        y = _C.rnn_layer(self.mode, x.unsqueeze(0), *[s.unsqueeze(0) if s is not None else None
+                                                      for s in states],
+                         [(self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)])
         out = [y[1], y[2]] if self.mode == "lstm" else [y[1]]
         return [o.squeeze(0) for o in out] if unbatched else out
 

@@ -1,7 +1,8 @@
 #pragma once
-// Recurrent layers as fused ops: one call runs a whole sequence through one layer and
-// direction; its backward walks the sequence once (BPTT).
+// Recurrent layers as fused ops: one call runs a whole sequence through one layer (both
+// directions at once when bidirectional); its backward walks the sequence once (BPTT).
 #include <string>
+#include <vector>
 
 #include "glia/tensor.h"
 
@@ -14,17 +15,23 @@ enum class RnnMode { Tanh, Relu, Lstm, Gru };
 int64_t rnn_gate_count(RnnMode mode);
 RnnMode rnn_mode_from(const std::string& name);  // "rnn_tanh", "rnn_relu", "lstm", "gru"
 
-// One layer-direction over a time-major sequence.
-//   x (T, B, I); h0, c0 (B, H) or undefined (zeros; c0 only for LSTM);
-//   w_ih (G*H, I), w_hh (G*H, H), b_ih, b_hh (G*H) or undefined;
+// The parameters of one direction of a layer, in PyTorch's layout: w_ih (G*H, I),
+// w_hh (G*H, H), b_ih and b_hh (G*H) or undefined.
+struct RnnParams {
+  Tensor w_ih, w_hh, b_ih, b_hh;
+};
+
+// One layer over a time-major sequence, in one direction or both at once (D = params.size()
+// is 1 or 2; the second direction runs backwards in time, as PyTorch's `_reverse` weights).
+//   x (T, B, I); h0, c0 (D, B, H) or undefined (zeros; c0 only for LSTM);
 //   lengths: int64 (B) with 0 <= lengths[b] <= T, or undefined (all T). Steps t >= lengths[b]
-//   leave b's state unchanged and output zeros; `reverse` runs each sequence from its last
-//   valid step back to step 0.
-// Returns one tensor Y (T + 1, B, H), or (T + 2, B, H) for LSTM: Y[:T] is the output,
-// Y[T] the final hidden state, Y[T + 1] the final cell state. Packing them keeps one graph
-// node per call; slice it (differentiably) to get the three parts.
+//   leave b's state unchanged and output zeros; the backward direction starts each sequence
+//   at its last valid step.
+// Returns one tensor Y (T + 1, B, D*H), or (T + 2, B, D*H) for LSTM: Y[:T] is the output
+// (directions concatenated along the last dim, as PyTorch), Y[T] the final hidden states,
+// Y[T + 1] the final cell states (direction d in columns [d*H, (d+1)*H)). Packing them keeps
+// one graph node per call; slice it (differentiably) to get the parts.
 Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
-                 const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh,
-                 const Tensor& lengths, bool reverse);
+                 const std::vector<RnnParams>& params, const Tensor& lengths);
 
 }  // namespace glia::nn
