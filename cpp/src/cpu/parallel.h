@@ -29,6 +29,9 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& fn) {
   }
 }
 
+// The most threads a parallel region may have.
+inline int64_t max_threads() { return omp_get_max_threads(); }
+
 // Runs fn(thread, threads) once on each of up to `want` threads (fewer when fewer are
 // available; just fn(0, 1) inside another parallel region). With threads > 1, fn may call
 // team_barrier(); every thread of the team must reach each barrier.

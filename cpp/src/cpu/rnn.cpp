@@ -127,7 +127,8 @@ struct Slice {
   int64_t b0, b1, u0, u1;
 };
 
-// Runs the time loops of all directions as fn(direction, slice, sync) on a team of threads.
+// Runs the time loops of all directions as fn(direction, slice, sync, thread) on a team of
+// threads (thread < max_threads()).
 // The directions are independent, and so are the sequences of a batch: with as many threads
 // as directions, each runs one whole, and extra threads share a direction by batch slices,
 // which need no synchronisation. When that leaves a thread too few rows, they share the
@@ -141,7 +142,7 @@ void over_team(const RnnShape& s, const F& fn) {
   const int64_t useful = s.D * std::max<int64_t>(s.B, s.H / W);  // more threads would idle
   parallel_team(tiny ? 1 : useful, [&](int64_t t, int64_t n) {
     if (n < s.D) {  // whole directions, one after another
-      for (int64_t d = t; d < s.D; d += n) fn(d, Slice{0, s.B, 0, s.H}, false);
+      for (int64_t d = t; d < s.D; d += n) fn(d, Slice{0, s.B, 0, s.H}, false, t);
       return;
     }
     int64_t d = 0;  // direction d has threads [n * d / D, n * (d + 1) / D)
@@ -153,9 +154,9 @@ void over_team(const RnnShape& s, const F& fn) {
                        s.G * s.H * s.H * int64_t(sizeof(T)) >= kUnitSplitBytes;
     if (units) {
       auto cut = [&](int64_t i) { return i == m ? s.H : s.H * i / m / W * W; };
-      fn(d, Slice{0, s.B, cut(j), cut(j + 1)}, true);
+      fn(d, Slice{0, s.B, cut(j), cut(j + 1)}, true, t);
     } else {
-      fn(d, Slice{s.B * j / m, s.B * (j + 1) / m, 0, s.H}, false);
+      fn(d, Slice{s.B * j / m, s.B * (j + 1) / m, 0, s.H}, false, t);
     }
   });
 }
@@ -282,7 +283,7 @@ void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
   for (int64_t d = 0; d < s.D; ++d) w[d].emplace(dirs[d].w_hh, H, true, H, GH);
   // GRU keeps W_hn h apart (r scales it); the others add h W_hh^T straight into the gates
   const bool separate = s.mode == RnnMode::Gru;
-  over_team<T>(s, [&](int64_t d, const Slice& sl, bool sync) {
+  over_team<T>(s, [&](int64_t d, const Slice& sl, bool sync, int64_t) {
     const RnnDirection<T>& r = dirs[d];
     const bool reverse = d == 1;
     const int64_t b0 = sl.b0, u0 = sl.u0, n = sl.u1 - sl.u0;
@@ -319,10 +320,16 @@ void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out
   const int64_t B = s.B, H = s.H, GH = s.G * s.H, DH = s.D * s.H;
   std::optional<Panels<T>> w[2];  // W_hh of each direction
   for (int64_t d = 0; d < s.D; ++d) w[d].emplace(dirs[d].w_hh, H, false, GH, H);
-  over_team<T>(s, [&](int64_t d, const Slice& sl, bool sync) {
+  // Each thread sums its rows' bias gradients [dbi | dbh] while they are in cache; the
+  // threads' sums are added in a fixed order after the loop, so results do not depend on timing.
+  const int64_t slots = max_threads();
+  Scratch<T> bias_sums(size_t(s.D * slots * 2 * GH));
+  std::fill(bias_sums.data(), bias_sums.data() + s.D * slots * 2 * GH, T(0));
+  over_team<T>(s, [&](int64_t d, const Slice& sl, bool sync, int64_t thread) {
     const RnnDirection<T>& r = dirs[d];
     const bool reverse = d == 1;
     T* dg_hidden = r.dgh ? r.dgh : r.dgi;  // what flows back through W_hh
+    T* db = bias_sums.data() + (d * slots + thread) * 2 * GH + sl.u0;
     const int64_t b0 = sl.b0, u0 = sl.u0, n = sl.u1 - sl.u0;
     Scratch<T> tmp(size_t(std::max<int64_t>(2 * n, 1)));
     for (int64_t k = 0; k < s.T; ++k) {
@@ -342,6 +349,10 @@ void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out
                          r.hn ? r.hn + t * B * H + i : nullptr, d_out + (t * B + b) * DH + d * H + u0,
                          r.dh + i, r.dc ? r.dc + i : nullptr, r.dgi + row,
                          r.dgh ? r.dgh + row : nullptr, tmp.data());
+        for (int64_t g = 0; g < s.G; ++g) {
+          Vec<T>(db + g * H, n) += CVec<T>(r.dgi + row + g * H, n);
+          if (r.dgh) Vec<T>(db + GH + g * H, n) += CVec<T>(r.dgh + row + g * H, n);
+        }
       }
       if (sync) team_barrier();  // the product below reads every unit's gate gradients
       // dh_prev += dG W_hh; padded rows have dG = 0 and keep their dh.
@@ -349,6 +360,16 @@ void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out
                    u0, sl.u1);
     }
   });
+  for (int64_t d = 0; d < s.D; ++d) {
+    const RnnDirection<T>& r = dirs[d];
+    for (T* out : {r.dbi, r.dbh}) {
+      if (!out) continue;
+      const int64_t half = out == r.dbi ? 0 : GH;
+      std::fill(out, out + GH, T(0));
+      for (int64_t t = 0; t < slots; ++t)
+        Vec<T>(out, GH) += CVec<T>(bias_sums.data() + (d * slots + t) * 2 * GH + half, GH);
+    }
+  }
 }
 
 template void rnn_forward<float>(const RnnShape&, const RnnDirection<float>*, float*);

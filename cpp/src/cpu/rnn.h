@@ -28,7 +28,8 @@ struct RnnShape {
 // Backward only: dh/dc (B, H) hold the final-state gradients on entry and the initial-state
 // gradients on exit (dc null unless LSTM); dgi (T, B, G*H) receives the pre-activation
 // gradients of the input side and, for GRU only, dgh those of the hidden side (for the
-// others they are equal and dgh is null). Padded steps get zeros.
+// others they are equal and dgh is null). Padded steps get zeros. dbi (G*H), and dbh for GRU,
+// receive the sums of dgi and dgh over the sequence and batch: the bias gradients (or null).
 template <class T>
 struct RnnDirection {
   const T* w_hh;
@@ -42,6 +43,8 @@ struct RnnDirection {
   T* dc = nullptr;
   T* dgi = nullptr;
   T* dgh = nullptr;
+  T* dbi = nullptr;
+  T* dbh = nullptr;
 };
 
 // out (T, B, D*H): direction d writes the columns [d*H, (d+1)*H) of each row, as PyTorch

@@ -160,12 +160,14 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
           Tensor g = contiguous(detach(g_in));
           // per direction: the final-state gradients (the kernel turns them into the initial
           // ones) and the pre-activation gradients
-          std::vector<Tensor> dh(D), dc(D), dgi(D), dgh(D);
+          std::vector<Tensor> dh(D), dc(D), dgi(D), dgh(D), dbi(D), dbh(D);
           for (int64_t d = 0; d < D; ++d) {
             dh[d] = clone(narrow(select(g, 0, T), 1, d * H, H));
             if (lstm) dc[d] = clone(narrow(select(g, 0, T + 1), 1, d * H, H));
             dgi[d] = Tensor::empty({T * B, G * H}, dt);
             dgh[d] = gru ? Tensor::empty({T * B, G * H}, dt) : dgi[d];
+            dbi[d] = Tensor::empty({G * H}, dt);
+            if (gru) dbh[d] = Tensor::empty({G * H}, dt);
           }
           const cpu::RnnShape sh{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr};
           dispatch_float(dt, op, [&](auto tag) {
@@ -179,6 +181,8 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
               r.dc = data_or_null<S>(dc[d]);
               r.dgi = dgi[d].data<S>();
               r.dgh = gru ? dgh[d].data<S>() : nullptr;
+              r.dbi = dbi[d].data<S>();
+              r.dbh = data_or_null<S>(dbh[d]);
               dirs.push_back(r);
             }
             cpu::rnn_backward<S>(sh, dirs.data(), g.data<S>());
@@ -196,9 +200,8 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
               Tensor h_prev = reshape(narrow(hs[d], 0, d == 1 ? 1 : 0, T), {T * B, H});
               grads[k + 1] = mm(transpose(dgh[d], 0, 1), h_prev);
             }
-            if (need[k + 2]) grads[k + 2] = sum(dgi[d], {0});
-            // the two biases get equal gradients, except GRU's
-            if (need[k + 3]) grads[k + 3] = gru || !need[k + 2] ? sum(dgh[d], {0}) : grads[k + 2];
+            if (need[k + 2]) grads[k + 2] = dbi[d];
+            if (need[k + 3]) grads[k + 3] = gru ? dbh[d] : dbi[d];  // equal, except GRU's
           }
           if (need[0]) grads[0] = reshape(grads[0], {T, B, I});
           if (need[1]) grads[1] = stack(dh, 0);
