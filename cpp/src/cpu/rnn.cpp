@@ -292,8 +292,13 @@ void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
       const int64_t t = reverse ? s.T - 1 - k : k;
       const int64_t p = prev_index(reverse, t) * B * H, q = next_index(reverse, t) * B * H;
       T *hs = r.hs, *cs = r.cs;
-      if (separate) gate_gemm<T>(s, sl, hs + p + b0 * H, H, *w[d], hh.data(), false);
-      else gate_gemm<T>(s, sl, hs + p + b0 * H, H, *w[d], r.gates + (t * B + b0) * GH, true);
+      if (k == 0 && s.zero_h0) {  // h0 W_hh^T = 0
+        if (separate) std::fill(hh.data(), hh.data() + (sl.b1 - b0) * GH, T(0));
+      } else if (separate) {
+        gate_gemm<T>(s, sl, hs + p + b0 * H, H, *w[d], hh.data(), false);
+      } else {
+        gate_gemm<T>(s, sl, hs + p + b0 * H, H, *w[d], r.gates + (t * B + b0) * GH, true);
+      }
       for (int64_t b = b0; b < sl.b1; ++b) {
         const int64_t i = b * H + u0;  // this row's slice of a (B, H) state
         T* o = out + (t * B + b) * DH + d * H + u0;
@@ -355,6 +360,7 @@ void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out
         }
       }
       if (sync) team_barrier();  // the product below reads every unit's gate gradients
+      if (k == s.T - 1 && !s.need_dh0) break;  // dh0 is all that is left to compute
       // dh_prev += dG W_hh; padded rows have dG = 0 and keep their dh.
       step_gemm<T>(dg_hidden + (t * B + b0) * GH, GH, *w[d], r.dh + b0 * H, H, sl.b1 - b0, true,
                    u0, sl.u1);

@@ -13,6 +13,8 @@ struct RnnShape {
   nn::RnnMode mode;
   int64_t T, B, H, G, D;   // steps, batch, hidden size, gate blocks, directions (1 or 2)
   const int64_t* lengths;  // (B) or null: every sequence has T steps
+  bool zero_h0;            // the initial hidden states are zeros: the first step skips W_hh
+  bool need_dh0;           // backward: whether the initial-state gradient dh is wanted
 };
 
 // One direction's buffers (all row-major, time-major):

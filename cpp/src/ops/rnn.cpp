@@ -136,7 +136,8 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
     if (lstm) init_state(c0, cs[d]);
   }
   Tensor y = Tensor::empty({T + (lstm ? 2 : 1), B, D * H}, dt);
-  const cpu::RnnShape shape{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr};
+  const cpu::RnnShape shape{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr,
+                            !h0.defined(), false};
   dispatch_float(dt, op, [&](auto tag) {
     using S = typename decltype(tag)::type;
     std::vector<cpu::RnnDirection<S>> dirs;
@@ -169,7 +170,8 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             dbi[d] = Tensor::empty({G * H}, dt);
             if (gru) dbh[d] = Tensor::empty({G * H}, dt);
           }
-          const cpu::RnnShape sh{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr};
+          const cpu::RnnShape sh{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr,
+                                 !h0.defined(), need[1]};
           dispatch_float(dt, op, [&](auto tag) {
             using S = typename decltype(tag)::type;
             std::vector<cpu::RnnDirection<S>> dirs;
@@ -197,8 +199,12 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             const size_t k = 3 + 4 * d;
             if (need[k]) grads[k] = mm(transpose(dgi[d], 0, 1), x2);
             if (need[k + 1]) {
-              Tensor h_prev = reshape(narrow(hs[d], 0, d == 1 ? 1 : 0, T), {T * B, H});
-              grads[k + 1] = mm(transpose(dgh[d], 0, 1), h_prev);
+              // with zero h0 the first step adds nothing: the states before the other steps
+              // are hs[1..T-1] in both directions
+              const int64_t skip = h0.defined() ? 0 : 1, from = d == 1 ? 1 : skip;
+              Tensor h_prev = reshape(narrow(hs[d], 0, from, T - skip), {(T - skip) * B, H});
+              Tensor dg = narrow(dgh[d], 0, d == 1 ? 0 : skip * B, (T - skip) * B);
+              grads[k + 1] = mm(transpose(dg, 0, 1), h_prev);
             }
             if (need[k + 2]) grads[k + 2] = dbi[d];
             if (need[k + 3]) grads[k + 3] = gru ? dbh[d] : dbi[d];  // equal, except GRU's
