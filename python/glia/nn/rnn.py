@@ -1,6 +1,7 @@
 """glia.nn recurrent layers, as in torch.nn: RNN, LSTM and GRU run a whole sequence per layer
-and direction in one fused C++ op (backward walks the sequence once); RNNCell, LSTMCell and
-GRUCell apply one step, for loops written in Python (decoders, teacher forcing).
+(both directions when bidirectional) in one fused C++ op (backward walks the sequence once);
+RNNCell, LSTMCell and GRUCell apply one step, for loops written in Python (decoders, teacher
+forcing).
 
 The hidden state is an ordinary tensor: pass the returned state back in as `hx` to carry
 it across batches, and `detach()` it first to truncate backpropagation through time.
