@@ -183,9 +183,10 @@ int64_t next_index(bool reverse, int64_t t) { return reverse ? t : t + 1; }
 // unit; gate blocks are H apart. g: the step's gate row (x W_ih^T in, activations out), hh:
 // the recurrent GEMM row h_prev W_hh^T without b_hh (GRU only; the others have it added
 // into g already). b_x is added to g; b_hh too, except to GRU's n gate, where r scales it.
+// aux receives what the backward needs besides the gates (see RnnDirection::aux).
 template <class T>
 void cell_forward(const RnnShape& s, int64_t n, T* g, const T* hh, const T* b_x, const T* b_hh,
-                  const T* h_prev, const T* c_prev, T* h_new, T* c_new, T* hn) {
+                  const T* h_prev, const T* c_prev, T* h_new, T* c_new, T* aux) {
   const int64_t H = s.H;
   auto gate = [&](int64_t q, bool with_b_hh) {  // g's block q with its biases added
     Vec<T> v(g + q * H, n);
@@ -202,13 +203,14 @@ void cell_forward(const RnnShape& s, int64_t n, T* g, const T* hh, const T* b_x,
       f = f.logistic();
       gg = gg.tanh();
       o = o.logistic();
-      Vec<T> c(c_new, n);
+      Vec<T> c(c_new, n), tc(aux, n);
       c = f * CVec<T>(c_prev, n) + i * gg;
-      Vec<T>(h_new, n) = o * c.tanh();
+      tc = c.tanh();
+      Vec<T>(h_new, n) = o * tc;
       break;
     }
     case RnnMode::Gru: {
-      Vec<T> r = gate(0, true), z = gate(1, true), nn = gate(2, false), hn_row(hn, n);
+      Vec<T> r = gate(0, true), z = gate(1, true), nn = gate(2, false), hn_row(aux, n);
       r += CVec<T>(hh, n);
       z += CVec<T>(hh + H, n);
       hn_row = CVec<T>(hh + 2 * H, n);
@@ -224,11 +226,11 @@ void cell_forward(const RnnShape& s, int64_t n, T* g, const T* hh, const T* b_x,
 
 // The gradient through one step of one sequence for n hidden units, pointers as in
 // cell_forward: writes the pre-activation gradients and sets dh to the part of dh_prev that
-// bypasses W_hh (GRU's z * dh; zero otherwise) and dc to dc_prev. tmp holds 2 * n values.
+// bypasses W_hh (GRU's z * dh; zero otherwise) and dc to dc_prev. tmp holds n values.
 template <class T>
 void cell_backward(const RnnShape& s, int64_t n, const T* g, const T* h_prev, const T* h_new,
-                   const T* c_prev, const T* c_new, const T* hn, const T* d_out, T* dh, T* dc,
-                   T* dgi, T* dgh, T* tmp) {
+                   const T* c_prev, const T* aux, const T* d_out, T* dh, T* dc, T* dgi, T* dgh,
+                   T* tmp) {
   const int64_t H = s.H;
   Vec<T> dht(tmp, n);
   dht = CVec<T>(dh, n) + CVec<T>(d_out, n);
@@ -246,9 +248,7 @@ void cell_backward(const RnnShape& s, int64_t n, const T* g, const T* h_prev, co
       break;
     }
     case RnnMode::Lstm: {
-      CVec<T> i(g, n), f(g + H, n), gg(g + 2 * H, n), o(g + 3 * H, n);
-      Vec<T> tc(tmp + n, n);
-      tc = CVec<T>(c_new, n).tanh();
+      CVec<T> i(g, n), f(g + H, n), gg(g + 2 * H, n), o(g + 3 * H, n), tc(aux, n);
       Vec<T> dct(dc, n);  // becomes the cell gradient at this step, then dc_prev
       dct += dht * o * (T(1) - tc * tc);
       Vec<T>(dgi, n) = dct * gg * i * (T(1) - i);
@@ -260,7 +260,7 @@ void cell_backward(const RnnShape& s, int64_t n, const T* g, const T* h_prev, co
       break;
     }
     case RnnMode::Gru: {
-      CVec<T> r(g, n), z(g + H, n), nn(g + 2 * H, n), hp(h_prev, n), hn_row(hn, n);
+      CVec<T> r(g, n), z(g + H, n), nn(g + 2 * H, n), hp(h_prev, n), hn_row(aux, n);
       Vec<T> dn(dgi + 2 * H, n);
       dn = dht * (T(1) - z) * (T(1) - nn * nn);
       Vec<T>(dgi + H, n) = dht * (hp - nn) * z * (T(1) - z);
@@ -312,7 +312,7 @@ void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
                         separate ? hh.data() + (b - b0) * GH + u0 : nullptr,
                         r.b_x ? r.b_x + u0 : nullptr, r.b_hh ? r.b_hh + u0 : nullptr, hs + p + i,
                         cs ? cs + p + i : nullptr, hs + q + i, cs ? cs + q + i : nullptr,
-                        r.hn ? r.hn + t * B * H + i : nullptr);
+                        r.aux ? r.aux + t * B * H + i : nullptr);
         std::copy(hs + q + i, hs + q + i + n, o);
       }
       if (sync) team_barrier();  // the next step reads every unit of this one's state
@@ -336,7 +336,7 @@ void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out
     T* dg_hidden = r.dgh ? r.dgh : r.dgi;  // what flows back through W_hh
     T* db = bias_sums.data() + (d * slots + thread) * 2 * GH + sl.u0;
     const int64_t b0 = sl.b0, u0 = sl.u0, n = sl.u1 - sl.u0;
-    Scratch<T> tmp(size_t(std::max<int64_t>(2 * n, 1)));
+    Scratch<T> tmp(size_t(std::max<int64_t>(n, 1)));
     for (int64_t k = 0; k < s.T; ++k) {
       const int64_t t = reverse ? k : s.T - 1 - k;
       const int64_t p = prev_index(reverse, t) * B * H, q = next_index(reverse, t) * B * H;
@@ -350,8 +350,8 @@ void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out
           continue;
         }
         cell_backward<T>(s, n, r.gates + row, r.hs + p + i, r.hs + q + i,
-                         r.cs ? r.cs + p + i : nullptr, r.cs ? r.cs + q + i : nullptr,
-                         r.hn ? r.hn + t * B * H + i : nullptr, d_out + (t * B + b) * DH + d * H + u0,
+                         r.cs ? r.cs + p + i : nullptr, r.aux ? r.aux + t * B * H + i : nullptr,
+                         d_out + (t * B + b) * DH + d * H + u0,
                          r.dh + i, r.dc ? r.dc + i : nullptr, r.dgi + row,
                          r.dgh ? r.dgh + row : nullptr, tmp.data());
         for (int64_t g = 0; g < s.G; ++g) {

@@ -26,7 +26,8 @@ struct RnnShape {
 //   hs (T+1, B, H): hidden states; the state before step t is hs[t] going forward and
 //     hs[t+1] in reverse, so hs[0] (forward) or hs[T] (reverse) holds h0 on entry;
 //   cs: the same for the LSTM cell state (null otherwise);
-//   hn (T, B, H): GRU only, W_hn h + b_hn, which the r gradient needs (null otherwise).
+//   aux (T, B, H): what the backward needs besides the gates: GRU's W_hn h + b_hn (for the
+//     r gradient), LSTM's tanh(c_t) (not to compute it again); null for a plain RNN.
 // Backward only: dh/dc (B, H) hold the final-state gradients on entry and the initial-state
 // gradients on exit (dc null unless LSTM); dgi (T, B, G*H) receives the pre-activation
 // gradients of the input side and, for GRU only, dgh those of the hidden side (for the
@@ -40,7 +41,7 @@ struct RnnDirection {
   T* gates;
   T* hs;
   T* cs;
-  T* hn;
+  T* aux;
   T* dh = nullptr;
   T* dc = nullptr;
   T* dgi = nullptr;

@@ -110,7 +110,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
   const DType dt = x.dtype();
   Tensor x2 = reshape(contiguous(detach(x)), {T * B, I});
   // Per direction: the operands the kernels read and the buffers they fill.
-  std::vector<Tensor> wih(D), whh(D), bx(D), bhh(D), gates(D), hs(D), cs(D), hn(D);
+  std::vector<Tensor> wih(D), whh(D), bx(D), bhh(D), gates(D), hs(D), cs(D), aux(D);
   for (int64_t d = 0; d < D; ++d) {
     wih[d] = detach(params[d].w_ih);
     whh[d] = kernel_operand(params[d].w_hh);
@@ -125,7 +125,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
     gates[d] = contiguous(linear(x2, wih[d], Tensor()));
     hs[d] = Tensor::empty({T + 1, B, H}, dt);
     if (lstm) cs[d] = Tensor::empty({T + 1, B, H}, dt);
-    if (gru) hn[d] = Tensor::empty({T, B, H}, dt);
+    if (gru || lstm) aux[d] = Tensor::empty({T, B, H}, dt);
     const int64_t first = d == 1 ? T : 0;  // where the initial state goes
     auto init_state = [&](const Tensor& s0, Tensor& buf) {
       Tensor row = select(buf, 0, first);
@@ -144,7 +144,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
     for (int64_t d = 0; d < D; ++d)
       dirs.push_back({whh[d].data<S>(), ptr_or_null<S>(bx[d]), ptr_or_null<S>(bhh[d]),
                       gates[d].data<S>(), hs[d].data<S>(), data_or_null<S>(cs[d]),
-                      data_or_null<S>(hn[d])});
+                      data_or_null<S>(aux[d])});
     cpu::rnn_forward<S>(shape, dirs.data(), y.data<S>());
   });
   for (int64_t d = 0; d < D; ++d) {  // the final states: step T-1 forward, step 0 in reverse
@@ -178,7 +178,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             for (int64_t d = 0; d < D; ++d) {
               cpu::RnnDirection<S> r{whh[d].data<S>(), nullptr, nullptr, gates[d].data<S>(),
                                      hs[d].data<S>(), data_or_null<S>(cs[d]),
-                                     data_or_null<S>(hn[d])};
+                                     data_or_null<S>(aux[d])};
               r.dh = dh[d].data<S>();
               r.dc = data_or_null<S>(dc[d]);
               r.dgi = dgi[d].data<S>();
