@@ -128,8 +128,8 @@ struct Slice {
 };
 
 // Runs the time loops of all directions as fn(direction, slice, sync, thread) on a team of
-// threads (thread < max_threads()).
-// The directions are independent, and so are the sequences of a batch: with as many threads
+// threads (thread < max_threads()). The directions are independent, and so are the
+// sequences of a batch: with as many threads
 // as directions, each runs one whole, and extra threads share a direction by batch slices,
 // which need no synchronisation. When that leaves a thread too few rows, they share the
 // hidden units instead (whole strips of the panels, each thread reading its part of W_hh)
@@ -164,15 +164,15 @@ void over_team(const RnnShape& s, const F& fn) {
 // Columns [u0, u1) of every gate block of C (M, G*H) (+)= A @ B: the gate pre-activations
 // of a slice of hidden units.
 template <class T>
-void gate_gemm(const RnnShape& s, const Slice& sl, const T* A, int64_t lda, const Panels<T>& P,
-               T* C, bool acc) {
+void gate_gemm(const RnnShape& s, const Slice& sl, const T* A, const Panels<T>& P, T* C,
+               bool acc) {
   const int64_t rows = sl.b1 - sl.b0;
   if (sl.u0 == 0 && sl.u1 == s.H) {
-    step_gemm<T>(A, lda, P, C, s.G * s.H, rows, acc, 0, s.G * s.H);
+    step_gemm<T>(A, s.H, P, C, s.G * s.H, rows, acc, 0, s.G * s.H);
     return;
   }
   for (int64_t q = 0; q < s.G; ++q)
-    step_gemm<T>(A, lda, P, C, s.G * s.H, rows, acc, q * s.H + sl.u0, q * s.H + sl.u1);
+    step_gemm<T>(A, s.H, P, C, s.G * s.H, rows, acc, q * s.H + sl.u0, q * s.H + sl.u1);
 }
 
 // The state before step t is hs[t] going forward and hs[t + 1] in reverse.
@@ -295,9 +295,9 @@ void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
       if (k == 0 && s.zero_h0) {  // h0 W_hh^T = 0
         if (separate) std::fill(hh.data(), hh.data() + (sl.b1 - b0) * GH, T(0));
       } else if (separate) {
-        gate_gemm<T>(s, sl, hs + p + b0 * H, H, *w[d], hh.data(), false);
+        gate_gemm<T>(s, sl, hs + p + b0 * H, *w[d], hh.data(), false);
       } else {
-        gate_gemm<T>(s, sl, hs + p + b0 * H, H, *w[d], r.gates + (t * B + b0) * GH, true);
+        gate_gemm<T>(s, sl, hs + p + b0 * H, *w[d], r.gates + (t * B + b0) * GH, true);
       }
       for (int64_t b = b0; b < sl.b1; ++b) {
         const int64_t i = b * H + u0;  // this row's slice of a (B, H) state
