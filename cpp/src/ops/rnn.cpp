@@ -136,8 +136,9 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
     if (lstm) init_state(c0, cs[d]);
   }
   Tensor y = Tensor::empty({T + (lstm ? 2 : 1), B, D * H}, dt);
+  const bool zero_h0 = !h0.defined();
   const cpu::RnnShape shape{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr,
-                            !h0.defined(), false};
+                            zero_h0, false};
   dispatch_float(dt, op, [&](auto tag) {
     using S = typename decltype(tag)::type;
     std::vector<cpu::RnnDirection<S>> dirs;
@@ -171,7 +172,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             if (gru) dbh[d] = Tensor::empty({G * H}, dt);
           }
           const cpu::RnnShape sh{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr,
-                                 !h0.defined(), need[1]};
+                                 zero_h0, need[1]};
           dispatch_float(dt, op, [&](auto tag) {
             using S = typename decltype(tag)::type;
             std::vector<cpu::RnnDirection<S>> dirs;
@@ -201,7 +202,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             if (need[k + 1]) {
               // with zero h0 the first step adds nothing: the states before the other steps
               // are hs[1..T-1] in both directions
-              const int64_t skip = h0.defined() ? 0 : 1, from = d == 1 ? 1 : skip;
+              const int64_t skip = zero_h0 ? 1 : 0, from = d == 1 ? 1 : skip;
               Tensor h_prev = reshape(narrow(hs[d], 0, from, T - skip), {(T - skip) * B, H});
               Tensor dg = narrow(dgh[d], 0, d == 1 ? 0 : skip * B, (T - skip) * B);
               grads[k + 1] = mm(transpose(dg, 0, 1), h_prev);
