@@ -70,6 +70,7 @@ BROADCAST_PAIRS = [
     ((1,), (5,)),
     ((2, 1, 3), (1, 4, 1)),
     ((4, 5), (4, 5)),
+    ((300, 257), (300, 257)),  # above the parallel grain: split over threads
 ]
 
 # name -> (domain of a, domain of b, operator or None)
@@ -92,7 +93,7 @@ UNARY = {
     "reciprocal": "nonzero", "floor": "frac", "ceil": "frac", "round": "frac", "erf": "any",
 }
 
-UNARY_SHAPES = [(), (5,), (3, 4), (2, 3, 4), (0, 3), (1, 1, 3)]
+UNARY_SHAPES = [(), (5,), (3, 4), (2, 3, 4), (0, 3), (1, 1, 3), (300, 257)]  # the last splits over threads
 
 
 def _separated(shape_a, shape_b, key, margin=0.05):
@@ -111,7 +112,7 @@ def _separated(shape_a, shape_b, key, margin=0.05):
 @pytest.mark.parametrize("name", list(BINARY))
 def test_binary_broadcast_matches_torch(name, sa, sb, dtype):
     da, db, _ = BINARY[name]
-    a, b = arr(sa, dtype, da, name), arr(sb, dtype, db, name)
+    a, b = arr(sa, dtype, da, (name, "a")), arr(sb, dtype, db, (name, "b"))
     check_op(getattr(glia, name), getattr(torch, name), a, b, **tol(dtype))
 
 
@@ -515,7 +516,7 @@ def test_binary_gradcheck(name, sa, sb):
     if name in ("minimum", "maximum"):
         a, b = _separated(sa, sb, (name, sa, sb))
     else:
-        a, b = arr(sa, np.float64, da, "gc"), arr(sb, np.float64, db, "gc")
+        a, b = arr(sa, np.float64, da, ("gc", "a")), arr(sb, np.float64, db, ("gc", "b"))
     gradcheck(getattr(glia, name), a, b)
 
 
@@ -526,7 +527,7 @@ def test_broadcast_grad_is_reduced_to_input_shape(name, sa, sb):
     if name == "maximum":
         a, b = _separated(sa, sb, ("red", sa, sb))
     else:
-        a, b = arr(sa, np.float64, da, "red"), arr(sb, np.float64, db, "red")
+        a, b = arr(sa, np.float64, da, ("red", "a")), arr(sb, np.float64, db, ("red", "b"))
     ga, gb, ta, tb = gl(a, True), gl(b, True), th(a, True), th(b, True)
     go, to = getattr(glia, name)(ga, gb), getattr(torch, name)(ta, tb)
     cot = _rng("cot", to.shape).standard_normal(tuple(to.shape))
