@@ -169,6 +169,8 @@ CONV_T1D = [
     ((2, 3, 6), (3, 4, 3), dict(stride=2, padding=1, output_padding=1)),
     ((4, 5), (4, 2, 4), dict(stride=3, groups=2, dilation=2, output_padding=2)),  # unbatched
     ((1, 2, 7), (2, 3, 1), {}),
+    # 1x1 kernel whose output is longer than its input: not a pointwise GEMM
+    ((2, 3, 5), (3, 2, 1), dict(dilation=2, output_padding=1)),
 ]
 
 
@@ -342,6 +344,10 @@ def test_conv_functional_errors():
                                             output_padding=2), ValueError, "conv_transpose2d")
     check_raises(lambda: F.conv_transpose2d(glia.randn(4, 5), glia.randn(4, 2, 3, 3)),
                  ValueError, "conv_transpose2d", "(4, 5)")
+    # the Python layer checks output_padding too; the core must not trust it
+    check_raises(lambda: glia._C.conv_transpose(glia.randn(1, 2, 4), glia.randn(2, 3, 1), None,
+                                                [1], [0], [-1], [1], 1),
+                 ValueError, "conv_transpose1d", "output_padding")
     for fn, w in ((F.conv2d, glia.randn(6, 4, 3, 3)), (F.conv_transpose2d, glia.randn(4, 6, 3, 3))):
         check_raises(lambda: fn(x, w, glia.zeros(6, dtype=glia.float64)), TypeError,
                      fn.__name__, "bias", "float64")

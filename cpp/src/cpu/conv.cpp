@@ -15,9 +15,11 @@ namespace glia::cpu {
 
 namespace {
 
+// A 1x1 kernel with unit stride, no padding and input and output planes of the same size
+// (a transposed conv's output_padding can make them differ) is a plain GEMM.
 bool is_pointwise(const ConvParams& p) {
   for (int d = 0; d < 3; ++d)
-    if (p.k[d] != 1 || p.stride[d] != 1 || p.pad[d] != 0) return false;
+    if (p.k[d] != 1 || p.stride[d] != 1 || p.pad[d] != 0 || p.in[d] != p.out[d]) return false;
   return true;
 }
 

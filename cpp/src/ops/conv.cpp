@@ -150,6 +150,7 @@ Tensor conv_transpose(const Tensor& x_in, const Tensor& weight, const Tensor& bi
   auto op3 = to3(output_padding, nd, 0);
   Shape out_shape{p.N, Cout};
   for (int d = 3 - int(nd); d < 3; ++d) {
+    GLIA_CHECK(op3[d] >= 0, ShapeError, op, ": output_padding must be non-negative, got ", output_padding);
     GLIA_CHECK(op3[d] < p.stride[d] || op3[d] < p.dil[d], ShapeError, op, ": output_padding ", output_padding,
                " must be smaller than stride or dilation");
     p.in[d] = (p.out[d] - 1) * p.stride[d] - 2 * p.pad[d] + p.dil[d] * (p.k[d] - 1) + op3[d] + 1;
