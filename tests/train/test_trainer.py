@@ -238,6 +238,16 @@ def test_closure_optimizers_lbfgs():
     np.testing.assert_allclose(model.weight.detach().numpy(), [[2.0, -1.0]], atol=1e-3)
 
 
+
+
+def test_optimizer_without_lr_logs_no_lr():
+    batches = xor_batches()[:1]
+    model = mlp()
+    opt = glia.optim.Evolution(model.parameters(), population_size=4, seed=0)
+    history = fit(model, nn.CrossEntropyLoss(), opt, batches, epochs=2, verbose=0)
+    assert list(history.history) == ["loss"]
+
+
 def test_bad_arguments_are_named():
     model = mlp()
     opt = glia.optim.SGD(model.parameters(), lr=0.1)

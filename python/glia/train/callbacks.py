@@ -4,7 +4,8 @@ Hooks, in the order fit calls them:
     on_train_begin(logs)
       on_epoch_begin(epoch, logs)
         on_batch_begin(batch, logs) / on_after_backward(batch) / on_batch_end(batch, logs)
-      on_epoch_end(epoch, logs)        logs: loss, metrics, val_loss, val_<metric>, lr
+      on_epoch_end(epoch, logs)        logs: loss, metrics, val_loss, val_<metric>, lr (when
+                                       the optimizer has one)
     on_train_end(logs)
 Epochs and batches count from 0. A callback reaches the model, optimizer and fit arguments
 through self.trainer, and stops training by setting self.trainer.stop_training = True.

@@ -241,12 +241,13 @@ class Trainer:
         self._emit(cbs, "on_train_begin", {})
         try:
             for epoch in range(epochs):
-                lr = self.optimizer.param_groups[0]["lr"]
+                lr = self.optimizer.param_groups[0].get("lr")  # Evolution has none
                 self._emit(cbs, "on_epoch_begin", epoch, {})
                 logs = self._train_epoch(train_data, cbs, epoch)
                 if val_data is not None:
                     logs.update(self._evaluate(val_data, "fit", prefix="val_"))
-                logs["lr"] = lr
+                if lr is not None:
+                    logs["lr"] = lr
                 self._emit(cbs, "on_epoch_end", epoch, logs)
                 self.history.record(epoch, logs)
                 if self.stop_training:
