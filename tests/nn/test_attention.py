@@ -278,6 +278,26 @@ def test_multihead_attention_matches_torch(name, kw, mask_kw, self_attn):
     _compare_mha(kw, call, self_attn=self_attn)
 
 
+@pytest.mark.parametrize("need_weights", [False, True])
+@pytest.mark.parametrize("shape", ["2-D", "3-D"])
+def test_multihead_attention_learned_float_mask_gets_gradient(need_weights, shape):
+    # a float attn_mask that requires grad (a learned bias) takes F's composed path
+    N, L, S, E, H = 3, 4, 5, 8, 2
+    tm = torch.nn.MultiheadAttention(E, H).double()
+    gm = nn.MultiheadAttention(E, H).double()
+    _load(gm, tm)
+    q, k = randn(L, N, E), randn(S, N, E)
+    m = randn(*((L, S) if shape == "2-D" else (N * H, L, S)))
+    gmask, tmask = to_glia(m, True), to_torch(m, True)
+    go, gw = gm(to_glia(q), to_glia(k), to_glia(k), attn_mask=gmask, need_weights=need_weights)
+    to, tw = tm(to_torch(q), to_torch(k), to_torch(k), attn_mask=tmask,
+                need_weights=need_weights)
+    assert_close(go, to, 1e-9, 1e-10)
+    (go * go).sum().backward()
+    (to * to).sum().backward()
+    assert_close(gmask.grad, tmask.grad, 1e-8, 1e-10)
+
+
 def test_multihead_attention_unbatched_and_train_mode():
     tm = torch.nn.MultiheadAttention(8, 4).double()
     gm = nn.MultiheadAttention(8, 4).double()

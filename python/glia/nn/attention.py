@@ -9,7 +9,8 @@ import math
 import glia
 from glia import _C
 from glia.nn import init
-from glia.nn.functional.attention import _causal_mask, attention_probs
+from glia.nn.functional.attention import (_causal_mask, attention_probs,
+                                          scaled_dot_product_attention)
 from glia.nn.functional.dropout import _check_p
 from glia.nn.linear import Linear
 from glia.nn.module import Module
@@ -297,8 +298,9 @@ class MultiheadAttention(Module):
         if weights is not None and (p > 0.0 or not glia.is_grad_enabled()):
             out = glia.matmul(weights, v)  # the probabilities are at hand: one more GEMM
         else:
-            # the fused op's backward is cheaper; the weights' graph only runs if they are used
-            out = _C.scaled_dot_product_attention(q, k, v, mask, causal, None)
+            # the fused op's backward is cheaper; the weights' graph only runs if they are used.
+            # F's wrapper composes the op when a float mask needs its own gradient.
+            out = scaled_dot_product_attention(q, k, v, mask, 0.0, causal)
         out = self.out_proj(out.transpose(1, 2).reshape(n, L, self.embed_dim))
         if need_weights and average_attn_weights:
             weights = weights.mean(1)
