@@ -33,5 +33,6 @@ def test_softmax_classifier_learns_digits_reproducibly():
     again, weights_again = _train(seed=0)
     assert again == accuracy
     np.testing.assert_array_equal(weights, weights_again)  # bit-identical under one seed
-    _, other = _train(seed=1, epochs=1)
-    assert not np.array_equal(weights, other)
+    # same number of epochs, another seed: other initial weights and shuffles
+    _, other = _train(seed=1)
+    assert not np.allclose(weights, other, atol=1e-3)
