@@ -20,6 +20,16 @@ def _accuracy(model, x, y01):
     return (pred == y01).mean()
 
 
+def _perceptron_rule(x, t, w, b, epochs, lr=1.0):
+    """numpy reference: per sample in order, w += lr (t - step(x w^T + b)) x, same for b."""
+    w, b = w.reshape(-1).astype(np.float64), b.astype(np.float64)
+    for _ in range(epochs):
+        for xi, ti in zip(x.astype(np.float64), t):
+            err = ti - float(xi @ w + b[0] >= 0)
+            w, b = w + lr * err * xi, b + lr * err
+    return w.reshape(1, -1), b
+
+
 def test_forward_is_step_of_affine_map():
     p = nn.Perceptron(5)
     assert p.weight.shape == (1, 5) and p.bias.shape == (1,)
@@ -67,10 +77,18 @@ def test_fit_separates_gaussian_blobs():
 
 
 def test_fit_warns_on_xor():
+    glia.manual_seed(0)  # some initial weights come back to themselves after 30 epochs
     p = nn.Perceptron(2)
+    w0, b0 = p.weight.detach().numpy().copy(), p.bias.detach().numpy().copy()
     with pytest.warns(UserWarning, match="may not be linearly separable"):
         epochs = p.fit(AND_X, [0, 1, 1, 0], epochs=30)
     assert epochs == 30 and p.converged is False
+    # fit must have run the perceptron rule: the weights moved, exactly as the rule says
+    w, b = p.weight.detach().numpy(), p.bias.detach().numpy()
+    assert not (np.array_equal(w, w0) and np.array_equal(b, b0))
+    rw, rb = _perceptron_rule(AND_X, np.array([0, 1, 1, 0], np.float32), w0, b0, 30)
+    np.testing.assert_allclose(w, rw, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(b, rb, rtol=0, atol=1e-5)
     assert _accuracy(p, AND_X, np.array([0, 1, 1, 0])) < 1.0  # no line separates XOR
 
 
