@@ -240,6 +240,24 @@ def test_closure_optimizers_lbfgs():
 
 
 
+def test_gradient_free_optimizer_logs_the_model_not_a_mutant():
+    # Evolution's closure calls are random mutants under no_grad: the logged loss and
+    # outputs are the model's own after each step, computed in eval mode
+    batches = xor_batches()[:1]
+    model = ModeProbe()
+    opt = glia.optim.Evolution(model.parameters(), population_size=8, seed=0)
+    trainer = Trainer(model, nn.CrossEntropyLoss(), opt, metrics=["accuracy"], verbose=0)
+    history = trainer.fit(batches, epochs=3)
+    assert model.seen[-1] == (False, False) and model.training
+    x, y = batches[0]
+    model.eval()
+    with glia.no_grad():
+        out = model(x)
+        want = nn.CrossEntropyLoss()(out, y).item()
+    assert history["loss"][-1] == pytest.approx(want, rel=1e-6)
+    assert history["accuracy"][-1] == metrics.accuracy(y, out)
+
+
 def test_optimizer_without_lr_logs_no_lr():
     batches = xor_batches()[:1]
     model = mlp()

@@ -290,7 +290,10 @@ class Trainer:
         return run.result()
 
     def _step(self, inputs, targets, cbs, batch):
-        """One optimizer step; returns the outputs and loss of the first evaluation."""
+        """One optimizer step; returns the outputs and loss to log: those of the first
+        evaluation when it had gradients, else (a gradient-free optimizer, whose evaluations
+        are candidates such as Evolution's mutants) of the model after the step, in eval
+        mode under no_grad."""
         first = []
 
         def closure():
@@ -300,12 +303,20 @@ class Trainer:
             if glia.is_grad_enabled():  # gradient-free optimizers evaluate under no_grad
                 loss.backward()
                 self._emit(cbs, "on_after_backward", batch)
-            if not first:
-                first.append((outputs.detach(), loss.item()))
+                if not first:
+                    first.append((outputs.detach(), loss.item()))
             return loss
 
         self.optimizer.step(closure)
-        return first[0]
+        if first:
+            return first[0]
+        self.model.eval()
+        try:
+            with glia.no_grad():
+                outputs = self.model(*inputs)
+                return outputs, self.loss_fn(outputs, targets).item()
+        finally:
+            self.model.train()
 
     # ---- evaluate / predict ----
 
