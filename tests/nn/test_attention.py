@@ -298,6 +298,28 @@ def test_multihead_attention_learned_float_mask_gets_gradient(need_weights, shap
     assert_close(gmask.grad, tmask.grad, 1e-8, 1e-10)
 
 
+def test_multihead_attention_with_weights_reuses_them(monkeypatch):
+    # need_weights=True already computes the probabilities: the output is weights @ V, with
+    # no second (fused) attention; the numbers still match torch (MHA_CASES checks them)
+    import glia.nn.attention as mha
+
+    def fused(*args, **kwargs):
+        raise AssertionError("the fused op ran although the weights were computed")
+    monkeypatch.setattr(mha, "scaled_dot_product_attention", fused)
+    tm = torch.nn.MultiheadAttention(8, 2).double()
+    gm = nn.MultiheadAttention(8, 2).double()
+    _load(gm, tm)
+    x = randn(4, 3, 8)
+    gx, tx = to_glia(x, True), to_torch(x, True)
+    go, gw = gm(gx, gx, gx)
+    to, tw = tm(tx, tx, tx)
+    assert_close(go, to, 1e-9, 1e-10)
+    assert_close(gw, tw, 1e-9, 1e-10)
+    (go * go).sum().backward()
+    (to * to).sum().backward()
+    assert_close(gx.grad, tx.grad, 1e-8, 1e-9)
+
+
 def test_multihead_attention_unbatched_and_train_mode():
     tm = torch.nn.MultiheadAttention(8, 4).double()
     gm = nn.MultiheadAttention(8, 4).double()

@@ -123,8 +123,9 @@ class MultiheadAttention(Module):
         (output (L, N, E), weights (N, L, S) averaged over heads or (N, H, L, S) with
         average_attn_weights=False; None when need_weights=False).
 
-    The output uses the fused attention op. A query that may attend to no key gives zeros
-    here; torch's weight-returning path gives NaN for such rows.
+    With need_weights=False (and no dropout) the output uses the fused attention op;
+    otherwise it is weights @ V from the weights already computed. A query that may attend
+    to no key gives zeros here; torch's weight-returning path gives NaN for such rows.
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
@@ -295,11 +296,10 @@ class MultiheadAttention(Module):
             weights = attention_probs(q, k, mask, causal)
             if p > 0.0:  # as torch, the returned weights are the dropped-out ones
                 weights = glia.nn.functional.dropout(weights, p, training=True)
-        if weights is not None and (p > 0.0 or not glia.is_grad_enabled()):
+        if weights is not None:
             out = glia.matmul(weights, v)  # the probabilities are at hand: one more GEMM
         else:
-            # the fused op's backward is cheaper; the weights' graph only runs if they are used.
-            # F's wrapper composes the op when a float mask needs its own gradient.
+            # F's wrapper composes the op when a float mask needs its own gradient
             out = scaled_dot_product_attention(q, k, v, mask, 0.0, causal)
         out = self.out_proj(out.transpose(1, 2).reshape(n, L, self.embed_dim))
         if need_weights and average_attn_weights:
