@@ -317,22 +317,24 @@ def test_invalid_lr_raises(cls):
 
 
 @pytest.mark.parametrize(
-    "make_opt",
+    "make_opt,fragments",
     [
-        lambda p: optim.Adam(p, betas=(1.0, 0.999)),
-        lambda p: optim.NAdam(p, betas=(0.9, -0.1)),
-        lambda p: optim.SGD(p, lr=0.1, nesterov=True),
-        lambda p: optim.Adadelta(p, rho=1.5),
-        lambda p: optim.Rprop(p, etas=(1.5, 1.2)),
-        lambda p: optim.RMSprop(p, alpha=-1),
-        lambda p: optim.LBFGS(p, line_search_fn="armijo"),
-        lambda p: optim.Evolution(p, population_size=0),
-        lambda p: optim.Evolution(p, elite_fraction=0),
+        (lambda p: optim.Adam(p, betas=(1.0, 0.999)), ("Adam:", "betas (1.0, 0.999)")),
+        (lambda p: optim.NAdam(p, betas=(0.9, -0.1)), ("NAdam:", "betas (0.9, -0.1)")),
+        (lambda p: optim.SGD(p, lr=0.1, nesterov=True), ("SGD:", "Nesterov", "momentum")),
+        (lambda p: optim.Adadelta(p, rho=1.5), ("Adadelta:", "rho 1.5")),
+        (lambda p: optim.Rprop(p, etas=(1.5, 1.2)), ("Rprop:", "etas (1.5, 1.2)")),
+        (lambda p: optim.RMSprop(p, alpha=-1), ("RMSprop:", "alpha -1")),
+        (lambda p: optim.LBFGS(p, line_search_fn="armijo"),
+         ("LBFGS:", "line_search_fn", "'armijo'")),
+        (lambda p: optim.Evolution(p, population_size=0),
+         ("Evolution:", "population_size", "got 0")),
+        (lambda p: optim.Evolution(p, elite_fraction=0),
+         ("Evolution:", "elite_fraction", "got 0")),
     ],
 )
-def test_invalid_options_raise(make_opt):
-    with pytest.raises(ValueError):
-        make_opt([glia.zeros(3, requires_grad=True)])
+def test_invalid_options_raise(make_opt, fragments):
+    check_raises(lambda: make_opt([glia.zeros(3, requires_grad=True)]), ValueError, *fragments)
 
 
 @pytest.mark.parametrize("cls,name", [
