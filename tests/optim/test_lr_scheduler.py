@@ -12,6 +12,7 @@ from torch.optim import lr_scheduler as tsched
 import glia
 from glia import optim
 from glia.optim import lr_scheduler as gsched
+from helpers import check_raises
 
 STEPS = 35
 
@@ -238,29 +239,28 @@ def test_reduce_lr_on_plateau_state_dict_and_errors():
     other.load_state_dict(saved)
     other.step(3.0)
     assert other.get_last_lr() == pytest.approx([0.01, 0.003])
-    with pytest.raises(ValueError):
-        gsched.ReduceLROnPlateau(opt, factor=1.0)
-    with pytest.raises(ValueError):
-        gsched.ReduceLROnPlateau(opt, mode="avg")
-    with pytest.raises(ValueError):
-        gsched.ReduceLROnPlateau(opt, min_lr=[0.1])
+    check_raises(lambda: gsched.ReduceLROnPlateau(opt, factor=1.0), ValueError,
+                 "ReduceLROnPlateau", "factor", "got 1.0")
+    check_raises(lambda: gsched.ReduceLROnPlateau(opt, mode="avg"), ValueError,
+                 "ReduceLROnPlateau", "mode", "got 'avg'")
+    check_raises(lambda: gsched.ReduceLROnPlateau(opt, min_lr=[0.1]), ValueError,
+                 "min_lr", "got 1 values for 2 groups")
 
 
 def test_scheduler_errors():
     opt = optimizers()[0]
-    with pytest.raises(TypeError):
-        gsched.StepLR(object(), step_size=2)
-    with pytest.raises(KeyError):
-        gsched.StepLR(opt, step_size=2, last_epoch=3)
-    with pytest.raises(ValueError):
-        gsched.LinearLR(opt, start_factor=0)
-    with pytest.raises(ValueError):
-        gsched.OneCycleLR(opt, max_lr=0.1)
-    with pytest.raises(ValueError):
-        gsched.LambdaLR(opt, [lambda e: 1.0])
+    check_raises(lambda: gsched.StepLR(object(), step_size=2), TypeError, "not an Optimizer")
+    check_raises(lambda: gsched.StepLR(opt, step_size=2, last_epoch=3), KeyError,
+                 "initial_lr", "param_groups[0]", "last_epoch >= 0")
+    check_raises(lambda: gsched.LinearLR(opt, start_factor=0), ValueError,
+                 "LinearLR", "start_factor", "got 0")
+    check_raises(lambda: gsched.OneCycleLR(opt, max_lr=0.1), ValueError,
+                 "OneCycleLR", "total_steps", "steps_per_epoch")
+    check_raises(lambda: gsched.LambdaLR(opt, [lambda e: 1.0]), ValueError,
+                 "lr_lambda", "got 1 values for 2 groups")
     rprop = optim.Rprop([glia.zeros(2, requires_grad=True)])
-    with pytest.raises(ValueError, match="momentum"):
-        gsched.OneCycleLR(rprop, max_lr=0.1, total_steps=10)
+    check_raises(lambda: gsched.OneCycleLR(rprop, max_lr=0.1, total_steps=10), ValueError,
+                 "OneCycleLR", "cycle_momentum", "momentum or betas")
 
 
 def test_scheduled_lr_reaches_the_update():
