@@ -183,6 +183,14 @@ def test_r2_with_a_one_sample_last_batch_and_metrics_computed_once():
     assert seen[1]["r2"] == seen[0]["r2"]  # the running mean keeps the 32-sample value
     assert np.isfinite(seen[0]["r2"])
 
+    class CountsBatches(BatchLogs):
+        reads_batch_logs = False  # overrides on_batch_end but reads no metric
+
+    calls.clear()
+    seen.clear()
+    trainer.fit(loader, epochs=1, callbacks=[CountsBatches()])
+    assert calls == [33] and [sorted(logs) for logs in seen] == [["loss"]] * 2
+
 
 class Fixed(nn.Module):
     """Outputs its input: evaluate's metrics then see exactly the scores in the data."""

@@ -29,9 +29,16 @@ __all__ = [
 
 
 class Callback:
-    """Base class; every hook does nothing unless overridden."""
+    """Base class; every hook does nothing unless overridden.
+
+    Attributes:
+        reads_batch_logs: whether on_batch_end looks at its logs, so that fit computes
+            running metrics for it: True, False, or None (default) for "when the subclass
+            overrides on_batch_end".
+    """
 
     trainer = None
+    reads_batch_logs = None
 
     def set_trainer(self, trainer):
         self.trainer = trainer
@@ -197,6 +204,8 @@ class LRSchedulerCallback(Callback):
         interval: 'epoch' (step after each epoch) or 'batch' (after each optimizer step,
             e.g. for OneCycleLR).
     """
+
+    reads_batch_logs = False  # on_batch_end only steps the scheduler
 
     def __init__(self, scheduler, monitor="val_loss", interval="epoch"):
         if not isinstance(scheduler, LRScheduler):

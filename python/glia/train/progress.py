@@ -32,6 +32,11 @@ class ProgressBar(Callback):
         """Whether the bar is drawn in this fit (decided when training begins)."""
         return self._on
 
+    @property
+    def reads_batch_logs(self):
+        """The running logs are shown only when the bar is."""
+        return self._on
+
     def on_train_begin(self, logs=None):
         file = self.file if self.file is not None else sys.stdout
         isatty = getattr(file, "isatty", None)

@@ -6,7 +6,7 @@ import numpy as np
 import glia
 from glia import metrics as _metrics
 from glia._C import Tensor
-from glia.train.callbacks import Callback, LRSchedulerCallback
+from glia.train.callbacks import Callback
 from glia.train.history import History
 from glia.train.progress import EpochSummary, ProgressBar
 
@@ -123,12 +123,10 @@ def _numpy(t):
 
 def _reads_batch_logs(cb):
     """Whether a callback looks at on_batch_end's logs, so running metrics are worth
-    computing: a shown progress bar, or a user callback that overrides on_batch_end."""
-    if isinstance(cb, ProgressBar):
-        return cb.shown
-    if isinstance(cb, LRSchedulerCallback):
-        return False
-    return type(cb).on_batch_end is not Callback.on_batch_end
+    computing: its reads_batch_logs, or by default whether it overrides on_batch_end."""
+    if cb.reads_batch_logs is None:
+        return type(cb).on_batch_end is not Callback.on_batch_end
+    return bool(cb.reads_batch_logs)
 
 
 class _Epoch:
