@@ -12,7 +12,7 @@ import torch.nn.functional as TF
 import glia
 from glia import nn
 from glia.nn import functional as F
-from helpers import assert_close, check_op, check_raises, gradcheck, randn
+from helpers import assert_close, check_op, check_raises, gradcheck, randn, to_glia, to_torch
 
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-7, atol=1e-9)}
 
@@ -95,6 +95,17 @@ INTERP = [
 def test_interpolate_matches_torch(shape, kwargs, dtype):
     check_op(lambda a: F.interpolate(a, **kwargs), lambda a: TF.interpolate(a, **kwargs),
              randn(*shape, dtype=dtype), **TOL[dtype])
+
+
+@pytest.mark.parametrize("spatial", [(3,), (4,), (7,), (3, 4), (4, 3), (3, 4, 5)],
+                         ids=lambda s: f"{len(s) + 2}-D {s}")
+@pytest.mark.parametrize("scale", [1.0, 1.1, 1.3, 2.0, 2.2, 2.5, 0.7])
+def test_interpolate_nearest_scale_factor_picks_torchs_pixels(spatial, scale):
+    # torch's 2-D kernel copies when out == in and halves when out == 2 in whatever the
+    # scale; its 1-D and 3-D kernels use the scale (length 3, scale 1.3: [0, 0, 1])
+    x = np.arange(2 * 3 * int(np.prod(spatial)), dtype=np.float64).reshape((2, 3) + spatial)
+    t = TF.interpolate(to_torch(x), scale_factor=scale, mode="nearest")
+    assert_close(F.interpolate(to_glia(x), scale_factor=scale, mode="nearest"), t, 0, 0)
 
 
 @pytest.mark.parametrize("kwargs", [dict(size=(5, 7), mode="nearest"),
