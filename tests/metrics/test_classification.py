@@ -154,3 +154,16 @@ def test_bad_inputs_name_the_metric():
     check_raises(lambda: metrics.accuracy(np.zeros((2, 2, 2)), np.zeros((2, 2, 2))), ValueError,
                  "accuracy", "1-D")
     check_raises(lambda: metrics.accuracy([], []), ValueError, "accuracy", "empty")
+
+
+def test_scores_passed_as_labels_are_rejected_as_in_sklearn():
+    y, scores = [0, 1, 1], [[0.2], [0.9], [0.7]]
+    with pytest.raises(ValueError, match="continuous"):
+        skm.accuracy_score(y, np.ravel(scores))
+    check_raises(lambda: metrics.accuracy(y, scores), ValueError, "accuracy", "y_pred", "0.2")
+    check_raises(lambda: metrics.f1_score(y, np.ravel(scores)), ValueError, "f1_score", "0.2")
+    check_raises(lambda: metrics.confusion_matrix([0.5, 1.0], [0, 1]), ValueError,
+                 "confusion_matrix", "y_true", "0.5")
+    # whole-number floats are labels, as in sklearn
+    assert metrics.accuracy([0.0, 1, 1], glia.tensor([0.0, 1.0, 0.0])) == pytest.approx(
+        skm.accuracy_score([0.0, 1, 1], [0.0, 1.0, 0.0]))

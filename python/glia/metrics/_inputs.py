@@ -31,3 +31,18 @@ def vectors(fn, y_true, y_pred, pred_name="y_pred"):
     if len(out[0]) == 0:
         raise ValueError(f"{fn}: got empty inputs")
     return out[0], out[1]
+
+
+def label_vectors(fn, y_true, y_pred):
+    """vectors() of two label arrays; floats must hold whole numbers, since non-integer
+    floats are scores or probabilities, not labels (scikit-learn rejects them as
+    "continuous" targets)."""
+    y_true, y_pred = vectors(fn, y_true, y_pred)
+    for arr, name in ((y_true, "y_true"), (y_pred, "y_pred")):
+        if arr.dtype.kind == "f":
+            bad = arr[arr != np.round(arr)]  # nan included
+            if len(bad):
+                raise ValueError(
+                    f"{fn}: {name} must hold labels, got non-integer float {bad[0]!r} (scores "
+                    "or probabilities?); threshold them, or take the argmax of (N, C) scores")
+    return y_true, y_pred

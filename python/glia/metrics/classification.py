@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from glia.metrics._inputs import to_numpy, vectors
+from glia.metrics._inputs import label_vectors, to_numpy
 
 __all__ = [
     "accuracy",
@@ -33,12 +33,13 @@ def accuracy(y_true, y_pred):
     """The fraction of samples whose predicted label equals the true label.
 
     y_pred may also be a 2-D (N, C) array of scores or logits: its argmax over classes is
-    the predicted label.
+    the predicted label. Labels given as floats must be whole numbers: a ValueError, as in
+    scikit-learn, for scores passed as labels.
     """
     y_pred = to_numpy(y_pred, "accuracy", "y_pred")
     if y_pred.ndim == 2 and y_pred.shape[1] > 1:
         y_pred = y_pred.argmax(1)
-    y_true, y_pred = vectors("accuracy", y_true, y_pred)
+    y_true, y_pred = label_vectors("accuracy", y_true, y_pred)
     return float(np.mean(y_true == y_pred))
 
 
@@ -85,7 +86,7 @@ def confusion_matrix(y_true, y_pred, labels=None):
     Returns:
         a (L, L) numpy int64 array.
     """
-    y_true, y_pred = vectors("confusion_matrix", y_true, y_pred)
+    y_true, y_pred = label_vectors("confusion_matrix", y_true, y_pred)
     labels = _labels(y_true, y_pred, labels)
     if len(labels) == 0:
         raise ValueError("confusion_matrix: 'labels' must not be empty")
@@ -110,7 +111,7 @@ def _counts(fn, y_true, y_pred, average, labels, pos_label):
     """Per-label (tp, predicted, true, negatives) counts for the labels being scored."""
     if average not in _AVERAGES:
         raise ValueError(f"{fn}: average must be one of {_AVERAGES}, got {average!r}")
-    y_true, y_pred = vectors(fn, y_true, y_pred)
+    y_true, y_pred = label_vectors(fn, y_true, y_pred)
     present = np.union1d(y_true, y_pred)
     if average == "binary":
         if len(present) > 2:
