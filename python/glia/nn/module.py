@@ -240,9 +240,10 @@ class Module:
             # in place, as PyTorch: optimizers built earlier keep seeing the same Parameters
             for p in m._parameters.values():
                 if p is not None and p.dtype.is_floating_point and p.dtype != dtype:
+                    grad = p.grad  # read first: a new dtype in p.data clears p.grad
                     p.data = p.data.to(dtype)
-                    if p.grad is not None:
-                        p.grad = p.grad.to(dtype)
+                    if grad is not None:
+                        p.grad = grad.to(dtype)
             for name, b in m._buffers.items():
                 if b is not None and b.dtype.is_floating_point and b.dtype != dtype:
                     m._buffers[name] = b.to(dtype)
