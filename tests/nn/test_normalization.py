@@ -200,6 +200,19 @@ def test_groupnorm_errors():
     check_raises(lambda: F.group_norm(glia.randn(2, 6, 3), 4), ValueError, "group_norm", "4 groups")
 
 
+@pytest.mark.parametrize("shape", [(1,), (4, 1), (2,), ()])
+@pytest.mark.parametrize("which", ["weight", "bias"])
+def test_group_and_instance_norm_reject_parameters_not_per_channel(shape, which):
+    # torch raises too; a (1,) weight used to broadcast over the 4 channels
+    x, t = glia.randn(2, 4, 3), glia.ones(*shape)
+    check_raises(lambda: F.group_norm(x, 2, **{which: t}), ValueError, "group_norm", which,
+                 "(4,)", str(tuple(shape)))
+    check_raises(lambda: F.instance_norm(x, **{which: t}), ValueError, "instance_norm", which,
+                 "(4,)")
+    stat = "running_mean" if which == "weight" else "running_var"
+    check_raises(lambda: F.instance_norm(x, **{stat: t}), ValueError, "instance_norm", stat)
+
+
 def _w(c):
     return randn(c) * 0.5 + 1.0
 

@@ -14,6 +14,15 @@ def _channel_view(t, ndim):
     return t.reshape([1, -1] + [1] * (ndim - 2))
 
 
+def _check_per_channel(op, input, **tensors):
+    """Each given tensor must be (C,) for an (N, C, *) input; a (1,) one would broadcast."""
+    c = input.shape[1]
+    for name, t in tensors.items():
+        if t is not None and tuple(t.shape) != (c,):
+            raise ValueError(f"{op}: {name} must have shape ({c},) for input of shape "
+                             f"{tuple(input.shape)}, got {tuple(t.shape)}")
+
+
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalizes each sample over groups of C / num_groups channels (and all spatial dims):
         y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias,
@@ -29,6 +38,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if num_groups <= 0 or c % num_groups != 0:
         raise ValueError(f"group_norm: {c} channels are not divisible into {num_groups} groups "
                          f"(input shape {tuple(input.shape)})")
+    _check_per_channel("group_norm", input, weight=weight, bias=bias)
     # Each (sample, group) is one row: layer norm over the last dim is exactly group norm.
     rows = input.reshape(n, num_groups, -1)
     out = _C.layer_norm(rows, 1, None, None, eps).reshape(list(input.shape))
@@ -60,6 +70,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if use_input_stats and input.numel() // max(n * c, 1) <= 1:
         raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "
                          f"got input shape {tuple(input.shape)}")
+    _check_per_channel("instance_norm", input, running_mean=running_mean,
+                       running_var=running_var, weight=weight, bias=bias)
 
     def per_instance(t):  # (C,) -> (N * C,), the layout of the (1, N * C, *) view
         return None if t is None else t.unsqueeze(0).expand(n, c).reshape(n * c)
