@@ -167,3 +167,12 @@ def test_scores_passed_as_labels_are_rejected_as_in_sklearn():
     # whole-number floats are labels, as in sklearn
     assert metrics.accuracy([0.0, 1, 1], glia.tensor([0.0, 1.0, 0.0])) == pytest.approx(
         skm.accuracy_score([0.0, 1, 1], [0.0, 1.0, 0.0]))
+
+
+def test_top_k_accuracy_with_k_at_least_the_classes_warns_as_sklearn():
+    y, scores = [0, 1, 2, 1], np.random.default_rng(0).random((4, 3))
+    for k in (3, 5):
+        with pytest.warns(UserWarning, match="meaningless"):
+            want = skm.top_k_accuracy_score(y, scores, k=k)
+        with pytest.warns(UserWarning, match=f"k={k}"):
+            assert metrics.top_k_accuracy(y, scores, k=k) == want == 1.0

@@ -8,6 +8,7 @@ recall) take the value `zero_division` (0.0 by default, as scikit-learn's defaul
 returns, but silently; 1.0 or nan also accepted). Averages skip nan entries.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -52,7 +53,7 @@ def top_k_accuracy(y_true, y_score, k=5):
         k: how many of the best-scored labels count as a hit.
     Ties are broken as scikit-learn's top_k_accuracy_score breaks them (the higher label
     index wins). Unlike scikit-learn, labels are the column indices, so y_true need not
-    contain every class.
+    contain every class. As in scikit-learn, k >= C gives 1.0 with a UserWarning.
     """
     y_true = to_numpy(y_true, "top_k_accuracy", "y_true").reshape(-1)
     y_score = to_numpy(y_score, "top_k_accuracy", "y_score")
@@ -67,6 +68,9 @@ def top_k_accuracy(y_true, y_score, k=5):
                          f"{n_classes} score columns, got range [{y_true.min()}, {y_true.max()}]")
     if not (isinstance(k, int) and k >= 1):
         raise ValueError(f"top_k_accuracy: k must be a positive int, got {k!r}")
+    if k >= n_classes:
+        warnings.warn(f"top_k_accuracy: k={k} >= the {n_classes} classes gives a perfect score, "
+                      "which is meaningless", UserWarning, stacklevel=2)
     best = np.argsort(y_score, axis=1, kind="mergesort")[:, ::-1][:, :k]
     return float(np.mean((best == y_true[:, None]).any(axis=1)))
 
