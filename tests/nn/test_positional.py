@@ -40,6 +40,10 @@ def test_sinusoidal_dropout_and_errors():
     np.testing.assert_array_equal(enc(x).numpy(), x.numpy() + enc.pe.numpy()[:6][:, None])
     check_raises(lambda: enc(glia.ones(9, 1, 4)), ValueError, "max_len", "(9, 1, 4)")
     check_raises(lambda: nn.SinusoidalPositionalEncoding(5), ValueError, "even")
+    # a feature size other than d_model (1 would broadcast against the table)
+    for shape in ((5, 2, 1), (5, 2, 3), (5, 1)):
+        check_raises(lambda s=shape: enc(glia.ones(*s)), ValueError,
+                     "SinusoidalPositionalEncoding", "4 features", str(shape))
 
 
 def test_learned_positional_embedding():

@@ -12,11 +12,14 @@ from glia.nn.parameter import Parameter
 __all__ = ["LearnedPositionalEmbedding", "RotaryEmbedding", "SinusoidalPositionalEncoding"]
 
 
-def _positions(x, batch_first, offset, max_len, name):
+def _positions(x, batch_first, offset, max_len, d_model, name):
     """Sequence length of x ((N, T, d) batch first, (T, N, d), or unbatched (T, d)), checked
-    against max_len."""
+    against max_len; d must be d_model (a table would broadcast over d = 1)."""
     if x.ndim not in (2, 3):
         raise ValueError(f"{name}: expected input (T, d) or (N, T, d)/(T, N, d), got shape "
+                         f"{tuple(x.shape)}")
+    if x.shape[-1] != d_model:
+        raise ValueError(f"{name}: expected {d_model} features, got input shape "
                          f"{tuple(x.shape)}")
     t = x.shape[1] if (x.ndim == 3 and batch_first) else x.shape[0]
     if offset < 0 or offset + t > max_len:
@@ -62,7 +65,8 @@ class SinusoidalPositionalEncoding(Module):
         self.register_buffer("pe", pe.to(glia.float32), persistent=False)
 
     def forward(self, x, offset=0):
-        t = _positions(x, self.batch_first, offset, self.max_len, "SinusoidalPositionalEncoding")
+        t = _positions(x, self.batch_first, offset, self.max_len, self.d_model,
+                       "SinusoidalPositionalEncoding")
         return self.dropout(_add_table(x, self.pe.narrow(0, offset, t).to(x.dtype),
                                        self.batch_first))
 
@@ -91,10 +95,8 @@ class LearnedPositionalEmbedding(Module):
         init.normal_(self.weight, 0.0, 0.02)
 
     def forward(self, x, offset=0):
-        t = _positions(x, self.batch_first, offset, self.max_len, "LearnedPositionalEmbedding")
-        if x.shape[-1] != self.d_model:
-            raise ValueError(f"LearnedPositionalEmbedding: expected {self.d_model} features, "
-                             f"got input shape {tuple(x.shape)}")
+        t = _positions(x, self.batch_first, offset, self.max_len, self.d_model,
+                       "LearnedPositionalEmbedding")
         return _add_table(x, self.weight.narrow(0, offset, t), self.batch_first)
 
     def extra_repr(self):
