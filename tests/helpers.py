@@ -1,5 +1,9 @@
-"""Shared test tools: compare a glia op with its PyTorch twin, gradient-check it, and check
-the errors it raises."""
+"""Shared test tools: compare a glia op or module with its PyTorch twin, load a torch
+module's weights into glia, gradient-check, check the errors raised, import the examples."""
+import importlib
+import os
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -76,6 +80,40 @@ def check_op(glia_fn, torch_fn, *arrays, grad=True, rtol=1e-5, atol=1e-6, noncon
                     assert_close(a.grad, b.grad, rtol, atol)
 
 
+def load_from_torch(glia_module, torch_module):
+    """Copies the torch module's state dict (parameters and persistent buffers) into the glia
+    module through numpy; strict, so every key must match. Returns load_state_dict's result."""
+    return glia_module.load_state_dict(
+        {k: glia.tensor(v.detach().numpy()) for k, v in torch_module.state_dict().items()})
+
+
+def compare_module(g, t, *arrays, rtol=1e-5, atol=1e-6, **kw):
+    """Runs g(*inputs, **kw) and t(*inputs, **kw) on the numpy arrays as inputs that need
+    grad, compares the outputs, then backpropagates one random cotangent through both and
+    compares every input gradient and, when both are modules, every parameter gradient (the
+    same parameter names in the same order). Returns (glia output, torch output)."""
+    gx = [glia.tensor(a, requires_grad=True) for a in arrays]
+    tx = [torch.tensor(a, requires_grad=True) for a in arrays]
+    go, to = g(*gx, **kw), t(*tx, **kw)
+    assert_close(go, to, rtol, atol)
+    cot = RNG.standard_normal(tuple(to.shape)).astype(to.detach().numpy().dtype)
+    (go * glia.tensor(cot)).sum().backward()
+    (to * torch.from_numpy(cot)).sum().backward()
+    for a, b in zip(gx, tx):
+        assert a.grad is not None, "no gradient reached a glia input"
+        assert_close(a.grad, b.grad, rtol, atol)
+    if hasattr(g, "named_parameters") and hasattr(t, "named_parameters"):
+        g_params, t_params = list(g.named_parameters()), dict(t.named_parameters())
+        assert [n for n, _ in g_params] == list(t_params)
+        for name, p in g_params:
+            if t_params[name].grad is None:
+                assert p.grad is None or not np.any(p.grad.numpy()), name
+            else:
+                assert p.grad is not None, f"no gradient reached parameter {name}"
+                assert_close(p.grad, t_params[name].grad, rtol, atol)
+    return go, to
+
+
 def gradcheck(fn, *arrays, **kw):
     """float64 finite-difference check of fn's gradients at the given numpy inputs."""
     inputs = [glia.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in arrays]
@@ -89,3 +127,14 @@ def check_raises(fn, exc, *fragments):
     msg = str(info.value)
     for f in fragments:
         assert f in msg, f"{f!r} not in error message {msg!r}"
+
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+
+
+def import_example(name):
+    """Imports examples/<name>.py (the examples import each other, so examples/ goes on
+    sys.path)."""
+    if EXAMPLES not in sys.path:
+        sys.path.insert(0, EXAMPLES)
+    return importlib.import_module(name)
