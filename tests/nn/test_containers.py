@@ -8,12 +8,8 @@ import torch
 
 import glia
 from glia import nn
-from helpers import assert_close, check_op, check_raises, gradcheck, randn
-
-
-def load_from_torch(g_mod, t_mod):
-    g_mod.load_state_dict({k: glia.tensor(v.detach().numpy()) for k, v in
-                           t_mod.state_dict().items()})
+from helpers import (assert_close, check_op, check_raises, compare_module, gradcheck,
+                     load_from_torch, randn)
 
 
 def mlp(lib):
@@ -29,16 +25,8 @@ def test_sequential_matches_torch_forward_and_gradients():
     g = mlp(nn).double()
     load_from_torch(g, t)
     assert [n for n, _ in g.named_parameters()] == [n for n, _ in t.named_parameters()]
-    x = randn(5, 12)
-    gx, tx = glia.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    go, to = g(gx), t(tx)
-    assert_close(go, to)
-    go.sum().backward()
-    to.sum().backward()
-    assert_close(gx.grad, tx.grad)
-    tp = dict(t.named_parameters())
-    for name, p in g.named_parameters():
-        assert_close(p.grad, tp[name].grad)
+    # outputs, input gradient and every parameter gradient under a random cotangent
+    compare_module(g, t, randn(5, 12))
 
 
 def test_sequential_gradcheck():

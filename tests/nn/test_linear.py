@@ -9,29 +9,7 @@ import torch
 
 import glia
 from glia import nn
-from helpers import assert_close, check_raises, gradcheck, randn
-
-
-def load_from_torch(g_mod, t_mod):
-    """Copies the torch module's parameters into the glia module through numpy."""
-    g_mod.load_state_dict({k: glia.tensor(v.detach().numpy()) for k, v in
-                           t_mod.state_dict().items()})
-
-
-def compare_layer(g_mod, t_mod, *arrays, rtol=1e-5, atol=1e-6):
-    """Forward outputs, input gradients and parameter gradients under a random cotangent."""
-    gx = [glia.tensor(a, requires_grad=True) for a in arrays]
-    tx = [torch.tensor(a, requires_grad=True) for a in arrays]
-    go, to = g_mod(*gx), t_mod(*tx)
-    assert_close(go, to, rtol, atol)
-    cot = randn(*to.shape, dtype=arrays[0].dtype)
-    (go * glia.tensor(cot)).sum().backward()
-    (to * torch.from_numpy(cot)).sum().backward()
-    for g, t in zip(gx, tx):
-        assert_close(g.grad, t.grad, rtol, atol)
-    t_params = dict(t_mod.named_parameters())
-    for name, p in g_mod.named_parameters():
-        assert_close(p.grad, t_params[name].grad, rtol, atol)
+from helpers import assert_close, check_raises, compare_module, gradcheck, load_from_torch, randn
 
 
 def as_functional(module):
@@ -56,7 +34,7 @@ def test_linear_matches_torch(shape, bias):
     t = torch.nn.Linear(4, 3, bias=bias).double()
     g = nn.Linear(4, 3, bias=bias, dtype=glia.float64)
     load_from_torch(g, t)
-    compare_layer(g, t, randn(*shape))
+    compare_module(g, t, randn(*shape))
 
 
 def test_linear_float32_and_noncontiguous_input():
@@ -65,7 +43,7 @@ def test_linear_float32_and_noncontiguous_input():
     load_from_torch(g, t)
     x = randn(6, 7, dtype=np.float32).T  # a transposed (non-contiguous) view
     assert_close(g(glia.from_numpy(x)), t(torch.from_numpy(x)), rtol=1e-5, atol=1e-6)
-    compare_layer(g, t, randn(3, 6, dtype=np.float32), rtol=1e-5, atol=1e-5)
+    compare_module(g, t, randn(3, 6, dtype=np.float32), rtol=1e-5, atol=1e-5)
 
 
 def test_linear_gradcheck():
@@ -112,14 +90,14 @@ def test_bilinear_matches_torch(lead, bias):
     t = torch.nn.Bilinear(3, 4, 2, bias=bias).double()
     g = nn.Bilinear(3, 4, 2, bias=bias, dtype=glia.float64)
     load_from_torch(g, t)
-    compare_layer(g, t, randn(*lead, 3), randn(*lead, 4))
+    compare_module(g, t, randn(*lead, 3), randn(*lead, 4))
 
 
 def test_bilinear_float32():
     t = torch.nn.Bilinear(5, 3, 4)
     g = nn.Bilinear(5, 3, 4)
     load_from_torch(g, t)
-    compare_layer(g, t, randn(6, 5, dtype=np.float32), randn(6, 3, dtype=np.float32),
+    compare_module(g, t, randn(6, 5, dtype=np.float32), randn(6, 3, dtype=np.float32),
                   rtol=1e-5, atol=1e-5)
 
 

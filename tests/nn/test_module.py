@@ -8,7 +8,7 @@ import torch
 import glia
 from glia import nn
 from glia.nn import init
-from helpers import assert_close, check_raises, randn
+from helpers import assert_close, check_raises, load_from_torch, randn
 
 
 def build(lib):
@@ -36,7 +36,7 @@ def twins():
     """(glia net, torch net) with the same weights."""
     torch.manual_seed(0)
     t, g = build(torch), build(glia)
-    g.load_state_dict({k: glia.tensor(v.numpy()) for k, v in t.state_dict().items()})
+    load_from_torch(g, t)
     return g, t
 
 
@@ -205,7 +205,7 @@ def test_tied_parameters_counted_once():
     ta, tb = torch.nn.Linear(3, 3), torch.nn.Linear(3, 3)
     tb.weight = ta.weight
     ts = torch.nn.Sequential(ta, tb)
-    s.load_state_dict({k: glia.tensor(v.detach().numpy()) for k, v in ts.state_dict().items()})
+    load_from_torch(s, ts)
     s.zero_grad()
     s(glia.ones(1, 3)).sum().backward()
     ts(torch.ones(1, 3)).sum().backward()

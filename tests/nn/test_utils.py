@@ -11,7 +11,7 @@ import glia
 from glia import nn
 from glia.nn.utils import (clip_grad_norm_, clip_grad_value_, elastic_net_penalty, l1_penalty,
                            l2_penalty, remove_spectral_norm, spectral_norm)
-from helpers import assert_close, check_raises, randn, to_glia, to_torch
+from helpers import assert_close, check_raises, load_from_torch, randn, to_glia, to_torch
 
 SHAPES = [(3, 4), (4,), (2, 2, 3)]
 
@@ -258,7 +258,7 @@ def test_spectral_norm_loads_torch_state_dict_and_removes():
     for _ in range(3):
         tm(torch.randn(2, 3, dtype=torch.float64))
     gm = spectral_norm(Affine(w, b))
-    gm.load_state_dict({k: glia.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    load_from_torch(gm, tm)
     gm.eval()
     tm.eval()
     x = randn(5, 3)
