@@ -1,12 +1,8 @@
 """A short run of examples/char_lstm.py on the real offline text."""
-import os
-import sys
+import glia
+from helpers import import_example
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"))
-
-import char_lstm  # noqa: E402
-
-import glia  # noqa: E402
+char_lstm = import_example("char_lstm")
 
 
 def test_char_lstm_beats_the_unigram_entropy():

@@ -1,12 +1,8 @@
 """A short run of examples/tiny_bert.py on the real text: masked-character accuracy on
 held-out windows beats always guessing the most frequent character."""
-import os
-import sys
+from helpers import import_example
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                "examples"))
-
-import tiny_bert  # noqa: E402
+tiny_bert = import_example("tiny_bert")
 
 
 def test_tiny_bert_beats_unigram_baseline():

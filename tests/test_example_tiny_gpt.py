@@ -1,13 +1,10 @@
 """A short run of examples/tiny_gpt.py on the real text: the causal model's loss falls well
 below the uniform guess and generation with the KV cache continues the prompt."""
 import math
-import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                "examples"))
+from helpers import import_example
 
-import tiny_gpt  # noqa: E402
+tiny_gpt = import_example("tiny_gpt")
 
 
 def test_tiny_gpt_learns_and_samples():

@@ -1,10 +1,7 @@
 """Short runs of the examples on real data."""
-import os
-import sys
+from helpers import import_example
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples"))
-
-import cnn_digits  # noqa: E402
+cnn_digits = import_example("cnn_digits")
 
 
 def test_cnn_digits_learns_real_digits():
