@@ -127,16 +127,35 @@ def test_bad_arguments_raise():
     check_raises(lambda: F.hardtanh(x, 1.0, -1.0), ValueError, "hardtanh")
 
 
-def test_inplace_writes_input_only_when_it_does_not_require_grad():
+def test_inplace_writes_the_input_and_refuses_one_that_requires_grad():
     x = to_glia(np.array([-1.0, 2.0, -3.0]))
     out = nn.ReLU(inplace=True)(x)
     assert out is x
     np.testing.assert_array_equal(x.numpy(), [0.0, 2.0, 0.0])
     assert repr(nn.ReLU(inplace=True)) == repr(torch.nn.ReLU(inplace=True))
+    # glia has no in-place autograd: a tensor that requires grad (leaf or not) is refused,
+    # not silently given a new tensor while the input stays as it was
     y = to_glia(np.array([-1.0, 2.0]), requires_grad=True)
-    out = F.leaky_relu(y, 0.1, inplace=True)
-    assert out is not y
-    np.testing.assert_allclose(y.detach().numpy(), [-1.0, 2.0])
+    ops = {"relu": F.relu, "leaky_relu": F.leaky_relu, "elu": F.elu, "selu": F.selu,
+           "silu": F.silu, "hardtanh": F.hardtanh,
+           "dropout": lambda t, inplace: F.dropout(t, 0.5, True, inplace),
+           "dropout2d": lambda t, inplace: F.dropout2d(t.reshape(1, 1, 2), 0.5, True, inplace),
+           "alpha_dropout": lambda t, inplace: F.alpha_dropout(t, 0.5, True, inplace)}
+    for name, fn in ops.items():
+        for t in (y, y * 1.0):
+            check_raises(lambda f=fn, t=t: f(t, inplace=True), RuntimeError, name, "inplace",
+                         "requires grad")
+        np.testing.assert_array_equal(y.detach().numpy(), [-1.0, 2.0])
+    check_raises(lambda: nn.LeakyReLU(0.1, inplace=True)(y * 1.0), RuntimeError, "leaky_relu")
+    # without gradients the input is written, as torch
+    with glia.no_grad():
+        z = y * 1.0
+        assert F.leaky_relu(z, 0.1, inplace=True) is z
+        np.testing.assert_allclose(z.numpy(), [-0.1, 2.0])
+    # dropout that writes nothing (eval, p = 0) returns the input without complaint
+    assert F.dropout(y, 0.5, False, inplace=True) is y
+    assert nn.Dropout(0.0, inplace=True)(y) is y
+    out = F.leaky_relu(y, 0.1)
     out.sum().backward()
     np.testing.assert_allclose(y.grad.numpy(), [0.1, 1.0])
 

@@ -14,17 +14,26 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def _check_inplace(input, inplace, op):
+    """glia's autograd has no in-place ops: with gradients on, inplace=True on a tensor that
+    requires grad is refused before any work, not silently done out of place (torch would
+    rewrite a non-leaf in place)."""
+    if inplace and input.requires_grad and glia.is_grad_enabled():
+        raise RuntimeError(f"{op}: inplace=True is not supported for a tensor that requires "
+                           f"grad (glia's autograd has no in-place ops); use inplace=False")
+
+
 def _inplace(input, out, inplace):
-    """Writes `out` into `input` when asked and allowed; glia's autograd has no in-place ops,
-    so a tensor that requires grad gets the out-of-place result instead."""
-    if inplace and not input.requires_grad:
-        input.copy_(out)
-        return input
-    return out
+    """`out` written into `input` when asked (after _check_inplace), else `out`."""
+    if not inplace:
+        return out
+    input.copy_(out)
+    return input
 
 
 def relu(input, inplace=False):
     """max(x, 0); the gradient at 0 is 0, as torch."""
+    _check_inplace(input, inplace, "relu")
     return _inplace(input, glia.relu(input), inplace)
 
 
@@ -39,11 +48,13 @@ def tanh(input):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
+    _check_inplace(input, inplace, "leaky_relu")
     return _inplace(input, glia.where(input.gt(0), input, input * negative_slope), inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x) - 1)."""
+    _check_inplace(input, inplace, "elu")
     # expm1 sees min(x, 0): exp of a large positive x would be inf, and 0 * inf = NaN in the
     # backward of the branch that where() discards.
     neg = glia.expm1(glia.clamp(input, max=0.0)) * alpha
@@ -52,6 +63,7 @@ def elu(input, alpha=1.0, inplace=False):
 
 def selu(input, inplace=False):
     """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al."""
+    _check_inplace(input, inplace, "selu")
     return _inplace(input, elu(input, SELU_ALPHA) * SELU_SCALE, inplace)
 
 
@@ -69,6 +81,7 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """x * sigmoid(x) (also called swish)."""
+    _check_inplace(input, inplace, "silu")
     return _inplace(input, input * glia.sigmoid(input), inplace)
 
 
@@ -89,6 +102,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val); the gradient is 1 strictly inside (min_val, max_val) and 0
     at and beyond the bounds, as torch (glia.clamp would pass it at the bounds)."""
+    _check_inplace(input, inplace, "hardtanh")
     if max_val < min_val:
         raise ValueError(f"hardtanh: max_val ({max_val}) must not be less than min_val ({min_val})")
     out = glia.where(input.le(min_val), min_val, glia.where(input.ge(max_val), max_val, input))

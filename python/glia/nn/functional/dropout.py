@@ -4,7 +4,7 @@ import math
 import numbers
 
 import glia
-from glia.nn.functional.activation import _inplace
+from glia.nn.functional.activation import _check_inplace, _inplace
 
 __all__ = ["dropout", "dropout2d", "alpha_dropout"]
 
@@ -35,7 +35,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """
     _check_p(p, "dropout")
     if not training or p == 0.0 or input.numel() == 0:
-        return input
+        return input  # nothing is written, so inplace needs no check (as torch)
+    _check_inplace(input, inplace, "dropout")
     return _inplace(input, input * _scaled_mask(input, input.shape, p), inplace)
 
 
@@ -52,7 +53,8 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout2d: input must be 3-D (C, H, W) or 4-D (N, C, H, W), got "
                          f"shape {tuple(input.shape)}")
     if not training or p == 0.0 or input.numel() == 0:
-        return input
+        return input  # nothing is written, so inplace needs no check (as torch)
+    _check_inplace(input, inplace, "dropout2d")
     shape = tuple(input.shape[:-2]) + (1, 1)  # one draw per (sample, channel)
     return _inplace(input, input * _scaled_mask(input, shape, p), inplace)
 
@@ -68,7 +70,8 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """
     _check_p(p, "alpha_dropout")
     if not training or p == 0.0 or input.numel() == 0:
-        return input
+        return input  # nothing is written, so inplace needs no check (as torch)
+    _check_inplace(input, inplace, "alpha_dropout")
     if p == 1.0:
         return _inplace(input, input * 0.0, inplace)
     a = 1.0 / math.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1.0) * (1.0 - p))
