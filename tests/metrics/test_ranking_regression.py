@@ -58,6 +58,25 @@ def test_multiclass_roc_auc_one_vs_rest(classes, average):
         skm.roc_auc_score(y, probs, multi_class="ovr", average=average))
 
 
+def test_roc_auc_score_infers_labels_as_sklearn():
+    rng = np.random.default_rng(7)
+    y = np.r_[np.arange(3), rng.integers(0, 3, 60)]
+    probs = np.exp(rng.normal(size=(len(y), 3)) + np.eye(3)[y])
+    probs /= probs.sum(1, keepdims=True)
+    want = skm.roc_auc_score(y, probs, multi_class="ovr")
+    for labels in (y + 1, np.array(["a", "b", "c"])[y]):  # 1-based and string labels
+        assert metrics.roc_auc_score(labels, probs) == pytest.approx(
+            skm.roc_auc_score(labels, probs, multi_class="ovr")) == pytest.approx(want)
+    # binary: the greater label is the positive one
+    yb, s = scores_and_labels(40, 3, labels=(1, 2))
+    for labels in (yb, np.where(yb == 2, "spam", "ham")):
+        assert metrics.roc_auc_score(labels, s) == pytest.approx(skm.roc_auc_score(labels, s))
+    check_raises(lambda: metrics.roc_auc_score(y[y < 2], probs[y < 2]), ValueError,
+                 "roc_auc_score", "2 distinct labels", "3 columns")
+    check_raises(lambda: metrics.roc_auc_score(y, probs, labels=[0, 1, 5]), ValueError,
+                 "roc_auc_score", "[2]")
+
+
 def test_undefined_cases():
     assert np.isnan(metrics.roc_auc_score([1, 1, 1], [0.1, 0.2, 0.3]))
     fpr, tpr, _ = metrics.roc_curve([1, 1], [0.3, 0.4])

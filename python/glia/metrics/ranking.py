@@ -79,26 +79,43 @@ def auc(x, y):
 def roc_auc_score(y_true, y_score, average="macro", labels=None):
     """The area under the ROC curve.
 
-    Binary: y_score is (N,) (or (N, 2), whose second column is used). Multiclass: y_score
-    is (N, C) with one column per label (labels[c], default 0..C-1) and the result is the
-    one-vs-rest AUC of each label, averaged by `average` ('macro' or 'weighted' by
-    support). nan when a label has no positives or no negatives.
+    Binary: y_score is (N,) (or (N, 2), whose second column is used) and scores the
+    greater of the two labels in y_true, as in scikit-learn. Multiclass: y_score is (N, C)
+    with one column per label: labels[c], by default the sorted distinct labels of y_true,
+    which must then number C. The result is the one-vs-rest AUC of each label, averaged by
+    `average` ('macro' or 'weighted' by support). nan when a label has no positives or no
+    negatives.
     """
     y_true = to_numpy(y_true, "roc_auc_score", "y_true").reshape(-1)
     y_score = to_numpy(y_score, "roc_auc_score", "y_score")
-    if y_score.ndim == 2 and y_score.shape[1] == 2 and len(np.unique(y_true)) <= 2:
+    classes = np.unique(y_true)
+    if y_score.ndim == 2 and y_score.shape[1] == 2 and len(classes) <= 2:
         y_score = y_score[:, 1]
     if y_score.ndim == 1 or (y_score.ndim == 2 and y_score.shape[1] == 1):
-        return _binary_auc(y_true, y_score.reshape(-1), None)
+        if len(classes) > 2:
+            raise ValueError(f"roc_auc_score: one score per sample but y_true has "
+                             f"{len(classes)} labels; pass (N, C) scores for multiclass")
+        return _binary_auc(y_true, y_score.reshape(-1), classes[-1])
     if y_score.ndim != 2:
         raise ValueError(f"roc_auc_score: y_score must be 1-D or 2-D, got shape {y_score.shape}")
     if average not in ("macro", "weighted"):
         raise ValueError(f"roc_auc_score: average must be 'macro' or 'weighted' for multiclass "
                          f"scores, got {average!r}")
-    labels = np.arange(y_score.shape[1]) if labels is None else np.asarray(labels)
-    if len(labels) != y_score.shape[1]:
-        raise ValueError(f"roc_auc_score: {len(labels)} labels for {y_score.shape[1]} score "
-                         "columns")
+    if labels is None:
+        labels = classes
+        if len(labels) != y_score.shape[1]:
+            raise ValueError(f"roc_auc_score: y_true has {len(labels)} distinct labels but "
+                             f"y_score has {y_score.shape[1]} columns; pass labels to name "
+                             "the columns")
+    else:
+        labels = np.asarray(labels)
+        if len(labels) != y_score.shape[1]:
+            raise ValueError(f"roc_auc_score: {len(labels)} labels for {y_score.shape[1]} "
+                             "score columns")
+        unknown = np.setdiff1d(classes, labels)
+        if len(unknown):
+            raise ValueError(f"roc_auc_score: y_true has labels {unknown.tolist()} that are "
+                             "not in labels")
     scores = np.array([_binary_auc((y_true == c).astype(np.int64), y_score[:, i], 1)
                        for i, c in enumerate(labels)])
     support = np.array([np.sum(y_true == c) for c in labels])
