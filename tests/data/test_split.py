@@ -18,6 +18,16 @@ def test_split_sizes():
         assert all(abs(s - n * f) < 1 for s, f in zip(sizes, [0.6, 0.25, 0.15]))
 
 
+@pytest.mark.parametrize("n,fractions", [(10, [0.34, 0.66]), (10, [0.7, 0.15, 0.15]),
+                                         (7, [0.2, 0.2, 0.6]), (100, [0.29, 0.71]),
+                                         (13, [0.25, 0.25, 0.25, 0.25])])
+def test_random_split_sizes_match_torch(n, fractions):
+    torch = pytest.importorskip("torch")
+    want = [len(p) for p in torch.utils.data.random_split(range(n), fractions)]
+    assert [len(p) for p in random_split(TensorDataset(np.arange(n)), fractions, seed=0)] == want
+    assert split_sizes(n, fractions, rule="torch") == want
+
+
 def test_random_split_partitions_reproducibly():
     ds = TensorDataset(np.arange(20))
     parts = random_split(ds, [0.5, 0.3, 0.2], seed=0)

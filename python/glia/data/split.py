@@ -1,5 +1,6 @@
 """Splitting a dataset into train/validation/test parts, reproducibly and, on request,
 stratified by class."""
+import math
 import numbers
 
 import numpy as np
@@ -9,10 +10,12 @@ from glia.data import _random
 from glia.data.dataset import Subset
 
 
-def split_sizes(n, lengths, op="random_split"):
+def split_sizes(n, lengths, op="random_split", rule="largest_remainder"):
     """Sizes for `n` items from `lengths`: ints summing to n, or fractions summing to 1.
     Fractions round by largest remainder (ties to the earlier part), so sizes sum to n and
-    each is the floor or ceiling of n * fraction."""
+    each is the floor or ceiling of n * fraction; with rule='torch', as
+    torch.utils.data.random_split: floor(n * fraction), then the items left over go one
+    each to the parts in order, from the first."""
     lengths = list(lengths)
     if not lengths or any(not isinstance(v, numbers.Real) or v < 0 for v in lengths):
         raise ValueError(f"{op}: lengths must be non-negative numbers, got {lengths!r}")
@@ -21,6 +24,11 @@ def split_sizes(n, lengths, op="random_split"):
     if not np.isclose(sum(lengths), 1.0, rtol=0, atol=1e-6):
         raise ValueError(f"{op}: lengths must be ints summing to the dataset size {n} or "
                          f"fractions summing to 1, got {lengths!r} (sum {sum(lengths)})")
+    if rule == "torch":
+        sizes = [math.floor(n * v) for v in lengths]
+        for i in range(n - sum(sizes)):
+            sizes[i % len(sizes)] += 1
+        return sizes
     exact = np.asarray(lengths, dtype=np.float64) * n
     sizes = np.floor(exact + 1e-9).astype(np.int64)
     order = np.argsort(-(exact - sizes), kind="stable")
@@ -30,8 +38,9 @@ def split_sizes(n, lengths, op="random_split"):
 
 def random_split(dataset, lengths, generator=None, seed=None):
     """Splits `dataset` into non-overlapping random Subsets of the given `lengths` (ints, or
-    fractions summing to 1). Draws from `generator`/`seed`, else glia's global generator."""
-    sizes = split_sizes(len(dataset), lengths, "random_split")
+    fractions summing to 1, sized as torch sizes them: see split_sizes). Draws from
+    `generator`/`seed`, else glia's global generator."""
+    sizes = split_sizes(len(dataset), lengths, "random_split", rule="torch")
     rng = _random.resolve(generator, seed, "random_split") or _random.current()
     perm = rng.permutation(len(dataset))
     bounds = np.cumsum([0] + sizes)
