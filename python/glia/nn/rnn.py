@@ -8,7 +8,6 @@ it across batches, and `detach()` it first to truncate backpropagation through t
 """
 import math
 
-import numpy as np
 
 import glia
 from glia import _C
@@ -18,7 +17,7 @@ from glia.nn.functional import dropout as _dropout
 from glia.nn.functional.dropout import _check_p
 from glia.nn.module import Module
 from glia.nn.parameter import Parameter
-from glia.nn.utils.rnn import PackedSequence, _as_index_array, _pad_sorted
+from glia.nn.utils.rnn import PackedSequence, _as_index_array, _packed_rows, _pad_sorted
 
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -167,9 +166,9 @@ class RNNBase(Module):
 
         if packed:
             flat = output.reshape(T * B, output.shape[2])
-            rows = np.nonzero(np.arange(T)[:, None] < len_np[None, :])
-            output = PackedSequence(glia.index_select(flat, 0, glia.tensor(rows[0] * B + rows[1])),
-                                    input.batch_sizes, input.sorted_indices, input.unsorted_indices)
+            rows = glia.tensor(_packed_rows(len_np, B))
+            output = PackedSequence(glia.index_select(flat, 0, rows), input.batch_sizes,
+                                    input.sorted_indices, input.unsorted_indices)
             if input.unsorted_indices is not None:
                 h_n = glia.index_select(h_n, 1, input.unsorted_indices)
                 c_n = glia.index_select(c_n, 1, input.unsorted_indices) if c_n is not None else None
