@@ -8,7 +8,6 @@ it across batches, and `detach()` it first to truncate backpropagation through t
 """
 import math
 
-
 import glia
 from glia import _C
 from glia._C import Tensor
