@@ -67,6 +67,9 @@ def test_one_hot():
     np.testing.assert_array_equal(out.numpy(), np.eye(3)[labels])
     assert one_hot([1], num_classes=4, dtype=glia.int64).numpy().tolist() == [[0, 1, 0, 0]]
     assert one_hot(np.zeros(0, np.int64), 3).shape == (0, 3)
+    F = glia.nn.functional
+    np.testing.assert_array_equal(one_hot(labels, 4, dtype=glia.int64).numpy(),
+                                  F.one_hot(glia.tensor(labels), 4).numpy())
 
 
 def test_class_weights_match_sklearn_balanced():

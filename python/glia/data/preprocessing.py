@@ -135,14 +135,15 @@ def _num_classes(arr, num_classes, op):
 
 
 def one_hot(labels, num_classes=None, dtype=None):
-    """Integer labels (any shape) -> (*labels.shape, num_classes) with a 1 at each label.
+    """Integer labels (any shape) -> (*labels.shape, num_classes) with a 1 at each label:
+    glia.nn.functional.one_hot, but taking lists and arrays too, and float32 by default.
 
-    num_classes defaults to max(label) + 1; dtype defaults to float32 (for losses)."""
+    num_classes defaults to max(label) + 1 (0 for no labels); dtype defaults to float32
+    (for losses)."""
     arr = _labels(labels, "one_hot")
     k = _num_classes(arr, num_classes, "one_hot")
-    out = np.eye(k, dtype=np.float32)[arr]
-    t = glia.from_numpy(np.ascontiguousarray(out))
-    return t if dtype is None else t.to(dtype)
+    out = glia.nn.functional.one_hot(glia.from_numpy(np.ascontiguousarray(arr)), k)
+    return out.to(glia.float32 if dtype is None else dtype)
 
 
 def class_weights(labels, num_classes=None):
