@@ -111,6 +111,12 @@ def test_binary_cross_entropy_with_logits_is_stable():
     F.binary_cross_entropy_with_logits(g, to_glia(y), reduction="sum").backward()
     np.testing.assert_allclose(g.grad.numpy(), 1 / (1 + np.exp(-x.astype(np.float64))) - y,
                                atol=1e-6)
+    # with pos_weight, in float64 against torch (the gradient at 0 is (1 + (p - 1) y) / 2 - y)
+    x, y, pw = np.array([0.0, 0.0, -25.0, 25.0]), np.array([1.0, 0.5, 1.0, 0.0]), randn(4)
+    g, t = to_glia(x, True), to_torch(x, True)
+    F.binary_cross_entropy_with_logits(g, to_glia(y), pos_weight=to_glia(pw)).backward()
+    TF.binary_cross_entropy_with_logits(t, to_torch(y), pos_weight=to_torch(pw)).backward()
+    assert_close(g.grad, t.grad, 1e-12, 1e-15)
 
 
 # ---------------------------------------------------------------- KL divergence

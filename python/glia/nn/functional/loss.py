@@ -4,7 +4,10 @@ cross_entropy and nll_loss are fused C++ ops and live in functional/core.py.
 Every loss takes reduction='mean' | 'sum' | 'none' (kl_div also 'batchmean') and raises
 ValueError naming the loss and the shapes when input and target do not match.
 """
+import math
+
 import glia
+from glia.nn.functional.activation import softplus
 
 __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "kl_div", "hinge_loss", "multi_margin_loss",
@@ -43,12 +46,6 @@ def _check_broadcast(name, what, t, shape):
     if not ok:
         raise ValueError(f"{name}: {what} shape {tuple(t.shape)} does not broadcast to input "
                          f"shape {tuple(shape)}")
-
-
-def _softplus(x):
-    """log(1 + exp(x)) as logsumexp([x, 0]): stable for any x, exact gradient sigmoid(x)
-    everywhere (a relu/abs split would give a wrong gradient at x == 0)."""
-    return glia.logsumexp(glia.stack([x, glia.zeros_like(x)], -1), -1)
 
 
 def _clamped_log(x):
@@ -153,7 +150,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     _check_shapes(name, input, target)
     _check_broadcast(name, "weight", weight, input.shape)
     _check_broadcast(name, "pos_weight", pos_weight, input.shape)
-    neg_log_sigmoid = _softplus(-input)
+    # no threshold: torch's exact log1p(exp(-|x|)) + max(-x, 0); the gradient at 0 is 1/2
+    neg_log_sigmoid = softplus(-input, 1.0, math.inf)
     if pos_weight is None:
         loss = (1 - target) * input + neg_log_sigmoid
     else:
