@@ -79,5 +79,6 @@ def test_generator_errors():
     check_raises(lambda: make_spirals(n_classes=1), ValueError, "make_spirals", "n_classes")
     check_raises(lambda: make_xor(noise=-1), ValueError, "make_xor", "noise")
     check_raises(lambda: make_moons(1), ValueError, "make_moons", "n_samples")
+    check_raises(lambda: make_xor(True), ValueError, "make_xor", "n_samples", "True")
     check_raises(lambda: make_sine_sequences(freq_range=(0.3, 0.1)), ValueError,
                  "make_sine_sequences", "freq_range")

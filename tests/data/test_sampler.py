@@ -69,6 +69,11 @@ def test_weighted_sampler_balances_classes_with_class_weights():
     assert abs((labels[draws] == 1).mean() - 0.5) < 0.02
 
 
+def test_weights_requiring_grad_are_read_detached():
+    w = glia.tensor([0.0, 1.0, 0.0], requires_grad=True)
+    assert list(WeightedRandomSampler(w, 4, seed=0)) == [1, 1, 1, 1]
+
+
 def test_sampler_errors():
     check_raises(lambda: WeightedRandomSampler([1.0, -1.0], 2), ValueError,
                  "WeightedRandomSampler", "-1")

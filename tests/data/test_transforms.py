@@ -207,3 +207,7 @@ def test_transform_errors():
     check_raises(lambda: T.Normalize(0, 0), ValueError, "Normalize", "std")
     check_raises(lambda: T.Compose([1]), TypeError, "Compose")
     check_raises(lambda: T.GaussianNoise(0.1, seed=-1), ValueError, "GaussianNoise", "-1")
+    # the checks of nn.functional: a bool is no probability, a float no size
+    check_raises(lambda: T.RandomVerticalFlip(p=True), ValueError, "RandomVerticalFlip", "True")
+    check_raises(lambda: T.RandomCrop(3.7), ValueError, "RandomCrop", "size", "3.7")
+    check_raises(lambda: T.RandomCrop((2, 0)), ValueError, "RandomCrop", "size", "(2, 0)")

@@ -5,6 +5,7 @@ import numpy as np
 
 import glia
 from glia.data.collate import default_collate
+from glia.metrics._inputs import to_numpy
 
 
 class Dataset:
@@ -27,7 +28,7 @@ def _check_index(index, n, op):
 
 def _index_tensor(indices, n, op):
     """indices (ints, numpy, or an int64 tensor) as a checked int64 glia tensor."""
-    idx = np.asarray(indices.numpy() if isinstance(indices, glia.Tensor) else indices)
+    idx = to_numpy(indices, op, "indices")
     if idx.size and idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be integers, got dtype {idx.dtype}")
     idx = idx.astype(np.int64).reshape(-1)
@@ -86,9 +87,8 @@ class Subset(Dataset):
     """The samples of `dataset` at `indices`, in that order."""
 
     def __init__(self, dataset, indices):
-        idx = indices.numpy() if isinstance(indices, glia.Tensor) else indices
         self.dataset = dataset
-        self.indices = [int(i) for i in _index_tensor(idx, len(dataset), "Subset").tolist()]
+        self.indices = [int(i) for i in _index_tensor(indices, len(dataset), "Subset").tolist()]
 
     def __len__(self):
         return len(self.indices)

@@ -8,12 +8,7 @@ import numpy as np
 
 import glia
 from glia.data import _random
-
-
-def _count(value, name, op, minimum=1):
-    if not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{op}: {name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
+from glia.data._checks import count
 
 
 def _noise(value, op):
@@ -36,7 +31,7 @@ def make_spirals(n_per_class=200, n_classes=2, noise=0.15, generator=None, seed=
     Returns (X (K*n, 2) float32, y (K*n,) int64), the classes in blocks of n.
     """
     op = "make_spirals"
-    n, k = _count(n_per_class, "n_per_class", op), _count(n_classes, "n_classes", op, 2)
+    n, k = count(n_per_class, "n_per_class", op), count(n_classes, "n_classes", op, 2)
     rng = _random.resolve(generator, seed, op) or _random.current()
     t = np.sqrt(rng.uniform(0, 1, n)) * 3 * math.pi
     arm = np.stack([t * np.cos(t), t * np.sin(t)], 1) / 10
@@ -55,7 +50,7 @@ def make_xor(n_samples=200, noise=0.0, generator=None, seed=None):
 
     Returns (X (n, 2) float32, y (n,) int64)."""
     op = "make_xor"
-    n = _count(n_samples, "n_samples", op)
+    n = count(n_samples, "n_samples", op)
     rng = _random.resolve(generator, seed, op) or _random.current()
     x = rng.uniform(-1, 1, (n, 2))
     y = (x[:, 0] > 0) ^ (x[:, 1] > 0)
@@ -68,7 +63,7 @@ def make_moons(n_samples=100, noise=0.0, shuffle=True, generator=None, seed=None
 
     Returns (X (n, 2) float32, y (n,) int64)."""
     op = "make_moons"
-    n = _count(n_samples, "n_samples", op, 2)
+    n = count(n_samples, "n_samples", op, 2)
     rng = _random.resolve(generator, seed, op) or _random.current()
     n_out, n_in = n // 2, n - n // 2
     outer, inner = np.linspace(0, math.pi, n_out), np.linspace(0, math.pi, n_in)
@@ -90,7 +85,7 @@ def make_sine_sequences(n_sequences=100, seq_len=50, freq_range=(0.05, 0.2),
 
     Returns (x (N, T, 1) float32, y (N, T, 1) float32)."""
     op = "make_sine_sequences"
-    n, length = _count(n_sequences, "n_sequences", op), _count(seq_len, "seq_len", op)
+    n, length = count(n_sequences, "n_sequences", op), count(seq_len, "seq_len", op)
     (f0, f1), (a0, a1) = freq_range, amplitude_range
     if not 0 <= f0 <= f1 or not 0 <= a0 <= a1:
         raise ValueError(f"{op}: ranges must be (min, max) with 0 <= min <= max, got "

@@ -1,16 +1,10 @@
 """Samplers: which dataset indices an epoch visits, and in what order."""
-import numbers
 
 import numpy as np
 
-import glia
 from glia.data import _random
-
-
-def _positive_int(value, name, op):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{op}: {name} must be a positive int, got {value!r}")
-    return int(value)
+from glia.data._checks import count
+from glia.metrics._inputs import to_numpy
 
 
 class Sampler:
@@ -46,7 +40,7 @@ class RandomSampler(Sampler):
         self.data_source = data_source
         self.replacement = bool(replacement)
         if num_samples is not None:
-            _positive_int(num_samples, "num_samples", "RandomSampler")
+            count(num_samples, "num_samples", "RandomSampler")
             if not replacement:
                 raise ValueError("RandomSampler: num_samples needs replacement=True")
         self._num_samples = num_samples
@@ -92,15 +86,14 @@ class WeightedRandomSampler(Sampler):
     """
 
     def __init__(self, weights, num_samples, replacement=True, generator=None, seed=None):
-        w = np.asarray(weights.numpy() if isinstance(weights, glia.Tensor) else weights,
-                       dtype=np.float64)
+        w = to_numpy(weights, "WeightedRandomSampler", "weights").astype(np.float64)
         if w.ndim != 1 or w.size == 0:
             raise ValueError(f"WeightedRandomSampler: weights must be a non-empty 1-D "
                              f"sequence, got shape {w.shape}")
         if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
             raise ValueError("WeightedRandomSampler: weights must be finite, >= 0 and not all "
                              f"zero, got min {w.min()} and sum {w.sum()}")
-        self.num_samples = _positive_int(num_samples, "num_samples", "WeightedRandomSampler")
+        self.num_samples = count(num_samples, "num_samples", "WeightedRandomSampler")
         self.replacement = bool(replacement)
         if not replacement and num_samples > np.count_nonzero(w):
             raise ValueError(f"WeightedRandomSampler: cannot draw {num_samples} samples without "
@@ -124,7 +117,7 @@ class BatchSampler(Sampler):
 
     def __init__(self, sampler, batch_size, drop_last=False):
         self.sampler = sampler
-        self.batch_size = _positive_int(batch_size, "batch_size", "BatchSampler")
+        self.batch_size = count(batch_size, "batch_size", "BatchSampler")
         self.drop_last = bool(drop_last)
 
     def __iter__(self):

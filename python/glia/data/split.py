@@ -8,6 +8,7 @@ import numpy as np
 import glia
 from glia.data import _random
 from glia.data.dataset import Subset
+from glia.metrics._inputs import to_numpy
 
 
 def split_sizes(n, lengths, op="random_split", rule="largest_remainder"):
@@ -93,7 +94,7 @@ def train_val_test_split(data, fractions=(0.7, 0.15, 0.15), stratify=None, gener
     if stratify is None:
         groups = [rng.permutation(n)]
     else:
-        labels = np.asarray(stratify.numpy() if isinstance(stratify, glia.Tensor) else stratify)
+        labels = to_numpy(stratify, op, "stratify")
         if labels.shape != (n,):
             raise ValueError(f"{op}: stratify must hold one label per item, shape ({n},), got "
                              f"{labels.shape}")

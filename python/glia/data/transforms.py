@@ -14,6 +14,8 @@ import numpy as np
 
 import glia
 from glia.data import _random
+from glia.nn.functional.conv import _ntuple
+from glia.nn.functional.dropout import _check_p
 
 
 def _to_numpy(img, op):
@@ -45,12 +47,6 @@ def _unchanged(img, arr):
 def _check_float(arr, op):
     if arr.dtype.kind != "f":
         raise TypeError(f"{op}: needs a floating-point image, got dtype {arr.dtype}")
-
-
-def _check_probability(p, op):
-    if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
-        raise ValueError(f"{op}: p must be a probability in [0, 1], got {p!r}")
-    return float(p)
 
 
 def _range(value, name, op, center=0.0, low=-np.inf):
@@ -100,7 +96,8 @@ class _RandomFlip(_RandomTransform):
 
     def __init__(self, p=0.5, generator=None, seed=None):
         super().__init__(generator, seed)
-        self.p = _check_probability(p, type(self).__name__)
+        _check_p(p, type(self).__name__, "p")
+        self.p = float(p)
 
     def __call__(self, img):
         arr = _to_numpy(img, type(self).__name__)
@@ -124,15 +121,6 @@ class RandomVerticalFlip(_RandomFlip):
     _axis = -2
 
 
-def _pair(value, name, op):
-    if isinstance(value, numbers.Integral):
-        value = (value, value)
-    value = tuple(int(v) for v in value)
-    if len(value) != 2 or min(value) <= 0:
-        raise ValueError(f"{op}: {name} must be a positive int or an (h, w) pair, got {value!r}")
-    return value
-
-
 class RandomCrop(_RandomTransform):
     """Pads the image by `padding` (filled with `fill`), then cuts a random `size` window.
 
@@ -144,7 +132,7 @@ class RandomCrop(_RandomTransform):
 
     def __init__(self, size, padding=None, fill=0.0, generator=None, seed=None):
         super().__init__(generator, seed)
-        self.size = _pair(size, "size", "RandomCrop")
+        self.size = tuple(_ntuple(size, 2, "RandomCrop", "size", minimum=1))
         pad = 0 if padding is None else padding
         pad = (pad,) * 4 if isinstance(pad, numbers.Integral) else tuple(int(p) for p in pad)
         if len(pad) == 2:

@@ -6,6 +6,7 @@ import numpy as np
 
 import glia
 from glia.data.collate import default_collate
+from glia.metrics._inputs import to_numpy
 
 
 def _side(value, name):
@@ -30,7 +31,7 @@ def pad_sequences(seqs, pad_id=0, max_len=None, padding="right", truncating="rig
     _side(truncating, "truncating")
     rows = []
     for k, s in enumerate(seqs):
-        arr = np.asarray(s.numpy() if isinstance(s, glia.Tensor) else s)
+        arr = to_numpy(s, "pad_sequences", f"sequence {k}")
         if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
             raise ValueError(f"pad_sequences: sequence {k} must be a 1-D sequence of ints, got "
                              f"shape {arr.shape} and dtype {arr.dtype}")
