@@ -188,7 +188,12 @@ def test_vision_layers_match_torch(make, shape):
 
 
 def test_padding_layer_errors():
-    check_raises(lambda: nn.ZeroPad2d((1, 2, 3)), ValueError, "ZeroPad2d", "4-tuple")
+    check_raises(lambda: nn.ZeroPad2d((1, 2, 3)), ValueError, "ZeroPad2d", "tuple of 4")
+    check_raises(lambda: nn.ReplicationPad2d((1, 2, 1.5, 0)), ValueError, "ReplicationPad2d",
+                 "padding", "1.5")
+    check_raises(lambda: nn.ConstantPad2d(True, 0.0), ValueError, "ConstantPad2d", "padding")
+    assert nn.ZeroPad2d([1, -2, 3, 4]).padding == torch.nn.ZeroPad2d([1, -2, 3, 4]).padding
+    assert nn.ZeroPad2d(2).padding == torch.nn.ZeroPad2d(2).padding
     check_raises(lambda: nn.ReflectionPad2d(1)(glia.randn(4, 4)), ValueError, "ReflectionPad2d",
                  "(4, 4)")
     check_raises(lambda: nn.ReflectionPad2d(3)(glia.randn(1, 1, 3, 3)), ValueError, "pad",

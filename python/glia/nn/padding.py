@@ -1,22 +1,10 @@
 """glia.nn 2-D padding layers (zero, constant, reflection, replication), as in torch.nn:
 the module forms of glia.nn.functional.pad."""
-import numbers
-
 from glia.nn import functional as F
+from glia.nn.functional.conv import _ntuple
 from glia.nn.module import Module
 
 __all__ = ["ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d", "ZeroPad2d"]
-
-
-def _four(padding, name):
-    """An int (all four sides) or (left, right, top, bottom) as a 4-tuple."""
-    if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
-        return (int(padding),) * 4
-    padding = tuple(padding)
-    if len(padding) != 4 or not all(isinstance(p, numbers.Integral) for p in padding):
-        raise ValueError(f"{name}: padding must be an int or a 4-tuple (left, right, top, "
-                         f"bottom), got {padding!r}")
-    return tuple(int(p) for p in padding)
 
 
 class _Pad2d(Module):
@@ -24,7 +12,8 @@ class _Pad2d(Module):
 
     def __init__(self, padding):
         super().__init__()
-        self.padding = _four(padding, type(self).__name__)
+        # an int (all four sides) or (left, right, top, bottom); negative widths crop
+        self.padding = tuple(_ntuple(padding, 4, type(self).__name__, "padding"))
 
     def _check(self, input):
         if input.dim() not in (3, 4):

@@ -1,6 +1,7 @@
 """glia.nn pooling layers: max / min / average / Lp / adaptive / global pooling and max
 unpooling, as in torch.nn (the module forms of glia.nn.functional.pooling)."""
 from glia.nn import functional as F
+from glia.nn.functional.conv import _ntuple
 from glia.nn.module import Module
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
@@ -65,10 +66,6 @@ class MinPool2d(_MaxPoolNd):
     _fn = staticmethod(F.min_pool2d)
 
 
-def _as_tuple(value, n):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
-
-
 class _AvgPoolNd(Module):
     _fn = None
     _n = 0  # AvgPool1d stores 1-tuples, as PyTorch (AvgPool2d/3d keep what they are given)
@@ -78,8 +75,10 @@ class _AvgPoolNd(Module):
         super().__init__()
         stride = stride if stride is not None else kernel_size
         if self._n:
-            kernel_size, stride = _as_tuple(kernel_size, 1), _as_tuple(stride, 1)
-            padding = _as_tuple(padding, 1)
+            name = type(self).__name__
+            kernel_size = tuple(_ntuple(kernel_size, 1, name, "kernel_size", 1))
+            stride = tuple(_ntuple(stride, 1, name, "stride", 1))
+            padding = tuple(_ntuple(padding, 1, name, "padding", 0))
         self.kernel_size, self.stride = kernel_size, stride
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
@@ -128,9 +127,11 @@ class _MaxUnpoolNd(Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         # stored as n-tuples, as PyTorch
-        self.kernel_size = _as_tuple(kernel_size, self._n)
-        self.stride = _as_tuple(stride if stride is not None else kernel_size, self._n)
-        self.padding = _as_tuple(padding, self._n)
+        name, n = type(self).__name__, self._n
+        self.kernel_size = tuple(_ntuple(kernel_size, n, name, "kernel_size", 1))
+        self.stride = tuple(_ntuple(stride if stride is not None else kernel_size, n, name,
+                                    "stride", 1))
+        self.padding = tuple(_ntuple(padding, n, name, "padding", 0))
 
     def forward(self, input, indices, output_size=None):
         return self._fn(input, indices, self.kernel_size, self.stride, self.padding,

@@ -28,13 +28,16 @@ def _ntuple(value, n, op, name, minimum=None):
         out = [int(value)] * n
     else:
         try:
-            out = [int(v) for v in value]
-        except (TypeError, ValueError):
+            value = tuple(value)
+        except TypeError:
             raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, "
                              f"got {value!r}") from None
+        # each entry an int: int() would truncate 1.5 to 1 without a word
+        ints = all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
+        out = [int(v) for v in value] if ints else []
         if len(out) == 1 and n > 1:
             out = out * n
-        if len(out) != n or any(isinstance(v, bool) for v in value):
+        if len(out) != n:
             raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, "
                              f"got {value!r}")
     if minimum is not None and any(v < minimum for v in out):
