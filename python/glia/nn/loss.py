@@ -4,6 +4,7 @@ Each layer stores its options; class weights and pos_weight are buffers, so they
 Module.to(dtype) and appear in state_dict as in PyTorch.
 """
 from glia.nn import functional as F
+from glia.nn.functional.loss import _REDUCTIONS, _check_reduction
 from glia.nn.module import Module
 
 __all__ = ["MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
@@ -14,14 +15,11 @@ __all__ = ["MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWith
 class _Loss(Module):
     """Base of the loss layers: checks and stores `reduction`."""
 
-    _reductions = ("mean", "sum", "none")
+    _reductions = _REDUCTIONS
 
     def __init__(self, reduction="mean"):
         super().__init__()
-        if not isinstance(reduction, str) or reduction not in self._reductions:
-            choices = ", ".join(repr(r) for r in self._reductions)
-            raise ValueError(f"{type(self).__name__}: reduction must be one of {choices}, "
-                             f"got {reduction!r}")
+        _check_reduction(type(self).__name__, reduction, self._reductions)
         self.reduction = reduction
 
     def extra_repr(self):
