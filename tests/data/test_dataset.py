@@ -80,6 +80,21 @@ def test_subset_maps_indices():
     check_raises(lambda: Subset(ds, [10]), IndexError, "Subset", "10")
 
 
+class Recorder(TensorDataset):
+    def get_batch(self, indices):
+        self.got = indices
+        return super().get_batch(indices)
+
+
+def test_subset_keeps_an_index_array_and_passes_it_to_the_parent():
+    parent = Recorder(np.arange(10) * 3)
+    sub = Subset(Subset(parent, glia.tensor([9, -1, 4, 0])), np.array([3, -2]))
+    assert sub.indices.dtype == np.int64 and sub.indices.tolist() == [3, 2]
+    assert sub.dataset.indices.tolist() == [9, 9, 4, 0]
+    np.testing.assert_array_equal(sub.get_batch([1, 0, 1])[0].numpy(), [12, 0, 12])
+    assert isinstance(parent.got, np.ndarray) and parent.got.tolist() == [4, 0, 4]
+
+
 class Squares(Dataset):
     def __len__(self):
         return 5

@@ -26,8 +26,8 @@ def _check_index(index, n, op):
     return int(index) % n
 
 
-def _index_tensor(indices, n, op):
-    """indices (ints, numpy, or an int64 tensor) as a checked int64 glia tensor."""
+def _index_array(indices, n, op):
+    """indices (ints, numpy, or an int64 tensor) as a checked int64 numpy vector in [0, n)."""
     idx = to_numpy(indices, op, "indices")
     if idx.size and idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be integers, got dtype {idx.dtype}")
@@ -35,7 +35,12 @@ def _index_tensor(indices, n, op):
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise IndexError(f"{op}: indices must lie in [-{n}, {n}), got min {idx.min()} "
                          f"and max {idx.max()}")
-    return glia.from_numpy(idx % max(n, 1))
+    return idx % max(n, 1)
+
+
+def _index_tensor(indices, n, op):
+    """_index_array as an int64 glia tensor."""
+    return glia.from_numpy(_index_array(indices, n, op))
 
 
 class TensorDataset(Dataset):
@@ -84,21 +89,25 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
-    """The samples of `dataset` at `indices`, in that order."""
+    """The samples of `dataset` at `indices`, in that order.
+
+    Attributes:
+        indices: the checked indices into `dataset` as an int64 numpy array (negative
+            ones given count from the end and are stored as their positions)."""
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
-        self.indices = [int(i) for i in _index_tensor(indices, len(dataset), "Subset").tolist()]
+        self.indices = _index_array(indices, len(dataset), "Subset")
 
     def __len__(self):
         return len(self.indices)
 
     def __getitem__(self, index):
-        return self.dataset[self.indices[_check_index(index, len(self), "Subset")]]
+        return self.dataset[int(self.indices[_check_index(index, len(self), "Subset")])]
 
     def get_batch(self, indices):
         """Batched fetching through the parent dataset's get_batch when it has one."""
-        idx = [self.indices[i] for i in _index_tensor(indices, len(self), "Subset").tolist()]
+        idx = self.indices[_index_array(indices, len(self), "Subset")]
         if hasattr(self.dataset, "get_batch"):
             return self.dataset.get_batch(idx)
-        return default_collate([self.dataset[i] for i in idx])
+        return default_collate([self.dataset[i] for i in idx.tolist()])
