@@ -101,6 +101,53 @@ def test_hooks_on_leaf_and_intermediate():
     np.testing.assert_allclose(x.grad.numpy(), [30.0, 30.0])
 
 
+@pytest.mark.parametrize("make", [
+    lambda x: glia.nn.functional.conv1d(x, glia.randn(3, 2, 3)),
+    lambda x: glia.nn.functional.max_pool1d(x, 2),
+    lambda x: glia.nn.functional.avg_pool1d(x, 2),
+    lambda x: x * 2,
+])
+def test_hook_may_not_change_gradient_dtype_or_shape(make):
+    """Fused backwards read the gradient as the output's shape and dtype, so a hook that
+    changes either is an error (as in PyTorch) rather than a misread buffer."""
+    x = glia.randn(2, 2, 6, requires_grad=True)
+    y = make(x)
+    y.register_hook(lambda g: g.double())
+    check_raises(lambda: y.sum().backward(retain_graph=True), TypeError, "hook", "float32",
+                 "float64")
+    y = make(x)
+    y.register_hook(lambda g: g.sum())
+    check_raises(lambda: y.sum().backward(), ValueError, "hook", "shape")
+
+
+def test_leaf_hook_may_not_change_gradient_dtype():
+    x = glia.randn(3, requires_grad=True)
+    x.register_hook(lambda g: g.double())
+    check_raises(lambda: (x * 2).sum().backward(), TypeError, "hook", "float64")
+
+
+def test_hook_on_rnn_output_may_not_change_dtype():
+    rnn = glia.nn.GRU(3, 4, bidirectional=True)
+    y, _ = rnn(glia.randn(5, 2, 3))
+    y.register_hook(lambda g: g.double())
+    check_raises(lambda: y.sum().backward(), TypeError, "hook", "float64")
+
+
+def test_set_data_keeps_graph_outputs_and_drops_stale_grad():
+    x = glia.randn(3, requires_grad=True)
+    y = x * 2
+    check_raises(lambda: setattr(y, "data", glia.zeros(3, dtype=glia.float64)), RuntimeError,
+                 "data", "grad_fn")
+    check_raises(lambda: setattr(y, "data", glia.zeros(4)), RuntimeError, "data", "grad_fn")
+    y.data = glia.ones(3)  # same shape and dtype: allowed
+    np.testing.assert_allclose(y.detach().numpy(), [1.0, 1.0, 1.0])
+    (x * 2).sum().backward()
+    x.data = glia.zeros(3)  # same shape: .grad stays
+    assert x.grad is not None
+    x.data = glia.zeros(5)  # new shape: the old .grad no longer fits
+    assert x.grad is None and x.shape == (5,)
+
+
 def test_retain_grad_on_intermediate():
     x = glia.tensor([1.0, 2.0], requires_grad=True)
     h = x * x

@@ -13,6 +13,15 @@ namespace glia {
 namespace {
 thread_local bool t_grad_enabled = true;
 thread_local Node* t_current_node = nullptr;
+
+// A hook may replace a gradient but not change its shape or dtype: backwards (fused
+// kernels above all) read it as the output's shape and element type.
+void check_hook_result(const Tensor& r, const Shape& shape, DType dtype, const std::string& where) {
+  GLIA_CHECK(r.shape() == shape, ShapeError, "backward: a hook on the gradient of ", where,
+             " changed its shape from ", shape, " to ", r.shape());
+  GLIA_CHECK(r.dtype() == dtype, DTypeError, "backward: a hook on the gradient of ", where,
+             " changed its dtype from ", dtype, " to ", r.dtype());
+}
 }  // namespace
 
 bool grad_enabled() { return t_grad_enabled; }
@@ -75,12 +84,17 @@ AccumulateGrad::AccumulateGrad(std::weak_ptr<TensorImpl> leaf)
 Grads AccumulateGrad::apply(const Tensor& grad) {
   auto leaf = leaf_.lock();
   if (!leaf) return {};
+  Tensor self(leaf);
   Tensor g = grad;
   for (auto& hook : leaf->hooks) {
     Tensor r = hook(g);
-    if (r.defined()) g = r;
+    if (r.defined()) {
+      check_hook_result(r, g.shape(), g.dtype(), "a leaf");
+      g = r;
+    }
   }
-  Tensor self(leaf);
+  GLIA_CHECK(g.shape() == self.shape(), ShapeError, "backward: the gradient of a leaf of shape ",
+             self.shape(), " has shape ", g.shape(), " (was its .data replaced after the forward?)");
   if (!leaf->grad) {
     // Keep the gradient only if nothing else can see its memory; otherwise copy it.
     bool exclusive = g.is_contiguous() && g.storage().use_count() == 1 && g.dtype() == self.dtype();
@@ -131,8 +145,12 @@ void attach_grad_fn(Tensor& out, const char* name, const std::vector<Tensor>& in
   std::vector<Edge> next;
   next.reserve(inputs.size());
   for (const Tensor& t : inputs) next.push_back(Edge{gradient_edge(t)});
-  out.impl()->grad_fn = std::make_shared<Node>(name, std::move(next), std::move(fn), saved,
-                                                 kind == Backward::Differentiable);
+  auto node = std::make_shared<Node>(name, std::move(next), std::move(fn), saved,
+                                     kind == Backward::Differentiable);
+  node->out_shape = out.shape();
+  node->out_dtype = out.dtype();
+  node->has_out_meta = true;
+  out.impl()->grad_fn = std::move(node);
   out.impl()->requires_grad = true;
 }
 
@@ -205,7 +223,10 @@ void run_backward(const std::vector<std::shared_ptr<Node>>& roots, const std::ve
       keep.erase(node);
       for (auto& hook : node->hooks()) {
         Tensor r = hook(g);
-        if (r.defined()) g = r;
+        if (!r.defined()) continue;
+        if (node->has_out_meta)
+          check_hook_result(r, node->out_shape, node->out_dtype, "the output of " + node->name());
+        g = r;
       }
       if (auto kept = node->retained.lock()) Tensor(kept).set_grad(create_graph ? g : g.detach());
       bool is_leaf_sink = dynamic_cast<AccumulateGrad*>(node) != nullptr;

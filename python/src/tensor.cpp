@@ -244,12 +244,18 @@ void init_tensor(py::module_& m) {
       // or shape) while the tensor object, and so its identity as a Parameter, stays.
       .def_property("data", &Tensor::detach, [](Tensor& x, const Tensor& v) {
         glia::TensorImpl* impl = x.impl();
+        // A graph node reads the gradient as its output's shape and dtype, so a tensor with
+        // a grad_fn keeps both; a leaf's .grad goes with its old shape or dtype.
+        if (impl->grad_fn && (impl->shape != v.shape() || impl->dtype != v.dtype()))
+          throw glia::Error("data: cannot change the shape or dtype of a tensor that has a grad_fn (" +
+                            glia::shape_str(impl->shape) + " " + glia::dtype_name(impl->dtype) + " to " +
+                            glia::shape_str(v.shape()) + " " + glia::dtype_name(v.dtype()) + ")");
+        if (impl->dtype != v.dtype() || impl->shape != v.shape()) impl->grad = nullptr;
         impl->storage = v.storage();
         impl->shape = v.shape();
         impl->strides = v.strides();
         impl->offset = v.offset();
         impl->numel = v.numel();
-        if (impl->dtype != v.dtype()) impl->grad = nullptr;
         impl->dtype = v.dtype();
       })
       .def_property_readonly("grad_fn", [](const Tensor& x) -> py::object {

@@ -32,6 +32,11 @@ class Node : public std::enable_shared_from_this<Node> {
   // Frees saved tensors (called after use unless retain_graph).
   virtual void release();
   std::vector<TensorHook>& hooks() { return hooks_; }
+  // The shape and dtype of the output this node receives the gradient of (set by
+  // attach_grad_fn); the engine holds hook results to them before a backward reads them.
+  Shape out_shape;
+  DType out_dtype = DType::Float32;
+  bool has_out_meta = false;
   // Set when the output tensor asked to keep its .grad (retain_grad on a non-leaf).
   std::weak_ptr<TensorImpl> retained;
 
