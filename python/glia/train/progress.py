@@ -2,6 +2,8 @@
 import sys
 import time
 
+from tqdm import tqdm
+
 from glia.train.callbacks import Callback
 
 __all__ = ["EpochSummary", "ProgressBar", "format_logs"]
@@ -42,17 +44,10 @@ class ProgressBar(Callback):
         isatty = getattr(file, "isatty", None)
         self._on = self.enabled if self.enabled is not None else bool(isatty and isatty())
         self._out = file
-        if self._on:
-            try:
-                import tqdm  # noqa: F401
-            except ImportError as e:
-                raise ImportError("ProgressBar needs tqdm: pip install tqdm") from e
 
     def on_epoch_begin(self, epoch, logs=None):
         if not self._on:
             return
-        from tqdm import tqdm
-
         params = self.trainer.params
         self._bar = tqdm(total=params.get("steps"), desc=f"epoch {epoch + 1}/{params['epochs']}",
                          unit="batch", file=self._out, mininterval=self.mininterval,
