@@ -1,9 +1,13 @@
 """Layer constructors check their size arguments when built (through functional.conv's
 _ntuple), not at the first forward, and store them as torch does."""
+import numpy as np
 import pytest
 import torch
 
+import glia
 from glia import nn
+from glia.nn import functional as F
+from glia.nn.utils import receptive_field
 from helpers import check_raises
 
 
@@ -29,3 +33,20 @@ def test_avg_pool1d_checks_its_sizes_at_construction():
         gm, tm = nn.AvgPool1d(*args), torch.nn.AvgPool1d(*args)
         assert (gm.kernel_size, gm.stride, gm.padding) == (tm.kernel_size, tm.stride,
                                                            tm.padding)
+
+
+def test_conv_padding_changed_after_construction_is_used():
+    # the (left, right) pairs are derived on use: a later padding (or stride) is not ignored
+    x = glia.randn(1, 2, 6, 7)
+    m = nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect")
+    m.padding = (2, 1)
+    want = F.conv2d(F.pad(x, (1, 1, 2, 2), mode="reflect"), m.weight, m.bias)
+    np.testing.assert_allclose(m(x).detach().numpy(), want.detach().numpy(), rtol=1e-6)
+    z = nn.Conv2d(2, 3, 3, padding=1)
+    z.padding = (2, 0)
+    assert receptive_field(nn.Sequential(z), (2, 6, 7))[0].start == (-1.0, 1.0)
+    z.padding = "same"
+    assert receptive_field(nn.Sequential(z), (2, 6, 7))[0].start == (0.0, 0.0)
+    z.stride = (2, 2)
+    check_raises(lambda: receptive_field(nn.Sequential(z), (2, 6, 7)), ValueError, "same",
+                 "strided")

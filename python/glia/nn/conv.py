@@ -47,14 +47,11 @@ class _ConvNd(Module):
             if padding not in ("valid", "same"):
                 raise ValueError(f"{name}: padding must be 'valid', 'same', an int or a tuple, "
                                  f"got {padding!r}")
-            # for 'same' this also rejects strides now rather than at the first forward
-            pairs = _same_padding(self.kernel_size, self.dilation, self.stride, name) \
-                if padding == "same" else [(0, 0)] * n
+            if padding == "same":  # rejects strides now rather than at the first forward
+                _same_padding(self.kernel_size, self.dilation, self.stride, name)
             self.padding = padding
         else:
             self.padding = tuple(_ntuple(padding, n, name, "padding", 0))
-            pairs = [(p, p) for p in self.padding]
-        self._pad_pairs = pairs  # (left, right) zero padding per dim, whatever the form
         self.padding_mode = padding_mode
         dtype = dtype or glia.float32
         if self._transposed:
@@ -67,6 +64,17 @@ class _ConvNd(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+
+    @property
+    def _pad_pairs(self):
+        """(left, right) zero padding per dim, whatever the form of padding; derived on each
+        use, so it follows later changes to padding, stride, kernel_size or dilation."""
+        name, n = type(self).__name__, self._n
+        if self.padding == "same":
+            return _same_padding(self.kernel_size, self.dilation, self.stride, name)
+        if self.padding == "valid":
+            return [(0, 0)] * n
+        return [(p, p) for p in _ntuple(self.padding, n, name, "padding", 0)]
 
     def reset_parameters(self):
         """PyTorch's default: weight ~ kaiming_uniform(a=sqrt(5)), i.e. U(±1/sqrt(fan_in)),
