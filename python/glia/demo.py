@@ -48,6 +48,18 @@ def _loader(x, y, batch_size, augment=None, shuffle=False):
                       shuffle=shuffle)
 
 
+def _fit_summary(n_epochs, stopper, seconds):
+    """'trained 12 epochs (early stop; best epoch 7 restored) in 3.2s'; an EarlyStopping
+    that never saw a finite val_loss has no best epoch, and the last weights stay."""
+    best = stopper.best_epoch
+    if best is None:
+        kept = "no finite val_loss: last weights kept"
+    else:
+        kept = f"best epoch {best + 1} restored"
+    stop = "early stop; " if stopper.stopped_epoch is not None else ""
+    return f"trained {n_epochs} epochs ({stop}{kept}) in {seconds:.1f}s"
+
+
 def run(out="glia_demo_output", epochs=25, seed=0, batch_size=32, patience=5, verbose=1,
         print=print):
     """Trains, evaluates and saves; returns a dict with the test accuracy, macro precision
@@ -80,11 +92,7 @@ def run(out="glia_demo_output", epochs=25, seed=0, batch_size=32, patience=5, ve
     stopper = EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
     history = trainer.fit(train, val, epochs=epochs, callbacks=[
         LRSchedulerCallback(plateau), stopper, CSVLogger(paths["history.csv"])])
-    best = stopper.best_epoch
-    print(f"trained {len(history.epoch)} epochs"
-          + (f" (early stop; best epoch {best + 1} restored)" if stopper.stopped_epoch is not None
-             else f" (best epoch {best + 1} restored)")
-          + f" in {time.perf_counter() - start:.1f}s")
+    print(_fit_summary(len(history.epoch), stopper, time.perf_counter() - start))
 
     y_score = trainer.predict(test).numpy()
     y_pred, y_true = y_score.argmax(1), y_test.numpy()
