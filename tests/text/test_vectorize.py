@@ -18,12 +18,23 @@ def _sk(cls, **kw):
     return cls(tokenizer=TOKENIZE, lowercase=False, token_pattern=None, **kw)
 
 
+def test_default_tokens_are_sklearn_defaults():
+    for ours, ref in ((BagOfWords(), text.CountVectorizer()),
+                      (TfidfVectorizer(), text.TfidfVectorizer())):
+        got = ours.fit_transform(DOCS).numpy()
+        assert ours.vocabulary_ == ref.fit(DOCS).vocabulary_
+        assert "." not in ours.vocabulary_ and "a" not in ours.vocabulary_
+        np.testing.assert_allclose(got, ref.transform(DOCS).toarray(), rtol=1e-6)
+        np.testing.assert_allclose(ours.transform(NEW).numpy(), ref.transform(NEW).toarray(),
+                                   rtol=1e-6)
+
+
 # max_features values cut between counts: sklearn breaks ties at the cut arbitrarily
 @pytest.mark.parametrize("kw", [{}, {"min_df": 2}, {"max_df": 0.5}, {"max_features": 2},
                                 {"binary": True}, {"min_df": 0.3, "max_features": 7},
                                 {"min_df": 0.3, "max_features": 2}])
 def test_bag_of_words_matches_count_vectorizer(kw):
-    ours, ref = BagOfWords(**kw), _sk(text.CountVectorizer, **kw)
+    ours, ref = BagOfWords(tokenizer=TOKENIZE, **kw), _sk(text.CountVectorizer, **kw)
     got = ours.fit_transform(DOCS)
     want = ref.fit_transform(DOCS).toarray()
     assert isinstance(got, glia.Tensor) and got.dtype == glia.float32
@@ -37,7 +48,7 @@ def test_bag_of_words_matches_count_vectorizer(kw):
                                 {"norm": None}, {"norm": "l1", "sublinear_tf": True},
                                 {"use_idf": False}, {"min_df": 2, "smooth_idf": False}])
 def test_tfidf_matches_sklearn(kw):
-    ours, ref = TfidfVectorizer(**kw), _sk(text.TfidfVectorizer, **kw)
+    ours, ref = TfidfVectorizer(tokenizer=TOKENIZE, **kw), _sk(text.TfidfVectorizer, **kw)
     np.testing.assert_allclose(ours.fit_transform(DOCS).numpy(),
                                ref.fit_transform(DOCS).toarray(), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(ours.transform(NEW).numpy(), ref.transform(NEW).toarray(),

@@ -3,11 +3,22 @@ TfidfVectorizer (same vocabulary order, document-frequency cut-offs, idf formula
 tf and l2 normalization)."""
 import collections
 import numbers
+import re
 
 import numpy as np
 
 import glia
-from glia.text.tokenizer import WordTokenizer
+
+# scikit-learn's default token_pattern: runs of 2 or more word characters
+_TOKEN_PATTERN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def default_tokenize(text):
+    """The tokens scikit-learn's vectorizers find by default: the lowercased text's runs of
+    two or more word characters (punctuation and one-letter words are dropped)."""
+    if not isinstance(text, str):
+        raise TypeError(f"BagOfWords: documents must be str, got {type(text).__name__}")
+    return _TOKEN_PATTERN.findall(text.lower())
 
 
 def _doc_frequency_limit(value, n_docs, name):
@@ -23,10 +34,12 @@ def _doc_frequency_limit(value, n_docs, name):
 
 
 class BagOfWords:
-    """Documents -> (n_docs, n_features) token counts.
+    r"""Documents -> (n_docs, n_features) token counts.
 
     Args:
-        tokenizer: text -> tokens (default: WordTokenizer(lowercase=True).tokenize).
+        tokenizer: text -> tokens (default: default_tokenize, scikit-learn's default
+            lowercase=True with token_pattern r"(?u)\b\w\w+\b"); e.g.
+            WordTokenizer(lowercase=True).tokenize keeps punctuation and one-letter words.
         min_df, max_df: keep tokens whose document frequency is within these (ints: counts;
             floats: fractions of the documents).
         max_features: keep the most frequent tokens (by count over the corpus).
@@ -35,7 +48,7 @@ class BagOfWords:
     """
 
     def __init__(self, tokenizer=None, min_df=1, max_df=1.0, max_features=None, binary=False):
-        self.tokenizer = tokenizer or WordTokenizer(lowercase=True).tokenize
+        self.tokenizer = tokenizer or default_tokenize
         if not callable(self.tokenizer):
             raise TypeError(f"{type(self).__name__}: tokenizer must be callable")
         if max_features is not None and (not isinstance(max_features, numbers.Integral)
