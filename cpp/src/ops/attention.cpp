@@ -168,7 +168,7 @@ Tensor scaled_dot_product_attention(const Tensor& q_in, const Tensor& k_in, cons
           return Grads{n[0] ? fit(gq, qs) : Tensor(), n[1] ? fit(gk, ks) : Tensor(),
                        n[2] ? fit(gv, vs) : Tensor()};
         },
-        {q_in, k_in, v_in, attn_mask}, Backward::Kernel);
+        {q_in, k_in, v_in, attn_mask, out}, Backward::Kernel);  // out: read as out_saved
   }
   return out;
 }

@@ -147,7 +147,7 @@ std::pair<Tensor, Tensor> run_max(const Tensor& x_in, const Planes& p, const cpu
         cpu::max_pool_backward<T>(g.data<T>(), idx.data<int64_t>(), w, gx.data<T>());
       });
       return Grads{gx};
-    }, {}, Backward::Kernel);
+    }, {idx}, Backward::Kernel);  // idx is handed to the user and indexes gx unchecked
   }
   return {y, idx};
 }

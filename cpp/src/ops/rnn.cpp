@@ -50,7 +50,8 @@ Tensor checked_lengths(const Tensor& lengths, int64_t T, int64_t B, const char* 
              lengths.dtype());
   GLIA_CHECK(lengths.shape() == Shape{B}, ShapeError, op, ": lengths must have shape ", Shape{B},
              " (one per batch element), got ", lengths.shape());
-  Tensor len = contiguous(detach(lengths));
+  // A copy: the backward reads the lengths again, after the caller may have changed theirs.
+  Tensor len = clone(detach(lengths));
   const int64_t* l = len.data<int64_t>();
   for (int64_t b = 0; b < B; ++b)
     GLIA_CHECK(l[b] >= 0 && l[b] <= T, ShapeError, op, ": lengths[", b, "] = ", l[b],
