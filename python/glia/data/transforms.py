@@ -292,12 +292,14 @@ class GaussianNoise(_RandomTransform):
 
 
 class ColorJitter(_RandomTransform):
-    """Random brightness and contrast, as torchvision.ColorJitter (in this order).
+    """Random brightness, then random contrast (the factor ranges of torchvision's
+    ColorJitter, but not its results: torchvision applies the two in random order, clips
+    after each, and blends contrast with the grayscale mean).
 
     brightness b: multiply by a factor from [max(0, 1 - b), 1 + b]; contrast c: blend with
-    the image mean, (x - mean) * f + mean, with f from [max(0, 1 - c), 1 + c]. Either may be
-    a (min, max) factor range. The result is clipped to `clip` ((0, 1) as torchvision's
-    float images; None for no clipping).
+    the mean over all channels and pixels, (x - mean) * f + mean, with f from
+    [max(0, 1 - c), 1 + c]. Either may be a (min, max) factor range. The result is clipped
+    once, at the end, to `clip` ((0, 1) by default; None for no clipping).
     """
 
     def __init__(self, brightness=0.0, contrast=0.0, clip=(0.0, 1.0), generator=None,
