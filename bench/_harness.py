@@ -17,6 +17,11 @@ def median_time(fn, warmup=5, repeat=30, min_time=0.0):
     return statistics.median(times)
 
 
+def time_pair(g_fn, t_fn, repeat):
+    """Median seconds of the glia and the torch function, each after 3 warm-up calls."""
+    return median_time(g_fn, warmup=3, repeat=repeat), median_time(t_fn, warmup=3, repeat=repeat)
+
+
 def median_time_batched(fn, inner=1000, repeat=15):
     """Median per-call time for very fast functions: times `inner` calls per sample."""
     for _ in range(inner):

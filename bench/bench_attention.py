@@ -16,17 +16,13 @@ import glia
 import glia.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import forward_and_backward_tables, median_time, print_tables  # noqa: E402
+from _harness import forward_and_backward_tables, print_tables, time_pair  # noqa: E402
 
 THREADS = 2
 TF = torch.nn.functional
 
 SDPA = [((16, 8, 128, 32), False), ((16, 8, 128, 32), True), ((4, 8, 512, 64), False),
         ((4, 8, 512, 64), True)]
-
-
-def time_pair(g_fn, t_fn, repeat):
-    return median_time(g_fn, warmup=3, repeat=repeat), median_time(t_fn, warmup=3, repeat=repeat)
 
 
 def add_rows(fwd, both, name, g_fwd, t_fwd, g_both, t_both, repeat=15):

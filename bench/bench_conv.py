@@ -13,7 +13,7 @@ import glia
 import glia.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import forward_and_backward_tables, median_time, print_tables  # noqa: E402
+from _harness import forward_and_backward_tables, print_tables, time_pair  # noqa: E402
 
 THREADS = 2
 TF = torch.nn.functional
@@ -34,10 +34,6 @@ def inputs(shape, out_c, k, groups, rng):
     w = (rng.standard_normal((out_c, shape[1] // groups, k, k)) * 0.1).astype(np.float32)
     b = rng.standard_normal(out_c).astype(np.float32)
     return x, w, b
-
-
-def time_pair(g_fn, t_fn, repeat):
-    return median_time(g_fn, warmup=3, repeat=repeat), median_time(t_fn, warmup=3, repeat=repeat)
 
 
 def main():
