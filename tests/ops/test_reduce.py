@@ -361,6 +361,14 @@ def test_norm_grad_at_zero_is_zero_like_torch(p):
     np.testing.assert_array_equal(g.grad.numpy(), np.zeros(4))
 
 
+@pytest.mark.parametrize("p", [0.5, 0.9, 1.5])
+def test_norm_grad_at_a_zero_entry_of_a_nonzero_input(p):
+    """For p < 1, |a|^(p-1) is infinite at a zero entry; the gradient there is 0, not NaN."""
+    x = np.array([[0.0, 3.0, -1.0], [1.0, -2.0, 0.0]])
+    for dim in (None, 1, 0):
+        check_op(lambda a: glia.norm(a, p, dim), lambda a: torch.linalg.vector_norm(a, p, dim), x)
+
+
 def test_norm_p0_output_requires_grad_with_zero_grad():
     x = glia.tensor([[1.0, 0.0, -2.0], [0.0, 0.0, 3.0]], requires_grad=True)
     y = glia.norm(x, 0.0, 1)

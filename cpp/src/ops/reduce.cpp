@@ -322,6 +322,8 @@ Tensor norm(const Tensor& a, double p, const Shape& dims, bool keepdim) {
           Tensor safe = where(zero, ones_like(n), n);
           Tensor d = p == 2.0 ? div(a, safe)
                               : mul(sign(a), pow(div(abs(a), safe), Scalar(p - 1.0)));
+          // p < 1: |a|^(p-1) is infinite at a == 0, where the gradient is 0 (as PyTorch)
+          if (p < 1.0) d = where(eq(a, scalar_like(0, a)), zeros_like(d), d);
           return Grads{mul(expand_back(g, a.shape(), mask), where(zero, zeros_like(d), d))};
         },
         {a, out});
