@@ -8,7 +8,7 @@ import torch.nn.functional as TF
 import glia
 from glia import nn
 from glia.nn import functional as F
-from helpers import assert_close, check_raises, gradcheck, randn
+from helpers import assert_close, check_raises, gradcheck, randn, to_glia, to_torch
 
 RNG = np.random.default_rng(7)
 
@@ -125,6 +125,28 @@ def test_embedding_errors():
     check_raises(lambda: e(glia.tensor([1.0])), TypeError, "embedding", "int64")
     check_raises(lambda: nn.Embedding(4, 2, padding_idx=4), ValueError, "Embedding", "4")
     check_raises(lambda: F.embedding(glia.tensor([0]), glia.randn(4)), ValueError, "2-D")
+    check_raises(lambda: e(glia.tensor([[0, 1], [7, 2]])), IndexError, "embedding", "7")
+    m = nn.Embedding(4, 2, max_norm=1.0)
+    check_raises(lambda: m(glia.tensor([1, 4])), IndexError, "embedding", "4")
+    check_raises(lambda: m(glia.tensor([-2])), IndexError, "embedding", "-2")
+
+
+def test_embedding_reads_indices_into_numpy_only_for_max_norm(monkeypatch):
+    # index_select checks the range; the numpy scan is only for max_norm's renorm
+    import sys
+    emb = sys.modules["glia.nn.functional.embedding"]  # the module, not F.embedding
+    scanned = []
+    real = emb._check_indices
+    monkeypatch.setattr(emb, "_check_indices",
+                        lambda *a: scanned.append(1) or real(*a))
+    w, idx = randn(5, 3), np.array([[0, 4], [2, 2]])
+    F.embedding(to_glia(idx), to_glia(w))
+    assert not scanned
+    gw, tw = to_glia(w), to_torch(w)
+    assert_close(F.embedding(to_glia(idx), gw, max_norm=1.0),
+                 TF.embedding(to_torch(idx), tw, max_norm=1.0))
+    assert scanned
+    assert_close(gw, tw)
 
 
 # ---- one_hot ----

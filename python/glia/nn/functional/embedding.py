@@ -8,8 +8,7 @@ __all__ = ["embedding", "one_hot"]
 
 
 def _check_indices(op, input, num_rows):
-    if input.dtype != glia.int64:
-        raise TypeError(f"{op}: indices must be int64, got {input.dtype}")
+    """The indices as a numpy array, range-checked (for max_norm, which needs them here)."""
     vals = input.detach().numpy()
     if vals.size and (vals.min() < 0 or vals.max() >= num_rows):
         bad = vals.min() if vals.min() < 0 else vals.max()
@@ -51,11 +50,16 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0):
             raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for "
                              f"{num} embeddings")
         padding_idx %= num
-    vals = _check_indices("embedding", input, num)
+    if input.dtype != glia.int64:
+        raise TypeError(f"embedding: indices must be int64, got {input.dtype}")
     if max_norm is not None:
-        _renorm_(weight, vals, max_norm, norm_type)
+        _renorm_(weight, _check_indices("embedding", input, num), max_norm, norm_type)
     flat = input.reshape(-1)
-    out = _C.index_select(weight, 0, flat)
+    try:  # index_select checks the range itself: no copy of the indices on every lookup
+        out = _C.index_select(weight, 0, flat)
+    except IndexError as e:
+        msg = str(e).removeprefix("index_select: ")
+        raise IndexError(f"embedding: {msg} ({num} embeddings)") from None
     if padding_idx is not None:
         # same values, but rows at padding_idx pass no gradient back to weight
         keep = (flat != padding_idx).unsqueeze(-1)
