@@ -33,7 +33,23 @@ def _activation(activation, layer):
                      f"{activation!r}")
 
 
-class TransformerEncoderLayer(Module):
+class _LayerBlocks(Module):
+    """The self-attention and feed-forward blocks that the encoder and decoder layers share
+    (each with the dropout after it: dropout1, and dropout2 or the decoder's dropout3)."""
+
+    _ff_dropout = "dropout2"
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal, cache):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=is_causal, cache=cache)[0]
+        return self.dropout1(x)
+
+    def _ff_block(self, x):
+        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        return getattr(self, self._ff_dropout)(x)
+
+
+class TransformerEncoderLayer(_LayerBlocks):
     """Self-attention then a position-wise feed-forward block, each with a residual
     connection and layer norm:
 
@@ -70,14 +86,6 @@ class TransformerEncoderLayer(Module):
         if dtype is not None:
             self.to(dtype)
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal, cache):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal, cache=cache)[0]
-        return self.dropout1(x)
-
-    def _ff_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
-
     def new_cache(self):
         """An empty KVCache for this layer's self-attention."""
         return KVCache()
@@ -96,7 +104,7 @@ class TransformerEncoderLayer(Module):
         return x
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_LayerBlocks):
     """Self-attention, cross-attention to the encoder's memory, then a feed-forward block,
     each with a residual connection and layer norm (post-norm by default, pre-norm with
     norm_first), as torch.nn.TransformerDecoderLayer.
@@ -107,6 +115,8 @@ class TransformerDecoderLayer(Module):
     tgt_is_causal, memory_is_causal, cache (from new_cache(): the self-attention keys and
     values grow by tgt's positions; the memory's are computed once) -> (T, N, E).
     """
+
+    _ff_dropout = "dropout3"
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, dtype=None):
@@ -129,19 +139,11 @@ class TransformerDecoderLayer(Module):
         if dtype is not None:
             self.to(dtype)
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal, cache):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal, cache=cache)[0]
-        return self.dropout1(x)
-
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal, cache):
         x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask,
                                 key_padding_mask=key_padding_mask, need_weights=False,
                                 is_causal=is_causal, cache=cache)[0]
         return self.dropout2(x)
-
-    def _ff_block(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
     def new_cache(self):
         """(self-attention KVCache, static cross-attention KVCache) for incremental decoding."""
