@@ -343,8 +343,11 @@ def test_multihead_attention_float32_state_dict_and_init():
     assert [(n, tuple(p.shape)) for n, p in gm.named_parameters()] == \
         [(n, tuple(p.shape)) for n, p in tm.named_parameters()]
     assert np.all(gm.in_proj_bias.detach().numpy() == 0)
-    bound = math.sqrt(6 / (16 + 5))  # xavier-uniform
-    assert np.abs(gm.k_proj_weight.detach().numpy()).max() <= bound
+    for w, fan_in in ((gm.q_proj_weight, 16), (gm.k_proj_weight, 5), (gm.v_proj_weight, 7)):
+        bound = math.sqrt(6 / (16 + fan_in))  # xavier-uniform: U(-bound, bound)
+        a = w.detach().numpy()
+        assert bound * 0.8 < np.abs(a).max() <= bound
+        assert abs(a.std() / (bound / math.sqrt(3)) - 1) < 0.2  # a uniform's std
     _load(gm, tm)
     q, k, v = (randn(3, 2, d).astype(np.float32) for d in (16, 5, 7))
     assert_close(gm(to_glia(q), to_glia(k), to_glia(v))[0],
@@ -355,12 +358,17 @@ def test_multihead_attention_dropout_in_train_only():
     gm = nn.MultiheadAttention(8, 2, dropout=0.5).double()
     x = to_glia(randn(6, 2, 8))
     with glia.no_grad():
-        a, wa = gm(x, x, x)
+        a, wa = gm(x, x, x, average_attn_weights=False)
         b, wb = gm(x, x, x)
         assert not np.allclose(a.numpy(), b.numpy())
-        assert np.isclose(wa.numpy(), 0).any()
+        wa = wa.numpy()
+        assert np.isclose(wa, 0).any()
         gm.eval()
         np.testing.assert_allclose(gm(x, x, x)[0].numpy(), gm(x, x, x)[0].numpy())
+        probs = gm(x, x, x, average_attn_weights=False)[1].numpy()
+    kept = wa != 0  # kept weights are scaled by 1 / (1 - p)
+    assert kept.any()
+    np.testing.assert_allclose(wa[kept], probs[kept] / (1 - 0.5), rtol=1e-12)
 
 
 def test_multihead_attention_errors():

@@ -35,9 +35,14 @@ def test_sinusoidal_adds_vaswani_table(batch_first):
 def test_sinusoidal_dropout_and_errors():
     enc = nn.SinusoidalPositionalEncoding(4, max_len=8, dropout=0.5)
     x = glia.ones(6, 3, 4)
-    assert np.isclose(enc(x).numpy(), 0).any()
+    out = enc(x).numpy()
+    assert np.isclose(out, 0).any()
+    summed = x.numpy() + enc.pe.numpy()[:6][:, None]
+    kept = out != 0  # the kept values are scaled by 1 / (1 - p)
+    assert kept.any()
+    np.testing.assert_allclose(out[kept], summed[kept] / (1 - 0.5), rtol=1e-6)
     enc.eval()  # no dropout: exactly x + the table's first rows
-    np.testing.assert_array_equal(enc(x).numpy(), x.numpy() + enc.pe.numpy()[:6][:, None])
+    np.testing.assert_array_equal(enc(x).numpy(), summed)
     check_raises(lambda: enc(glia.ones(9, 1, 4)), ValueError, "max_len", "(9, 1, 4)")
     check_raises(lambda: nn.SinusoidalPositionalEncoding(5), ValueError, "even")
     # a feature size other than d_model (1 would broadcast against the table)
