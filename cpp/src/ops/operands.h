@@ -19,6 +19,12 @@ const T* ptr_or_null(const Tensor& t) {
   return t.data<T>();
 }
 
+// The same for a buffer the kernel writes (or reads back from its own forward).
+template <class T>
+T* mutable_ptr_or_null(const Tensor& t) {
+  return const_cast<T*>(ptr_or_null<T>(t));
+}
+
 // Checks an optional parameter's dtype and shape against the input's.
 inline void check_param(const Tensor& p, const Shape& shape, DType dtype, const char* op,
                         const char* name) {

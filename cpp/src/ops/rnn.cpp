@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "check.h"
+#include "cpu/linalg.h"
 #include "dispatch.h"
 #include "glia/autograd.h"
 #include "glia/nn/functional.h"
@@ -57,12 +58,6 @@ Tensor checked_lengths(const Tensor& lengths, int64_t T, int64_t B, const char* 
     GLIA_CHECK(l[b] >= 0 && l[b] <= T, ShapeError, op, ": lengths[", b, "] = ", l[b],
                " is outside [0, ", T, "] (the sequence length)");
   return len;
-}
-
-// A buffer's data, or null when the mode has no such buffer.
-template <class S>
-S* data_or_null(const Tensor& t) {
-  return t.defined() ? t.data<S>() : nullptr;
 }
 
 }  // namespace
@@ -145,8 +140,8 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
     std::vector<cpu::RnnDirection<S>> dirs;
     for (int64_t d = 0; d < D; ++d)
       dirs.push_back({whh[d].data<S>(), ptr_or_null<S>(bx[d]), ptr_or_null<S>(bhh[d]),
-                      gates[d].data<S>(), hs[d].data<S>(), data_or_null<S>(cs[d]),
-                      data_or_null<S>(aux[d])});
+                      gates[d].data<S>(), hs[d].data<S>(), mutable_ptr_or_null<S>(cs[d]),
+                      mutable_ptr_or_null<S>(aux[d])});
     cpu::rnn_forward<S>(shape, dirs.data(), y.data<S>());
   });
   for (int64_t d = 0; d < D; ++d) {  // the final states: step T-1 forward, step 0 in reverse
@@ -179,25 +174,24 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             std::vector<cpu::RnnDirection<S>> dirs;
             for (int64_t d = 0; d < D; ++d) {
               cpu::RnnDirection<S> r{whh[d].data<S>(), nullptr, nullptr, gates[d].data<S>(),
-                                     hs[d].data<S>(), data_or_null<S>(cs[d]),
-                                     data_or_null<S>(aux[d])};
+                                     hs[d].data<S>(), mutable_ptr_or_null<S>(cs[d]),
+                                     mutable_ptr_or_null<S>(aux[d])};
               r.dh = dh[d].data<S>();
-              r.dc = data_or_null<S>(dc[d]);
+              r.dc = mutable_ptr_or_null<S>(dc[d]);
               r.dgi = dgi[d].data<S>();
               r.dgh = gru ? dgh[d].data<S>() : nullptr;
               r.dbi = dbi[d].data<S>();
-              r.dbh = data_or_null<S>(dbh[d]);
+              r.dbh = mutable_ptr_or_null<S>(dbh[d]);
               dirs.push_back(r);
             }
             cpu::rnn_backward<S>(sh, dirs.data(), g.data<S>());
           });
           // input and weight gradients: one GEMM each over the whole sequence
           Grads grads(3 + 4 * D);
+          Tensor gx = need[0] ? Tensor::empty({1, T * B, I}, dt) : Tensor();
           for (int64_t d = 0; d < D; ++d) {
-            if (need[0]) {
-              Tensor gx = mm(dgi[d], wih[d]);
-              grads[0] = d == 0 ? gx : add(grads[0], gx);
-            }
+            // the second direction's product accumulates into the first's
+            if (need[0]) cpu::bmm(unsqueeze(dgi[d], 0), unsqueeze(wih[d], 0), gx, d > 0);
             const size_t k = 3 + 4 * d;
             if (need[k]) grads[k] = mm(transpose(dgi[d], 0, 1), x2);
             if (need[k + 1]) {
@@ -211,7 +205,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             if (need[k + 2]) grads[k + 2] = dbi[d];
             if (need[k + 3]) grads[k + 3] = gru ? dbh[d] : dbi[d];  // equal, except GRU's
           }
-          if (need[0]) grads[0] = reshape(grads[0], {T, B, I});
+          if (need[0]) grads[0] = reshape(gx, {T, B, I});
           if (need[1]) grads[1] = stack(dh, 0);
           if (need[2]) grads[2] = stack(dc, 0);
           return grads;
