@@ -11,6 +11,7 @@ import numpy as np
 
 import glia
 from glia import nn
+from glia.demo import small_cnn
 
 
 def load_digits_split(test_fraction=0.2, seed=0):
@@ -31,16 +32,6 @@ def load_digits_split(test_fraction=0.2, seed=0):
     return x[~test], y[~test], x[test], y[test]
 
 
-def lenet(num_classes=10):
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
-        nn.Conv2d(32, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),  # 32 x 4 x 4
-        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),  # 64 x 2 x 2
-        nn.Flatten(), nn.Dropout(0.3), nn.Linear(256, 128), nn.ReLU(), nn.Dropout(0.3),
-        nn.Linear(128, num_classes),
-    )
-
-
 def accuracy(model, x, y, batch=512):
     model.eval()
     correct = 0
@@ -56,7 +47,7 @@ def train(epochs=40, batch_size=32, lr=2e-3, seed=0, out=print):
     """Trains the CNN; returns (test accuracy, per-epoch training losses)."""
     glia.manual_seed(seed)
     x_train, y_train, x_test, y_test = load_digits_split(seed=seed)
-    model = lenet()
+    model = small_cnn()  # the demo's CNN: conv blocks with batch norm, a dropout MLP head
     opt = glia.optim.Adam(model.parameters(), lr=lr)
     sched = glia.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
     loss_fn = nn.CrossEntropyLoss()
