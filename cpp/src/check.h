@@ -1,6 +1,7 @@
 #pragma once
 // GLIA_CHECK(cond, ErrorType, message parts...) throws ErrorType with the parts streamed.
 #include <sstream>
+#include <string>
 
 #include "glia/error.h"
 #include "glia/tensor.h"
@@ -42,6 +43,11 @@ inline int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
   GLIA_CHECK(dim >= -n && dim < n, IndexError, op, ": dim ", dim, " is out of range for a ", ndim,
              "-d tensor (expected in [", -n, ", ", n - 1, "])");
   return dim < 0 ? dim + n : dim;
+}
+
+// The name of a spatial op in messages: ("conv", 2) -> "conv2d".
+inline std::string nd_op_name(const char* base, int64_t nd) {
+  return std::string(base) + std::to_string(nd) + "d";
 }
 
 }  // namespace glia

@@ -12,8 +12,6 @@ namespace glia::nn {
 
 namespace {
 
-std::string op_name(const char* base, int64_t nd) { return std::string(base) + std::to_string(nd) + "d"; }
-
 // Spatial settings right-aligned into the kernels' 3-D layout.
 std::array<int64_t, 3> to3(const Shape& v, int64_t nd, int64_t fill) {
   std::array<int64_t, 3> a{fill, fill, fill};
@@ -69,7 +67,7 @@ Tensor conv(const Tensor& x_in, const Tensor& weight, const Tensor& bias, const 
   const int64_t nd = weight.dim() - 2;
   GLIA_CHECK(nd >= 1 && nd <= 3, ShapeError, "conv: weight must be 3-D to 5-D (O, C/groups, *kernel), got shape ",
              weight.shape());
-  const std::string op = op_name("conv", nd);
+  const std::string op = nd_op_name("conv", nd);
   check_settings(op, nd, stride, padding, dilation, groups);
   GLIA_CHECK(x_in.dim() == nd + 2 || x_in.dim() == nd + 1, ShapeError, op, ": input must be ", nd + 1, "-D or ",
              nd + 2, "-D, got shape ", x_in.shape());
@@ -127,7 +125,7 @@ Tensor conv_transpose(const Tensor& x_in, const Tensor& weight, const Tensor& bi
   const int64_t nd = weight.dim() - 2;
   GLIA_CHECK(nd >= 1 && nd <= 3, ShapeError,
              "conv_transpose: weight must be 3-D to 5-D (C_in, C_out/groups, *kernel), got shape ", weight.shape());
-  const std::string op = op_name("conv_transpose", nd);
+  const std::string op = nd_op_name("conv_transpose", nd);
   check_settings(op, nd, stride, padding, dilation, groups);
   GLIA_CHECK(static_cast<int64_t>(output_padding.size()) == nd, ShapeError, op, ": output_padding needs ", nd,
              " values");

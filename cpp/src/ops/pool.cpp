@@ -13,8 +13,6 @@ namespace glia::nn {
 
 namespace {
 
-std::string pool_name(const char* base, size_t nd) { return std::string(base) + std::to_string(nd) + "d"; }
-
 // The input as (planes, *in) plus the shape the output gets back.
 struct Planes {
   Tensor x;
@@ -177,7 +175,7 @@ Tensor run_avg(const Tensor& x_in, const Planes& p, const cpu::PoolWindows& w, c
 
 std::pair<Tensor, Tensor> max_pool(const Tensor& x, const Shape& kernel, const Shape& stride,
                                    const Shape& padding, const Shape& dilation, bool ceil_mode) {
-  std::string op = pool_name("max_pool", kernel.size());
+  std::string op = nd_op_name("max_pool", int64_t(kernel.size()));
   GLIA_CHECK(!kernel.empty() && kernel.size() <= 3, ShapeError, "max_pool: kernel_size needs 1 to 3 values");
   Planes p = planes_of(x, kernel.size(), op);
   auto w = regular_windows(p, kernel, stride, padding, dilation, ceil_mode, true, false, op);
@@ -186,7 +184,7 @@ std::pair<Tensor, Tensor> max_pool(const Tensor& x, const Shape& kernel, const S
 
 Tensor avg_pool(const Tensor& x, const Shape& kernel, const Shape& stride, const Shape& padding,
                 bool ceil_mode, bool count_include_pad, int64_t divisor_override) {
-  std::string op = pool_name("avg_pool", kernel.size());
+  std::string op = nd_op_name("avg_pool", int64_t(kernel.size()));
   GLIA_CHECK(!kernel.empty() && kernel.size() <= 3, ShapeError, "avg_pool: kernel_size needs 1 to 3 values");
   GLIA_CHECK(divisor_override >= 0, ShapeError, op, ": divisor_override must be positive");
   Planes p = planes_of(x, kernel.size(), op);
@@ -197,7 +195,7 @@ Tensor avg_pool(const Tensor& x, const Shape& kernel, const Shape& stride, const
 }
 
 std::pair<Tensor, Tensor> adaptive_max_pool(const Tensor& x, const Shape& output_size) {
-  std::string op = pool_name("adaptive_max_pool", output_size.size());
+  std::string op = nd_op_name("adaptive_max_pool", int64_t(output_size.size()));
   GLIA_CHECK(!output_size.empty() && output_size.size() <= 3, ShapeError,
              "adaptive_max_pool: output_size needs 1 to 3 values");
   Planes p = planes_of(x, output_size.size(), op);
@@ -205,7 +203,7 @@ std::pair<Tensor, Tensor> adaptive_max_pool(const Tensor& x, const Shape& output
 }
 
 Tensor adaptive_avg_pool(const Tensor& x, const Shape& output_size) {
-  std::string op = pool_name("adaptive_avg_pool", output_size.size());
+  std::string op = nd_op_name("adaptive_avg_pool", int64_t(output_size.size()));
   GLIA_CHECK(!output_size.empty() && output_size.size() <= 3, ShapeError,
              "adaptive_avg_pool: output_size needs 1 to 3 values");
   Planes p = planes_of(x, output_size.size(), op);
