@@ -8,7 +8,7 @@ void init_attention(py::module_& m) {
       "scaled_dot_product_attention",
       [](const Tensor& q, const Tensor& k, const Tensor& v, const std::optional<Tensor>& mask,
          bool is_causal, std::optional<double> scale) {
-        return glia::nn::scaled_dot_product_attention(q, k, v, mask ? *mask : Tensor(), is_causal,
+        return glia::nn::scaled_dot_product_attention(q, k, v, or_undefined(mask), is_causal,
                                                       scale);
       },
       py::arg("query"), py::arg("key"), py::arg("value"), py::arg("attn_mask") = py::none(),

@@ -1,5 +1,7 @@
 #pragma once
 // Shared declarations of the binding files: one init function per area.
+#include <optional>
+
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -66,6 +68,9 @@ void init_nn(py::module_& m);
 void init_attention(py::module_& m);
 void init_optim(py::module_& m);
 void init_rnn(py::module_& m);
+
+// An optional tensor argument (None) as the core's undefined Tensor.
+inline glia::Tensor or_undefined(const std::optional<glia::Tensor>& t) { return t ? *t : glia::Tensor(); }
 
 // Reads a shape given as a tuple/list of ints or as separate int arguments.
 glia::Shape shape_from_args(const py::args& args);

@@ -6,8 +6,6 @@ using glia::nn::Reduction;
 
 namespace {
 
-Tensor or_undefined(const std::optional<Tensor>& t) { return t ? *t : Tensor(); }
-
 Reduction reduction_from(const std::string& r, const char* op) {
   if (r == "mean") return Reduction::Mean;
   if (r == "sum") return Reduction::Sum;

@@ -8,8 +8,6 @@ using glia::Tensor;
 
 namespace {
 
-Tensor or_undefined(const std::optional<Tensor>& t) { return t ? *t : Tensor(); }
-
 using DirectionParams = std::tuple<Tensor, Tensor, std::optional<Tensor>, std::optional<Tensor>>;
 
 }  // namespace
