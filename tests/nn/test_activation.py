@@ -127,26 +127,41 @@ def test_bad_arguments_raise():
     check_raises(lambda: F.hardtanh(x, 1.0, -1.0), ValueError, "hardtanh")
 
 
-def test_inplace_writes_the_input_and_refuses_one_that_requires_grad():
+def test_inplace_writes_the_input_and_refuses_a_leaf_that_requires_grad():
     x = to_glia(np.array([-1.0, 2.0, -3.0]))
     out = nn.ReLU(inplace=True)(x)
     assert out is x
     np.testing.assert_array_equal(x.numpy(), [0.0, 2.0, 0.0])
     assert repr(nn.ReLU(inplace=True)) == repr(torch.nn.ReLU(inplace=True))
-    # glia has no in-place autograd: a tensor that requires grad (leaf or not) is refused,
-    # not silently given a new tensor while the input stays as it was
     y = to_glia(np.array([-1.0, 2.0]), requires_grad=True)
-    ops = {"relu": F.relu, "leaky_relu": F.leaky_relu, "elu": F.elu, "selu": F.selu,
-           "silu": F.silu, "hardtanh": F.hardtanh,
-           "dropout": lambda t, inplace: F.dropout(t, 0.5, True, inplace),
-           "dropout2d": lambda t, inplace: F.dropout2d(t.reshape(1, 1, 2), 0.5, True, inplace),
-           "alpha_dropout": lambda t, inplace: F.alpha_dropout(t, 0.5, True, inplace)}
-    for name, fn in ops.items():
-        for t in (y, y * 1.0):
-            check_raises(lambda f=fn, t=t: f(t, inplace=True), RuntimeError, name, "inplace",
-                         "requires grad")
+    TF = torch.nn.functional
+    ops = {"relu": (F.relu, TF.relu),
+           "leaky_relu": (F.leaky_relu, TF.leaky_relu),
+           "elu": (F.elu, TF.elu), "selu": (F.selu, TF.selu),
+           "silu": (F.silu, TF.silu),
+           "hardtanh": (F.hardtanh, TF.hardtanh)}
+    for name, (fn, tfn) in ops.items():
+        # a leaf that requires grad is refused, as torch refuses it
+        check_raises(lambda f=fn: f(y, inplace=True), RuntimeError, name, "inplace", "leaf")
+        # a non-leaf gets the right values and gradients as a new tensor
+        t = torch.tensor([-1.0, 2.0], dtype=torch.float64, requires_grad=True)
+        g_out, t_out = fn(y * 1.0, inplace=True), tfn(t * 1.0, inplace=True)
+        np.testing.assert_allclose(g_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-12)
+        g_out.sum().backward()
+        t_out.sum().backward()
+        np.testing.assert_allclose(y.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+        y.grad = None
         np.testing.assert_array_equal(y.detach().numpy(), [-1.0, 2.0])
-    check_raises(lambda: nn.LeakyReLU(0.1, inplace=True)(y * 1.0), RuntimeError, "leaky_relu")
+    y3 = to_glia(np.array([[[-1.0, 2.0]]]), requires_grad=True)
+    for name, call in {"dropout": lambda: F.dropout(y, 0.5, True, True),
+                       "dropout2d": lambda: F.dropout2d(y3, 0.5, True, True),
+                       "alpha_dropout": lambda: F.alpha_dropout(y, 0.5, True, True)}.items():
+        check_raises(call, RuntimeError, name, "inplace", "leaf")
+    # nn.ReLU(inplace=True) inside a model trains
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(inplace=True), nn.Linear(3, 1)).double()
+    model(y.reshape(1, 2)).sum().backward()
+    assert model[0].weight.grad is not None and np.abs(model[0].weight.grad.numpy()).sum() > 0
+    y.grad = None
     # without gradients the input is written, as torch
     with glia.no_grad():
         z = y * 1.0

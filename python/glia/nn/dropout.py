@@ -9,8 +9,9 @@ __all__ = ["Dropout", "Dropout2d", "AlphaDropout", "DropConnect"]
 
 
 class _DropoutNd(Module):
-    """Args: p, the probability of dropping, in [0, 1]; inplace, overwrite the input (in
-    training, an input that requires grad raises: glia's autograd has no in-place ops)."""
+    """Args: p, the probability of dropping, in [0, 1]; inplace, overwrite the input (a
+    non-leaf that requires grad gets a new tensor instead: glia's autograd has no in-place
+    ops; a leaf that requires grad raises, as in torch)."""
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()

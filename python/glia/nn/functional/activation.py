@@ -15,17 +15,18 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _check_inplace(input, inplace, op):
-    """glia's autograd has no in-place ops: with gradients on, inplace=True on a tensor that
-    requires grad is refused before any work, not silently done out of place (torch would
-    rewrite a non-leaf in place)."""
-    if inplace and input.requires_grad and glia.is_grad_enabled():
-        raise RuntimeError(f"{op}: inplace=True is not supported for a tensor that requires "
-                           f"grad (glia's autograd has no in-place ops); use inplace=False")
+    """In-place on a leaf that requires grad is an error, as in torch."""
+    if inplace and input.requires_grad and input.is_leaf and glia.is_grad_enabled():
+        raise RuntimeError(f"{op}: inplace=True on a leaf tensor that requires grad; use "
+                           f"inplace=False")
 
 
 def _inplace(input, out, inplace):
-    """`out` written into `input` when asked (after _check_inplace), else `out`."""
-    if not inplace:
+    """`out` written into `input` when asked (after _check_inplace), else `out`. glia's
+    autograd has no in-place ops, so a non-leaf that requires grad (nn.ReLU(inplace=True)
+    inside a model) gets the result as a new tensor: use the return value, as layers do;
+    the input itself keeps its values."""
+    if not inplace or (input.requires_grad and glia.is_grad_enabled()):
         return out
     input.copy_(out)
     return input
