@@ -6,7 +6,7 @@ import torch.nn.functional as TF
 
 import glia
 import glia.nn.functional as F
-from glia import _C, nn
+from glia import _C
 from helpers import assert_close, check_raises, randn
 
 
