@@ -405,6 +405,20 @@ def test_softmax_large_values_and_neg_inf(name):
     np.testing.assert_allclose(glia.softmax(to_glia(masked), 1).numpy().sum(1), [1.0, 1.0])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_underflow_is_exactly_zero(dtype):
+    """Masked and far-below-max logits give exactly 0, across more than one block of the
+    kernel's exp (rows longer than 256)."""
+    x = np.zeros((2, 600), dtype=dtype)
+    x[:, 1::3] = -INF
+    x[:, 2::3] = -2000.0
+    y = glia.softmax(to_glia(x), 1).numpy()
+    assert (y[:, 1::3] == 0).all() and (y[:, 2::3] == 0).all()
+    np.testing.assert_allclose(y[:, ::3], 1.0 / 200, rtol=1e-6)
+    e = glia.exp(to_glia(x)).numpy()
+    assert (e[:, 1::3] == 0).all() and (e[:, 2::3] == 0).all() and (e[:, ::3] == 1).all()
+
+
 def test_softmax_rows_sum_to_one():
     y = glia.softmax(to_glia(randn(4, 7)), 0).numpy()
     np.testing.assert_allclose(y.sum(0), np.ones(7))

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "cpu/exp.h"
 #include "cpu/linalg.h"
 #include "cpu/parallel.h"
 #include "cpu/scratch.h"
@@ -103,8 +104,8 @@ void attention_forward(const AttentionParams& p, const T* q, const T* k, const T
             std::fill(row, row + nk, T(0));
             continue;
           }
+          exp_exact(row, mnew, row, n);  // masked -inf scores give exactly 0
           ArrayMap<T> vis(row, n);
-          vis = (vis - mnew).exp();
           std::fill(row + n, row + nk, T(0));
           const T alpha = std::exp(m[r] - mnew);  // rescales what earlier blocks summed
           l[r] = l[r] * alpha + vis.sum();
@@ -147,7 +148,7 @@ void grad_scores_block(const BackwardInputs<T>& in, int64_t b, int64_t i0, int64
     T* row = s + r * nk;
     const T m = in.lse[b * p.L + i0 + r];
     const int64_t n = m == neg_inf<T>() ? 0 : visible[r];
-    ArrayMap<T>(row, n) = (ArrayMap<T>(row, n) - m).exp();
+    exp_exact(row, m, row, n);
     std::fill(row + n, row + nk, T(0));
   }
   gemm_serial<T>(in.gout + (b * p.L + i0) * p.Ev, false, p.Ev, in.v + p.v_off[b] + j0 * p.v_ld,

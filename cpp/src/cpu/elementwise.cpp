@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "cpu/exp.h"
 #include "cpu/loops.h"
 #include "dispatch.h"
 
@@ -51,23 +52,17 @@ GLIA_UNARY(RoundF, std::nearbyint(x), a.rint())
 GLIA_UNARY(ErfF, std::erf(x), a.unaryExpr([](typename A::Scalar v) { return std::erf(v); }))
 #undef GLIA_UNARY
 
-// Eigen's vectorised exp clamps its input and never reaches 0 (exp(-inf) gives 3e-39);
-// redo the few inputs below the clamp with std::exp so underflow is exact.
-template <class T>
-void fix_exp_underflow(const T* x, T* y, int64_t n) {
-  const T low = std::is_same_v<T, float> ? T(-87) : T(-708);
-  for (int64_t i = 0; i < n; ++i)
-    if (x[i] < low) y[i] = std::exp(x[i]);
-}
-
 template <class T, class Op>
 void run_unary(const Tensor& a, const Tensor& out) {
   const T* pa = a.data<T>();
   T* po = out.data<T>();
   if (a.is_contiguous() && out.is_contiguous()) {
     parallel_for(0, out.numel(), kParallelGrain, [&](int64_t b, int64_t e) {
-      ArrayMap<T>(po + b, e - b) = Op::array(ConstArrayMap<T>(pa + b, e - b));
-      if constexpr (std::is_same_v<Op, ExpF>) fix_exp_underflow(pa + b, po + b, e - b);
+      if constexpr (std::is_same_v<Op, ExpF>) {
+        exp_exact(pa + b, T(0), po + b, e - b);
+      } else {
+        ArrayMap<T>(po + b, e - b) = Op::array(ConstArrayMap<T>(pa + b, e - b));
+      }
     });
     return;
   }

@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "cpu/exp.h"
 #include "cpu/parallel.h"
 #include "dispatch.h"
 
@@ -126,15 +127,6 @@ void any_all_typed(bool is_any, const T* in, ReduceLayout L, bool* out) {
     }
 }
 
-// exp(x - m) for very negative arguments (masked -inf logits) must be exactly 0; Eigen's
-// vectorised exp stops at about 1e-38.
-template <class X, class Y, class T>
-void exact_underflow(const X& x, T m, Y& y) {
-  const T low = std::is_same_v<T, float> ? T(-87) : T(-708);
-  for (Eigen::Index i = 0; i < x.size(); ++i)
-    if (x[i] - m < low) y[i] = std::exp(x[i] - m);
-}
-
 }  // namespace
 
 void reduce(ReduceOp op, const Tensor& in, ReduceLayout layout, const Tensor& out) {
@@ -197,14 +189,11 @@ void softmax_rows(const Tensor& in, int64_t rows, int64_t n, bool log, const Ten
                      RowOut<T> y(q + r * n, n);
                      T m = x.maxCoeff();
                      if (!std::isfinite(m)) m = 0;  // all -inf rows give nan, as in PyTorch
+                     exp_exact(p + r * n, m, q + r * n, n);
                      if (log) {
-                       y = (x - m).exp();
-                       exact_underflow(x, m, y);
                        T lse = std::log(y.sum());
                        y = x - m - lse;
                      } else {
-                       y = (x - m).exp();
-                       exact_underflow(x, m, y);
                        y /= y.sum();
                      }
                    }
