@@ -301,6 +301,9 @@ def test_pool_errors():
     check_raises(lambda: F.avg_pool1d(x, 2), ValueError, "avg_pool1d", "2-D or 3-D")
     check_raises(lambda: F.max_pool2d(x, 2, padding=2), ValueError, "max_pool2d",
                  "at most half")
+    # the core applies the same rule, dilation or not (the effective kernel does not count)
+    check_raises(lambda: glia._C.max_pool(x, [3, 3], [1, 1], [2, 2], [3, 3], False), ValueError,
+                 "max_pool2d", "at most half")
     check_raises(lambda: F.max_pool2d(x, 2, stride=0), ValueError, "max_pool2d", "stride")
     check_raises(lambda: F.avg_pool2d(x, 2, divisor_override=0), ValueError, "avg_pool2d",
                  "divisor_override")

@@ -76,7 +76,8 @@ cpu::PoolWindows regular_windows(const Planes& p, const Shape& k, const Shape& s
     GLIA_CHECK(k[i] > 0 && stride[i] > 0 && dil[i] > 0 && pad[i] >= 0, ShapeError, op,
                ": kernel_size, stride and dilation must be positive and padding non-negative, got kernel ", k,
                ", stride ", stride, ", padding ", pad, ", dilation ", dil);
-    GLIA_CHECK(pad[i] * 2 <= (is_max ? dil[i] * (k[i] - 1) + 1 : k[i]), ShapeError, op, ": padding ", pad,
+    // PyTorch's rule for max and average pooling alike: half the kernel, whatever the dilation
+    GLIA_CHECK(pad[i] * 2 <= k[i], ShapeError, op, ": padding ", pad,
                " should be at most half of the kernel size ", k);
     out[i] = pooled_size(p.x.shape()[p.lead.size() + i], k[i], stride[i], pad[i], dil[i], ceil_mode);
     GLIA_CHECK(out[i] > 0, ShapeError, op, ": kernel ", k, " is larger than the padded input ",
