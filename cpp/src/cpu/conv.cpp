@@ -306,9 +306,7 @@ void conv_backward_weight(const T* gy, const T* x, T* gw, const ConvParams& p) {
         }
     }
   });
-  std::fill(gw, gw + p.O * K, T(0));
-  for (int t = 0; t < threads; ++t)
-    for (int64_t i = 0; i < p.O * K; ++i) gw[i] += partial.data()[t * p.O * K + i];
+  sum_partials(partial.data(), threads, p.O * K, p.O * K, gw);
 }
 
 template void conv_forward<float>(const float*, const float*, const float*, float*, const ConvParams&);

@@ -329,8 +329,7 @@ void winograd_conv_backward_weight(const T* gy, const T* x, T* gw, const ConvPar
       }
     }
   });
-  for (int64_t t = 1; t < threads; ++t)
-    for (int64_t i = 0; i < U_size; ++i) dU.data()[i] += dU.data()[t * U_size + i];
+  sum_partials(dU.data(), threads, U_size, U_size, dU.data());
   filter_adjoint(dU.data(), O, C, gw);
 }
 

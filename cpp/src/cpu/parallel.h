@@ -29,6 +29,25 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& fn) {
   }
 }
 
+// out[i] = parts[i] + parts[stride + i] + ... + parts[(count - 1) * stride + i] for i in
+// [0, n): per-thread partial sums added in the same order for every element, so results
+// do not depend on timing, with the elements split over the threads. out may be parts.
+template <class T>
+void sum_partials(const T* parts, int64_t count, int64_t stride, int64_t n, T* out) {
+  const int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(count, 1));
+  parallel_for(0, n, grain, [&](int64_t b, int64_t e) {
+    if (count == 0) {
+      std::fill(out + b, out + e, T(0));
+      return;
+    }
+    if (out != parts) std::copy(parts + b, parts + e, out + b);
+    for (int64_t t = 1; t < count; ++t) {
+      const T* part = parts + t * stride;
+      for (int64_t i = b; i < e; ++i) out[i] += part[i];
+    }
+  });
+}
+
 // The most threads a parallel region may have.
 inline int64_t max_threads() { return omp_get_max_threads(); }
 

@@ -371,9 +371,7 @@ void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out
     for (T* out : {r.dbi, r.dbh}) {
       if (!out) continue;
       const int64_t half = out == r.dbi ? 0 : GH;
-      std::fill(out, out + GH, T(0));
-      for (int64_t t = 0; t < slots; ++t)
-        Vec<T>(out, GH) += CVec<T>(bias_sums.data() + (d * slots + t) * 2 * GH + half, GH);
+      sum_partials(bias_sums.data() + d * slots * 2 * GH + half, slots, 2 * GH, GH, out);
     }
   }
 }
