@@ -32,7 +32,35 @@ def _norm_index(owner, idx, n):
     return idx + n if idx < 0 else idx
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: sub-modules numbered 0..n-1 in order."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __delitem__(self, idx):
+        mods = list(self._modules.values())
+        if isinstance(idx, slice):
+            del mods[idx]
+        else:
+            del mods[_norm_index(type(self).__name__, idx, len(mods))]
+        _renumber(self, mods)  # indices stay 0..n-1 after a deletion, as in torch
+
+    def append(self, module):
+        """Adds `module` at the end; returns self."""
+        self.add_module(str(len(self)), _check_module(type(self).__name__, module))
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Runs its modules in order, feeding each output to the next.
 
     Sequential(m1, m2, ...) names the children "0", "1", ...;
@@ -48,12 +76,6 @@ class Sequential(Module):
             for i, module in enumerate(args):
                 self.add_module(str(i), _check_module("Sequential", module))
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return Sequential(OrderedDict(list(self._modules.items())[idx]))
@@ -63,31 +85,13 @@ class Sequential(Module):
         key = list(self._modules)[_norm_index("Sequential", idx, len(self))]
         self._modules[key] = _check_module("Sequential", module)
 
-    def __delitem__(self, idx):
-        mods = list(self._modules.values())
-        if isinstance(idx, slice):
-            del mods[idx]
-        else:
-            del mods[_norm_index("Sequential", idx, len(mods))]
-        _renumber(self, mods)  # indices stay 0..n-1 after a deletion, as in torch
-
-    def append(self, module):
-        """Adds `module` at the end; returns self."""
-        self.add_module(str(len(self)), _check_module("Sequential", module))
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
     def forward(self, input):
         for module in self._modules.values():
             input = module(input)
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of sub-modules, registered so that parameters() and state_dict() see them.
     It has no forward: index or iterate it in the owner's forward."""
 
@@ -95,12 +99,6 @@ class ModuleList(Module):
         super().__init__()
         if modules is not None:
             self.extend(modules)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -110,23 +108,6 @@ class ModuleList(Module):
     def __setitem__(self, idx, module):
         self._modules[str(_norm_index("ModuleList", idx, len(self)))] = \
             _check_module("ModuleList", module)
-
-    def __delitem__(self, idx):
-        mods = list(self._modules.values())
-        if isinstance(idx, slice):
-            del mods[idx]
-        else:
-            del mods[_norm_index("ModuleList", idx, len(mods))]
-        _renumber(self, mods)
-
-    def append(self, module):
-        self.add_module(str(len(self)), _check_module("ModuleList", module))
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
 
     def insert(self, index, module):
         mods = list(self._modules.values())
