@@ -13,31 +13,12 @@ import torch.nn.functional as TF
 import glia
 from glia import nn
 from glia.nn import functional as F
-from helpers import assert_close, check_op, check_raises, gradcheck, randn
+from helpers import assert_close, check_op, check_raises, compare_module, gradcheck, load_from_torch, randn
 
 # torch warns that 'same' with an even kernel copies the input; so does glia, by design
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
 
 TOL = {np.float32: dict(rtol=1e-4, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-9)}
-
-
-def load_from_torch(g_mod, t_mod):
-    g_mod.load_state_dict({k: glia.tensor(v.detach().numpy()) for k, v in
-                           t_mod.state_dict().items()})
-
-
-def compare_layer(g_mod, t_mod, x, rtol=1e-5, atol=1e-6, **kwargs):
-    """Outputs, input gradient and parameter gradients under a random cotangent."""
-    gx, tx = glia.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    go, to = g_mod(gx, **kwargs), t_mod(tx, **kwargs)
-    assert_close(go, to, rtol, atol)
-    cot = randn(*to.shape, dtype=x.dtype)
-    (go * glia.tensor(cot)).sum().backward()
-    (to * torch.from_numpy(cot)).sum().backward()
-    assert_close(gx.grad, tx.grad, rtol, atol)
-    t_params = dict(t_mod.named_parameters())
-    for name, p in g_mod.named_parameters():
-        assert_close(p.grad, t_params[name].grad, rtol, atol)
 
 
 def check_conv(g_fn, t_fn, x_shape, w_shape, b_size, dtype, kwargs):
@@ -215,7 +196,7 @@ def test_conv2d_layer_padding_modes(padding, padding_mode):
     t = torch.nn.Conv2d(4, 6, (3, 2), padding=padding, padding_mode=padding_mode, groups=2)
     g = nn.Conv2d(4, 6, (3, 2), padding=padding, padding_mode=padding_mode, groups=2)
     load_from_torch(g, t)
-    compare_layer(g, t, randn(2, 4, 6, 5, dtype=np.float32), rtol=1e-4, atol=1e-5)
+    compare_module(g, t, randn(2, 4, 6, 5, dtype=np.float32), rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("cls,t_cls,args,kwargs,x_shape", [
@@ -240,7 +221,7 @@ def test_conv_layers_match_torch(cls, t_cls, args, kwargs, x_shape, dtype):
     t = t_cls(*args, **kwargs).to(torch.float64 if dtype == np.float64 else torch.float32)
     g = cls(*args, **kwargs, dtype=glia.float64 if dtype == np.float64 else glia.float32)
     load_from_torch(g, t)
-    compare_layer(g, t, randn(*x_shape, dtype=dtype), **TOL[dtype])
+    compare_module(g, t, randn(*x_shape, dtype=dtype), **TOL[dtype])
 
 
 def test_conv_transpose2d_output_size():
@@ -249,7 +230,7 @@ def test_conv_transpose2d_output_size():
     load_from_torch(g, t)
     x = randn(1, 3, 4, 4, dtype=np.float32)
     for size in [(7, 7), (8, 7), [1, 2, 8, 8]]:
-        compare_layer(g, t, x, rtol=1e-4, atol=1e-5, output_size=size)
+        compare_module(g, t, x, rtol=1e-4, atol=1e-5, output_size=size)
     check_raises(lambda: g(glia.tensor(x), output_size=(10, 7)), ValueError, "ConvTranspose2d",
                  "output_size")
 

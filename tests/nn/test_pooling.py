@@ -10,7 +10,7 @@ import torch.nn.functional as TF
 import glia
 from glia import nn
 from glia.nn import functional as F
-from helpers import assert_close, check_op, check_raises, gradcheck, randn
+from helpers import assert_close, check_op, check_raises, compare_module, gradcheck, randn
 
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-7, atol=1e-9)}
 
@@ -20,16 +20,6 @@ def check_pool(g_fn, t_fn, shape, dtype, kwargs, positive=False):
     if positive:
         x = np.abs(x) + dtype(0.1)
     check_op(lambda a: g_fn(a, **kwargs), lambda a: t_fn(a, **kwargs), x, **TOL[dtype])
-
-
-def compare_module(g_mod, t_mod, x, rtol=1e-5, atol=1e-6):
-    gx, tx = glia.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    go, to = g_mod(gx), t_mod(tx)
-    assert_close(go, to, rtol, atol)
-    cot = randn(*to.shape, dtype=x.dtype)
-    (go * glia.tensor(cot)).sum().backward()
-    (to * torch.from_numpy(cot)).sum().backward()
-    assert_close(gx.grad, tx.grad, rtol, atol)
 
 
 # ---- max pooling ----
