@@ -161,18 +161,25 @@ void over_team(const RnnShape& s, const F& fn) {
   });
 }
 
-// Columns [u0, u1) of every gate block of C (M, G*H) (+)= A @ B: the gate pre-activations
-// of a slice of hidden units.
+// Columns [u0, u1) of every gate block of C (M, G*H) (+)= A @ B for the first `rows` rows
+// of the slice: the gate pre-activations of a slice of hidden units.
 template <class T>
-void gate_gemm(const RnnShape& s, const Slice& sl, const T* A, const Panels<T>& P, T* C,
-               bool acc) {
-  const int64_t rows = sl.b1 - sl.b0;
+void gate_gemm(const RnnShape& s, const Slice& sl, int64_t rows, const T* A, const Panels<T>& P,
+               T* C) {
   if (sl.u0 == 0 && sl.u1 == s.H) {
-    step_gemm<T>(A, s.H, P, C, s.G * s.H, rows, acc, 0, s.G * s.H);
+    step_gemm<T>(A, s.H, P, C, s.G * s.H, rows, false, 0, s.G * s.H);
     return;
   }
   for (int64_t q = 0; q < s.G; ++q)
-    step_gemm<T>(A, s.H, P, C, s.G * s.H, rows, acc, q * s.H + sl.u0, q * s.H + sl.u1);
+    step_gemm<T>(A, s.H, P, C, s.G * s.H, rows, false, q * s.H + sl.u0, q * s.H + sl.u1);
+}
+
+// How many of the rows [b0, b1) a step's products need: up to the last sequence still
+// running at step t. Packed batches are sorted longest first, so padded rows then cost nothing.
+int64_t active_rows(const RnnShape& s, int64_t t, int64_t b0, int64_t b1) {
+  int64_t end = b1;
+  while (end > b0 && !active(s, t, end - 1)) --end;
+  return end - b0;
 }
 
 // The state before step t is hs[t] going forward and hs[t + 1] in reverse.
@@ -181,17 +188,20 @@ int64_t next_index(bool reverse, int64_t t) { return reverse ? t : t + 1; }
 
 // One step of one sequence for n hidden units. Every pointer starts at the slice's first
 // unit; gate blocks are H apart. g: the step's gate row (x W_ih^T in, activations out), hh:
-// the recurrent GEMM row h_prev W_hh^T without b_hh (GRU only; the others have it added
-// into g already). b_x is added to g; b_hh too, except to GRU's n gate, where r scales it.
+// the recurrent GEMM row h_prev W_hh^T, without b_hh. b_x and hh are added to g; b_hh too,
+// except for GRU's n gate, which adds r * (hh + b_hh) instead.
 // aux receives what the backward needs besides the gates (see RnnDirection::aux).
 template <class T>
 void cell_forward(const RnnShape& s, int64_t n, T* g, const T* hh, const T* b_x, const T* b_hh,
                   const T* h_prev, const T* c_prev, T* h_new, T* c_new, T* aux) {
   const int64_t H = s.H;
-  auto gate = [&](int64_t q, bool with_b_hh) {  // g's block q with its biases added
+  auto gate = [&](int64_t q, bool with_hh) {  // g's block q with its biases (and hh) added
     Vec<T> v(g + q * H, n);
     if (b_x) v += CVec<T>(b_x + q * H, n);
-    if (b_hh && with_b_hh) v += CVec<T>(b_hh + q * H, n);
+    if (with_hh) {
+      v += CVec<T>(hh + q * H, n);
+      if (b_hh) v += CVec<T>(b_hh + q * H, n);
+    }
     return v;
   };
   switch (s.mode) {
@@ -211,8 +221,6 @@ void cell_forward(const RnnShape& s, int64_t n, T* g, const T* hh, const T* b_x,
     }
     case RnnMode::Gru: {
       Vec<T> r = gate(0, true), z = gate(1, true), nn = gate(2, false), hn_row(aux, n);
-      r += CVec<T>(hh, n);
-      z += CVec<T>(hh + H, n);
       hn_row = CVec<T>(hh + 2 * H, n);
       if (b_hh) hn_row += CVec<T>(b_hh + 2 * H, n);
       r = r.logistic();
@@ -281,24 +289,21 @@ void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
   const int64_t B = s.B, H = s.H, GH = s.G * s.H, DH = s.D * s.H;
   std::optional<Panels<T>> w[2];  // W_hh^T of each direction
   for (int64_t d = 0; d < s.D; ++d) w[d].emplace(dirs[d].w_hh, H, true, H, GH);
-  // GRU keeps W_hn h apart (r scales it); the others add h W_hh^T straight into the gates
-  const bool separate = s.mode == RnnMode::Gru;
   over_team<T>(s, [&](int64_t d, const Slice& sl, bool sync, int64_t) {
     const RnnDirection<T>& r = dirs[d];
     const bool reverse = d == 1;
     const int64_t b0 = sl.b0, u0 = sl.u0, n = sl.u1 - sl.u0;
-    Scratch<T> hh(size_t(separate ? (sl.b1 - b0) * GH : 1));
+    // h_prev W_hh^T of the slice's rows: written here and read by the cells while in cache
+    // (adding it into the gates instead would read each gate row from memory once more)
+    Scratch<T> hh(size_t((sl.b1 - b0) * GH));
     for (int64_t k = 0; k < s.T; ++k) {
       const int64_t t = reverse ? s.T - 1 - k : k;
       const int64_t p = prev_index(reverse, t) * B * H, q = next_index(reverse, t) * B * H;
       T *hs = r.hs, *cs = r.cs;
-      if (k == 0 && s.zero_h0) {  // h0 W_hh^T = 0
-        if (separate) std::fill(hh.data(), hh.data() + (sl.b1 - b0) * GH, T(0));
-      } else if (separate) {
-        gate_gemm<T>(s, sl, hs + p + b0 * H, *w[d], hh.data(), false);
-      } else {
-        gate_gemm<T>(s, sl, hs + p + b0 * H, *w[d], r.gates + (t * B + b0) * GH, true);
-      }
+      if (k == 0 && s.zero_h0)  // h0 W_hh^T = 0
+        std::fill(hh.data(), hh.data() + (sl.b1 - b0) * GH, T(0));
+      else
+        gate_gemm<T>(s, sl, active_rows(s, t, b0, sl.b1), hs + p + b0 * H, *w[d], hh.data());
       for (int64_t b = b0; b < sl.b1; ++b) {
         const int64_t i = b * H + u0;  // this row's slice of a (B, H) state
         T* o = out + (t * B + b) * DH + d * H + u0;
@@ -309,7 +314,7 @@ void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
           continue;
         }
         cell_forward<T>(s, n, r.gates + (t * B + b) * GH + u0,
-                        separate ? hh.data() + (b - b0) * GH + u0 : nullptr,
+                        hh.data() + (b - b0) * GH + u0,
                         r.b_x ? r.b_x + u0 : nullptr, r.b_hh ? r.b_hh + u0 : nullptr, hs + p + i,
                         cs ? cs + p + i : nullptr, hs + q + i, cs ? cs + q + i : nullptr,
                         r.aux ? r.aux + t * B * H + i : nullptr);
@@ -362,8 +367,8 @@ void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out
       if (sync) team_barrier();  // the product below reads every unit's gate gradients
       if (k == s.T - 1 && !s.need_dh0) break;  // dh0 is all that is left to compute
       // dh_prev += dG W_hh; padded rows have dG = 0 and keep their dh.
-      step_gemm<T>(dg_hidden + (t * B + b0) * GH, GH, *w[d], r.dh + b0 * H, H, sl.b1 - b0, true,
-                   u0, sl.u1);
+      step_gemm<T>(dg_hidden + (t * B + b0) * GH, GH, *w[d], r.dh + b0 * H, H,
+                   active_rows(s, t, b0, sl.b1), true, u0, sl.u1);
     }
   });
   for (int64_t d = 0; d < s.D; ++d) {

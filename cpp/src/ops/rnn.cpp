@@ -193,14 +193,23 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             // the second direction's product accumulates into the first's
             if (need[0]) cpu::bmm(unsqueeze(dgi[d], 0), unsqueeze(wih[d], 0), gx, d > 0);
             const size_t k = 3 + 4 * d;
-            if (need[k]) grads[k] = mm(transpose(dgi[d], 0, 1), x2);
-            if (need[k + 1]) {
-              // with zero h0 the first step adds nothing: the states before the other steps
-              // are hs[1..T-1] in both directions
-              const int64_t skip = zero_h0 ? 1 : 0, from = d == 1 ? 1 : skip;
-              Tensor h_prev = reshape(narrow(hs[d], 0, from, T - skip), {(T - skip) * B, H});
-              Tensor dg = narrow(dgh[d], 0, d == 1 ? 0 : skip * B, (T - skip) * B);
-              grads[k + 1] = mm(transpose(dg, 0, 1), h_prev);
+            if (!gru && need[k] && need[k + 1]) {
+              // both weight gradients multiply dG^T (GRU's differ): one GEMM against
+              // [x | h_prev] reads dG once. h_prev of step t is hs[t], or hs[t + 1] in reverse.
+              Tensor h_prev = reshape(narrow(hs[d], 0, d == 1 ? 1 : 0, T), {T * B, H});
+              Tensor dw = mm(transpose(dgi[d], 0, 1), cat({x2, h_prev}, 1));
+              grads[k] = contiguous(narrow(dw, 1, 0, I));
+              grads[k + 1] = contiguous(narrow(dw, 1, I, H));
+            } else {
+              if (need[k]) grads[k] = mm(transpose(dgi[d], 0, 1), x2);
+              if (need[k + 1]) {
+                // with zero h0 the first step adds nothing: the states before the other steps
+                // are hs[1..T-1] in both directions
+                const int64_t skip = zero_h0 ? 1 : 0, from = d == 1 ? 1 : skip;
+                Tensor h_prev = reshape(narrow(hs[d], 0, from, T - skip), {(T - skip) * B, H});
+                Tensor dg = narrow(dgh[d], 0, d == 1 ? 0 : skip * B, (T - skip) * B);
+                grads[k + 1] = mm(transpose(dg, 0, 1), h_prev);
+              }
             }
             if (need[k + 2]) grads[k + 2] = dbi[d];
             if (need[k + 3]) grads[k + 3] = gru ? dbh[d] : dbi[d];  // equal, except GRU's
