@@ -387,6 +387,26 @@ def test_rnn_layer_gradcheck(mode, directions, with_lengths):
     gradcheck(fn, *arrays)
 
 
+@pytest.mark.parametrize("mode", list(MODES))
+def test_rnn_layer_reads_transposed_weights(mode):
+    # the kernels read raw weight memory: a transposed (strided) view must give the same
+    # outputs and gradients as its contiguous copy
+    G = {"lstm": 4, "gru": 3}.get(mode, 1)
+    x = glia.tensor(randn(5, 3, 4), requires_grad=True)
+    w_ih, w_hh = randn(4, G * 6), randn(6, G * 6)  # stored transposed
+    results = []
+    for strided in (False, True):
+        ws = [glia.tensor(w if strided else np.ascontiguousarray(w.T), requires_grad=True)
+              for w in (w_ih, w_hh)]
+        used = [w.t() if strided else w for w in ws]
+        y = _C.rnn_layer(mode, x, None, None, [(used[0], used[1], None, None)], None)
+        (y * glia.tensor(np.arange(y.numel()).reshape(y.shape) % 7)).sum().backward()
+        results.append([y.detach().numpy(), x.grad.numpy()] + [w.grad.numpy().T if strided else w.grad.numpy() for w in ws])
+        x.grad = None
+    for a, b in zip(*results):
+        assert_np(a, b)
+
+
 def test_rnn_layer_packs_outputs_and_final_states():
     x, h0, c0 = randn(3, 2, 2), randn(2, 4), randn(2, 4)
     w_ih, w_hh = randn(16, 2), randn(16, 4)

@@ -285,6 +285,18 @@ void cell_backward(const RnnShape& s, int64_t n, const T* g, const T* h_prev, co
 }  // namespace
 
 template <class T>
+void input_projection(const T* x, int64_t rows, int64_t I, const T* w_ih, int64_t GH, T* out) {
+  // Blocks of 12 rows (two 6-row tiles, their inputs in L1) against the panels of W_ih^T: like
+  // a BLAS call without packing x or clearing out first.
+  constexpr int64_t kRows = 12;
+  Panels<T> P(w_ih, I, true, I, GH);
+  parallel_for(0, (rows + kRows - 1) / kRows, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t r0 = b0 * kRows; r0 < std::min(rows, b1 * kRows); r0 += kRows)
+      step_gemm<T>(x + r0 * I, I, P, out + r0 * GH, GH, std::min(kRows, rows - r0), false, 0, GH);
+  });
+}
+
+template <class T>
 void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
   const int64_t B = s.B, H = s.H, GH = s.G * s.H, DH = s.D * s.H;
   std::optional<Panels<T>> w[2];  // W_hh^T of each direction
@@ -381,6 +393,10 @@ void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out
   }
 }
 
+template void input_projection<float>(const float*, int64_t, int64_t, const float*, int64_t,
+                                      float*);
+template void input_projection<double>(const double*, int64_t, int64_t, const double*, int64_t,
+                                       double*);
 template void rnn_forward<float>(const RnnShape&, const RnnDirection<float>*, float*);
 template void rnn_forward<double>(const RnnShape&, const RnnDirection<double>*, double*);
 template void rnn_backward<float>(const RnnShape&, const RnnDirection<float>*, const float*);

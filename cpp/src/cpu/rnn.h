@@ -50,6 +50,11 @@ struct RnnDirection {
   T* dbh = nullptr;
 };
 
+// out (rows, GH) = x (rows, I) @ w_ih^T, w_ih (GH, I): the input projection of every step at
+// once, all row-major and contiguous.
+template <class T>
+void input_projection(const T* x, int64_t rows, int64_t I, const T* w_ih, int64_t GH, T* out);
+
 // out (T, B, D*H): direction d writes the columns [d*H, (d+1)*H) of each row, as PyTorch
 // concatenates the directions' outputs.
 template <class T>

@@ -108,7 +108,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
   // Per direction: the operands the kernels read and the buffers they fill.
   std::vector<Tensor> wih(D), whh(D), bx(D), bhh(D), gates(D), hs(D), cs(D), aux(D);
   for (int64_t d = 0; d < D; ++d) {
-    wih[d] = detach(params[d].w_ih);
+    wih[d] = kernel_operand(params[d].w_ih);
     whh[d] = kernel_operand(params[d].w_hh);
     bx[d] = kernel_operand(params[d].b_ih);
     bhh[d] = kernel_operand(params[d].b_hh);
@@ -116,9 +116,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
       bx[d] = bx[d].defined() ? add(bx[d], bhh[d]) : bhh[d];
       bhh[d] = Tensor();
     }
-    // the input projection of every step in one GEMM; the kernel adds the biases and turns
-    // it into gate activations
-    gates[d] = contiguous(linear(x2, wih[d], Tensor()));
+    gates[d] = Tensor::empty({T * B, G * H}, dt);
     hs[d] = Tensor::empty({T + 1, B, H}, dt);
     if (lstm) cs[d] = Tensor::empty({T + 1, B, H}, dt);
     if (gru || lstm) aux[d] = Tensor::empty({T, B, H}, dt);
@@ -138,10 +136,14 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
   dispatch_float(dt, op, [&](auto tag) {
     using S = typename decltype(tag)::type;
     std::vector<cpu::RnnDirection<S>> dirs;
-    for (int64_t d = 0; d < D; ++d)
+    for (int64_t d = 0; d < D; ++d) {
+      // the input projection of every step in one product; the kernel adds the biases and
+      // turns it into gate activations
+      cpu::input_projection<S>(x2.data<S>(), T * B, I, wih[d].data<S>(), G * H, gates[d].data<S>());
       dirs.push_back({whh[d].data<S>(), ptr_or_null<S>(bx[d]), ptr_or_null<S>(bhh[d]),
                       gates[d].data<S>(), hs[d].data<S>(), mutable_ptr_or_null<S>(cs[d]),
                       mutable_ptr_or_null<S>(aux[d])});
+    }
     cpu::rnn_forward<S>(shape, dirs.data(), y.data<S>());
   });
   for (int64_t d = 0; d < D; ++d) {  // the final states: step T-1 forward, step 0 in reverse
