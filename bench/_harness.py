@@ -17,9 +17,21 @@ def median_time(fn, warmup=5, repeat=30, min_time=0.0):
     return statistics.median(times)
 
 
-def time_pair(g_fn, t_fn, repeat):
-    """Median seconds of the glia and the torch function, each after 3 warm-up calls."""
-    return median_time(g_fn, warmup=3, repeat=repeat), median_time(t_fn, warmup=3, repeat=repeat)
+def time_pair(g_fn, t_fn, repeat, warmup=3, block=3):
+    """Median seconds per call of the glia and the torch function, after `warmup` calls each,
+    timed in alternating blocks of `block` calls until each has `repeat` samples: both then
+    run on the same machine, whose speed here drifts by up to 30% from minute to minute."""
+    for fn in (g_fn, t_fn):
+        for _ in range(warmup):
+            fn()
+    g_times, t_times = [], []
+    while len(g_times) < repeat:
+        for fn, times in ((g_fn, g_times), (t_fn, t_times)):
+            for _ in range(block):
+                t0 = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t0)
+    return statistics.median(g_times), statistics.median(t_times)
 
 
 def median_time_batched(fn, inner=1000, repeat=15):

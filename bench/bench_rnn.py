@@ -1,6 +1,6 @@
 """Recurrent layers, glia vs PyTorch, 2 threads, one run: forward and forward+backward
-milliseconds (median after warm-up) of whole-sequence nn.LSTM / nn.GRU with the same
-weights, for the cases of issue 5.
+milliseconds (median after warm-up, the two libraries timed in alternating blocks) of
+whole-sequence nn.LSTM / nn.GRU with the same weights, for the cases of issue 5.
 
     python bench/bench_rnn.py
 """
@@ -13,7 +13,7 @@ import torch
 import glia
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import forward_and_backward_tables, median_time, print_tables  # noqa: E402
+from _harness import forward_and_backward_tables, print_tables, time_pair  # noqa: E402
 
 THREADS = 2
 
@@ -58,10 +58,8 @@ def main():
 
         diff = np.abs(g_fwd().numpy() - t_fwd().numpy()).max()
         assert diff < 1e-4, f"{name}: outputs differ by {diff}"
-        fwd.add(name, median_time(g_fwd, warmup=3, repeat=15) * 1e3,
-                median_time(t_fwd, warmup=3, repeat=15) * 1e3)
-        both.add(name, median_time(g_both, warmup=3, repeat=15) * 1e3,
-                 median_time(t_both, warmup=3, repeat=15) * 1e3)
+        fwd.add(name, *(s * 1e3 for s in time_pair(g_fwd, t_fwd, repeat=21)))
+        both.add(name, *(s * 1e3 for s in time_pair(g_both, t_both, repeat=21)))
     print_tables(glia, torch, THREADS, fwd, both)
 
 
