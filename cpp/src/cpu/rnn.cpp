@@ -52,69 +52,73 @@ void gemm_tile(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t l
 // The weight operand B (K, N) of the step products, laid out once per sequence as strips of
 // W columns, each strip K x W contiguous: every step then reads each strip sequentially
 // instead of one cache line per row, rows 4 KiB apart. With `trans`, the source is stored
-// as B^T (N, K) row-major (W_hh itself in the forward). The last N % W columns are read
-// from the source.
+// as B^T (N, K) row-major (W_hh itself in the forward). The last strip is padded with zero
+// columns, so that every column runs in the vector kernel.
 template <class T>
 struct Panels {
   static constexpr int64_t W = 64 / sizeof(T);  // columns per tile: two AVX registers
   Panels(const T* src, int64_t ld, bool trans, int64_t k, int64_t n)
-      : src(src), ld(ld), trans(trans), K(k), N(n), full(n / W * W),
-        data(size_t(std::max<int64_t>(k * (n / W * W), 1))) {
-    parallel_for(0, full / W, std::max<int64_t>(1, 16384 / std::max<int64_t>(K * W, 1)),
+      : K(k), data(size_t(std::max<int64_t>(k * ((n + W - 1) / W * W), 1))) {
+    auto at = [&](int64_t r, int64_t c) {
+      return c >= n ? T(0) : trans ? src[c * ld + r] : src[r * ld + c];
+    };
+    parallel_for(0, (n + W - 1) / W, std::max<int64_t>(1, 16384 / std::max<int64_t>(K * W, 1)),
                  [&](int64_t s0, int64_t s1) {
                    for (int64_t j = s0 * W; j < s1 * W; j += W)
                      for (int64_t r = 0; r < K; ++r)
                        for (int64_t x = 0; x < W; ++x) data.data()[j * K + r * W + x] = at(r, j + x);
                  });
   }
-  T at(int64_t r, int64_t c) const { return trans ? src[c * ld + r] : src[r * ld + c]; }
   const T* strip(int64_t j) const { return data.data() + j * K; }
-  const T* src;
-  int64_t ld;
-  bool trans;
-  int64_t K, N, full;
+  int64_t K;
   Scratch<T> data;
 };
 
+// C (R, W) (+)= A (R, K) @ one strip of B, for R <= 6 rows chosen at run time.
+template <class T>
+void strip_tile(int64_t R, const T* A, int64_t lda, const T* b, T* C, int64_t ldc, int64_t K,
+                bool acc) {
+  constexpr int64_t W = Panels<T>::W;
+  switch (R) {
+    case 6: gemm_tile<T, 6>(A, lda, b, W, C, ldc, K, acc); break;
+    case 5: gemm_tile<T, 5>(A, lda, b, W, C, ldc, K, acc); break;
+    case 4: gemm_tile<T, 4>(A, lda, b, W, C, ldc, K, acc); break;
+    case 3: gemm_tile<T, 3>(A, lda, b, W, C, ldc, K, acc); break;
+    case 2: gemm_tile<T, 2>(A, lda, b, W, C, ldc, K, acc); break;
+    default: gemm_tile<T, 1>(A, lda, b, W, C, ldc, K, acc); break;
+  }
+}
+
 // Columns [c0, c1) of C (M, N) (+)= A (M, K) @ B for B given as Panels. K is not blocked:
 // the few rows of A stream from L2 well enough, and a C tile loaded and stored once per strip
-// instead of once per K block is what keeps the kernel near peak. Columns outside whole
-// strips in the range (range ends that are not multiples of W, the last N % W columns) are
-// summed directly from the source.
+// instead of once per K block is what keeps the kernel near peak. A strip only partly in
+// the range (the range's ends off a multiple of W, or the zero-padded last strip) runs on a
+// copy of its columns in the range, and only those are written back.
 template <class T>
 void step_gemm(const T* A, int64_t lda, const Panels<T>& P, T* C, int64_t ldc, int64_t M,
                bool acc, int64_t c0, int64_t c1) {
   constexpr int64_t W = Panels<T>::W;
-  const int64_t s0 = std::min((c0 + W - 1) / W * W, c1);
-  const int64_t s1 = std::max(s0, std::min(c1 / W * W, P.full));
   const int64_t tiles = (M + 5) / 6;  // at most 6 rows each, as even as possible
-  for (int64_t j = s0; j < s1; j += W) {
+  for (int64_t j = c0 / W * W; c0 < c1 && j < c1; j += W) {
     const T* b = P.strip(j);
+    const int64_t x0 = std::max(c0, j) - j, x1 = std::min(c1, j + W) - j;  // in the strip
     for (int64_t t = 0, i = 0; t < tiles; ++t) {
       const int64_t r = M / tiles + (t < M % tiles ? 1 : 0);
       const T* a = A + i * lda;
       T* c = C + i * ldc + j;
-      switch (r) {
-        case 6: gemm_tile<T, 6>(a, lda, b, W, c, ldc, P.K, acc); break;
-        case 5: gemm_tile<T, 5>(a, lda, b, W, c, ldc, P.K, acc); break;
-        case 4: gemm_tile<T, 4>(a, lda, b, W, c, ldc, P.K, acc); break;
-        case 3: gemm_tile<T, 3>(a, lda, b, W, c, ldc, P.K, acc); break;
-        case 2: gemm_tile<T, 2>(a, lda, b, W, c, ldc, P.K, acc); break;
-        default: gemm_tile<T, 1>(a, lda, b, W, c, ldc, P.K, acc); break;
+      if (x1 - x0 == W) {
+        strip_tile<T>(r, a, lda, b, c, ldc, P.K, acc);
+      } else {
+        T part[6 * W] = {};
+        for (int64_t y = 0; y < r; ++y)
+          for (int64_t x = x0; x < x1 && acc; ++x) part[y * W + x] = c[y * ldc + x];
+        strip_tile<T>(r, a, lda, b, part, W, P.K, true);
+        for (int64_t y = 0; y < r; ++y)
+          for (int64_t x = x0; x < x1; ++x) c[y * ldc + x] = part[y * W + x];
       }
       i += r;
     }
   }
-  auto edge = [&](int64_t x0, int64_t x1) {
-    for (int64_t i = 0; i < M; ++i)
-      for (int64_t x = x0; x < x1; ++x) {
-        T sum = acc ? C[i * ldc + x] : T(0);
-        for (int64_t k = 0; k < P.K; ++k) sum += A[i * lda + k] * P.at(k, x);
-        C[i * ldc + x] = sum;
-      }
-  };
-  edge(c0, s0);
-  edge(s1, c1);
 }
 
 // Rows of the batch a thread needs for the 6-row tiles of step_gemm to run near peak.
