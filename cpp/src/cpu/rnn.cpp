@@ -59,14 +59,21 @@ struct Panels {
   static constexpr int64_t W = 64 / sizeof(T);  // columns per tile: two AVX registers
   Panels(const T* src, int64_t ld, bool trans, int64_t k, int64_t n)
       : K(k), data(size_t(std::max<int64_t>(k * ((n + W - 1) / W * W), 1))) {
-    auto at = [&](int64_t r, int64_t c) {
-      return c >= n ? T(0) : trans ? src[c * ld + r] : src[r * ld + c];
-    };
     parallel_for(0, (n + W - 1) / W, std::max<int64_t>(1, 16384 / std::max<int64_t>(K * W, 1)),
                  [&](int64_t s0, int64_t s1) {
-                   for (int64_t j = s0 * W; j < s1 * W; j += W)
-                     for (int64_t r = 0; r < K; ++r)
-                       for (int64_t x = 0; x < W; ++x) data.data()[j * K + r * W + x] = at(r, j + x);
+                   for (int64_t j = s0 * W; j < s1 * W; j += W) {
+                     T* out = data.data() + j * K;
+                     const int64_t cols = std::min(W, n - j);  // the rest are zero padding
+                     if (cols < W) std::fill(out, out + K * W, T(0));
+                     // read the source along its rows; the strip (K x W) stays in L1
+                     if (trans) {
+                       for (int64_t x = 0; x < cols; ++x)
+                         for (int64_t r = 0; r < K; ++r) out[r * W + x] = src[(j + x) * ld + r];
+                     } else {
+                       for (int64_t r = 0; r < K; ++r)
+                         std::copy(src + r * ld + j, src + r * ld + j + cols, out + r * W);
+                     }
+                   }
                  });
   }
   const T* strip(int64_t j) const { return data.data() + j * K; }
