@@ -289,3 +289,42 @@ def test_set_num_threads_gives_same_results(restore_threads, dtype):
             results.setdefault(i, []).append((to_glia(a) @ to_glia(b)).numpy())
     for outs in results.values():
         np.testing.assert_allclose(outs[0], outs[1], **tol)
+
+
+# fewer rows than two per thread: the threads share the columns of the product (the rows of a
+# transposed B, as a Linear layer's weight is stored); one-row products are matrix-vector
+FEW_ROWS = [((1, 700), (700, 1500)), ((3, 500), (500, 900)), ((5, 400), (400, 777))]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("transposed", ["none", "a", "b", "both"])
+def test_few_rows_share_columns(restore_threads, dtype, threads, transposed):
+    glia.set_num_threads(threads)
+    tol = dict(rtol=1e-4, atol=3e-4) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-9)
+    ta, tb = transposed in ("a", "both"), transposed in ("b", "both")
+    for sa, sb in FEW_ROWS:
+        # stored transposed: the product reads x.T of the stored array
+        a = randn(*(sa[::-1] if ta else sa), dtype=dtype)
+        b = randn(*(sb[::-1] if tb else sb), dtype=dtype)
+        fa = (lambda x: x.T) if ta else (lambda x: x)
+        fb = (lambda y: y.T) if tb else (lambda y: y)
+        check_op(lambda x, y: fa(x) @ fb(y), lambda x, y: fa(x) @ fb(y), a, b, noncontig=False,
+                 **tol)
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_linear_on_few_rows_matches_torch(restore_threads, batch):
+    glia.set_num_threads(2)
+    tl = torch.nn.Linear(900, 1300).double()
+    gl = glia.nn.Linear(900, 1300, dtype=glia.float64)
+    gl.load_state_dict({k: glia.tensor(v.detach().numpy()) for k, v in tl.state_dict().items()})
+    x = randn(batch, 900)
+    gx, tx = glia.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    go, to = gl(gx), tl(tx)
+    assert_close(go, to, rtol=1e-10, atol=1e-10)
+    cot = randn(batch, 1300)
+    (go * glia.tensor(cot)).sum().backward()
+    (to * torch.tensor(cot)).sum().backward()
+    assert_close(gx.grad, tx.grad, rtol=1e-10, atol=1e-10)
+    assert_close(gl.weight.grad, tl.weight.grad, rtol=1e-10, atol=1e-10)

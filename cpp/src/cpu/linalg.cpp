@@ -86,25 +86,6 @@ void eigen_gemm(const T* A, MatLayout la, const T* B, MatLayout lb, T* C, int64_
 }
 
 template <class T>
-bool blas_gemm(const T* A, MatLayout la, const T* B, MatLayout lb, T* C, int64_t M, int64_t N,
-               int64_t K, bool acc) {
-  const Blas& b = blas();
-  int ta = la.trans ? 112 : 111, tb = lb.trans ? 112 : 111;
-  if constexpr (std::is_same_v<T, float>) {
-    if (!b.sgemm) return false;
-    b.sgemm(101, ta, tb, int(M), int(N), int(K), 1.0f, A, int(la.ld), B, int(lb.ld), acc ? 1.0f : 0.0f, C,
-            int(std::max<int64_t>(N, 1)));
-    return true;
-  } else if constexpr (std::is_same_v<T, double>) {
-    if (!b.dgemm) return false;
-    b.dgemm(101, ta, tb, int(M), int(N), int(K), 1.0, A, int(la.ld), B, int(lb.ld), acc ? 1.0 : 0.0, C,
-            int(std::max<int64_t>(N, 1)));
-    return true;
-  }
-  return false;
-}
-
-template <class T>
 void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out, bool acc) {
   const int64_t batch = a.shape()[0], M = a.shape()[1], K = a.shape()[2], N = b.shape()[2];
   T* C = out.data<T>();
@@ -140,25 +121,32 @@ void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out, bool acc) {
   const T* B = bc.data<T>();
   const int64_t sa = ac.strides()[0], sb = bc.strides()[0];
   const int64_t flops = M * N * K;
-  if (flops >= kBlasMinFlops && std::is_floating_point_v<T> && blas().sgemm) {
-    // BLAS runs single-threaded inside glia's OpenMP threads (one pool, never two pools
-    // fighting over the cores): whole matrices per thread, or row blocks of one matrix.
-    const int threads = std::max(1, thread_count());
-    if (batch >= threads || M < 2 * threads) {
-      parallel_for(0, batch, 1, [&](int64_t s, int64_t e) {
-        for (int64_t i = s; i < e; ++i)
-          blas_gemm<T>(A + i * sa, la, B + i * sb, lb, C + i * M * N, M, N, K, acc);
-      });
-    } else {
-      // rows of A are `la.ld` apart row-major, 1 apart when A is stored transposed
-      const int64_t row_step = la.trans ? 1 : la.ld;
-      for (int64_t i = 0; i < batch; ++i)
-        parallel_for(0, M, M / threads, [&](int64_t r0, int64_t r1) {
-          blas_gemm<T>(A + i * sa + r0 * row_step, la, B + i * sb, lb, C + i * M * N + r0 * N,
-                       r1 - r0, N, K, acc);
+  if constexpr (std::is_floating_point_v<T>) {
+    if (flops >= kBlasMinFlops && blas().sgemm) {
+      // BLAS runs single-threaded inside glia's OpenMP threads (one pool, never two pools
+      // fighting over the cores): whole matrices per thread, or row blocks of one matrix, or,
+      // with too few rows to share, column blocks (rows of B when it is stored transposed, as
+      // a Linear layer's weight is).
+      const int threads = std::max(1, thread_count());
+      auto part = [&](int64_t i, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+        const T* a = A + i * sa + r0 * (la.trans ? 1 : la.ld);
+        const T* b = B + i * sb + c0 * (lb.trans ? lb.ld : 1);
+        gemm_serial<T>(a, la.trans, la.ld, b, lb.trans, lb.ld, C + i * M * N + r0 * N + c0, N,
+                       r1 - r0, c1 - c0, K, acc);
+      };
+      if (batch >= threads) {
+        parallel_for(0, batch, 1, [&](int64_t s, int64_t e) {
+          for (int64_t i = s; i < e; ++i) part(i, 0, M, 0, N);
         });
+      } else if (M < 2 * threads) {
+        for (int64_t i = 0; i < batch; ++i)
+          parallel_for(0, N, 64, [&](int64_t c0, int64_t c1) { part(i, 0, M, c0, c1); });
+      } else {
+        for (int64_t i = 0; i < batch; ++i)
+          parallel_for(0, M, M / threads, [&](int64_t r0, int64_t r1) { part(i, r0, r1, 0, N); });
+      }
+      return;
     }
-    return;
   }
   if (batch == 1) {
     eigen_gemm<T>(A, la, B, lb, C, M, N, K, acc);
@@ -187,7 +175,10 @@ void gemm_serial(const T* A, bool trans_a, int64_t lda, const T* B, bool trans_b
   const bool blas_strides = lda >= std::max<int64_t>(1, trans_a ? M : K) &&
                             ldb >= std::max<int64_t>(1, trans_b ? K : N) &&
                             ldc >= std::max<int64_t>(1, N);
-  if (M * N * K >= int64_t(32) * 32 * 32 && b.sgemm && blas_strides) {
+  // a one-row or one-column product is a matrix-vector product: Eigen's reads the matrix
+  // once where BLAS's GEMM would first pack all of it
+  const bool vector = M == 1 || N == 1;
+  if (M * N * K >= int64_t(32) * 32 * 32 && b.sgemm && blas_strides && !vector) {
     const int ta = trans_a ? 112 : 111, tb = trans_b ? 112 : 111;
     if constexpr (std::is_same_v<T, float>) {
       b.sgemm(101, ta, tb, int(M), int(N), int(K), 1.0f, A, int(lda), B, int(ldb), acc ? 1.0f : 0.0f, C, int(ldc));
