@@ -118,13 +118,15 @@ def test_layer_larger_sizes(mode, dtype):
 
 # ---- how the time loop splits over threads ----
 # Tiny problems run on one thread. Otherwise each direction gets its own threads; threads
-# sharing a direction split its batch or, when that would leave one fewer than 12 rows and
-# W_hh has at least 128 KiB, its hidden units, meeting at a barrier after every step. In
+# sharing a direction split its batch or, when that would leave one fewer than 4 rows (or
+# fewer than 12 of a batch of 12 or more) and W_hh has at least 128 KiB, its hidden units,
+# meeting at a barrier after every step. In
 # float64 (8-column strips) these sizes reach every way; hidden 36 and 76 are not multiples of
 # 8, so the unit slices and the step products have edge columns.
 SPLITS = {  # name: (hidden, batch, steps, bidirectional)
     "batch slices": (36, 30, 10, False),
     "unit slices": (76, 13, 5, False),  # LSTM and GRU; a plain RNN's W_hh is too small
+    "unit slices of a tiny batch": (76, 3, 5, False),
     "one direction per thread": (36, 5, 30, True),
     "directions and unit slices": (76, 13, 5, True),  # units with 3 threads
 }
