@@ -316,8 +316,8 @@ void input_projection(const T* x, int64_t rows, int64_t I, const T* w_ih, int64_
 template <class T>
 void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
   const int64_t B = s.B, H = s.H, GH = s.G * s.H, DH = s.D * s.H;
-  std::optional<Panels<T>> w[2];  // W_hh^T of each direction
-  for (int64_t d = 0; d < s.D; ++d) w[d].emplace(dirs[d].w_hh, H, true, H, GH);
+  std::optional<Panels<T>> w[2];  // W_hh^T of each direction, for the steps after the first
+  for (int64_t d = 0; d < s.D && s.T > 1; ++d) w[d].emplace(dirs[d].w_hh, H, true, H, GH);
   over_team<T>(s, [&](int64_t d, const Slice& sl, bool sync, int64_t) {
     const RnnDirection<T>& r = dirs[d];
     const bool reverse = d == 1;
@@ -329,10 +329,13 @@ void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
       const int64_t t = reverse ? s.T - 1 - k : k;
       const int64_t p = prev_index(reverse, t) * B * H, q = next_index(reverse, t) * B * H;
       T *hs = r.hs, *cs = r.cs;
-      if (k == 0 && s.zero_h0)  // h0 W_hh^T = 0
-        std::fill(hh.data(), hh.data() + (sl.b1 - b0) * GH, T(0));
-      else
+      const T* hh_rows = hh.data();  // the step's h_prev W_hh^T, row b0 first
+      if (k > 0)
         gate_gemm<T>(s, sl, active_rows(s, t, b0, sl.b1), hs + p + b0 * H, *w[d], hh.data());
+      else if (r.hh0)
+        hh_rows = r.hh0 + b0 * GH;
+      else  // h0 = 0
+        std::fill(hh.data(), hh.data() + (sl.b1 - b0) * GH, T(0));
       for (int64_t b = b0; b < sl.b1; ++b) {
         const int64_t i = b * H + u0;  // this row's slice of a (B, H) state
         T* o = out + (t * B + b) * DH + d * H + u0;
@@ -343,7 +346,7 @@ void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
           continue;
         }
         cell_forward<T>(s, n, r.gates + (t * B + b) * GH + u0,
-                        hh.data() + (b - b0) * GH + u0,
+                        hh_rows + (b - b0) * GH + u0,
                         r.b_x ? r.b_x + u0 : nullptr, r.b_hh ? r.b_hh + u0 : nullptr, hs + p + i,
                         cs ? cs + p + i : nullptr, hs + q + i, cs ? cs + q + i : nullptr,
                         r.aux ? r.aux + t * B * H + i : nullptr);
@@ -357,8 +360,8 @@ void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
 template <class T>
 void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out) {
   const int64_t B = s.B, H = s.H, GH = s.G * s.H, DH = s.D * s.H;
-  std::optional<Panels<T>> w[2];  // W_hh of each direction
-  for (int64_t d = 0; d < s.D; ++d) w[d].emplace(dirs[d].w_hh, H, false, GH, H);
+  std::optional<Panels<T>> w[2];  // W_hh of each direction, for the steps after the first
+  for (int64_t d = 0; d < s.D && s.T > 1; ++d) w[d].emplace(dirs[d].w_hh, H, false, GH, H);
   // Each thread sums its rows' bias gradients [dbi | dbh] while they are in cache; the
   // threads' sums are added in a fixed order after the loop, so results do not depend on timing.
   const int64_t slots = max_threads();
@@ -394,7 +397,7 @@ void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out
         }
       }
       if (sync) team_barrier();  // the product below reads every unit's gate gradients
-      if (k == s.T - 1 && !s.need_dh0) break;  // dh0 is all that is left to compute
+      if (k == s.T - 1) break;  // the initial state's product is the op's
       // dh_prev += dG W_hh; padded rows have dG = 0 and keep their dh.
       step_gemm<T>(dg_hidden + (t * B + b0) * GH, GH, *w[d], r.dh + b0 * H, H,
                    active_rows(s, t, b0, sl.b1), true, u0, sl.u1);

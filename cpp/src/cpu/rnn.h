@@ -1,8 +1,10 @@
 #pragma once
 // The time loops of the fused recurrent ops, on raw time-major buffers. The input
-// projection and the weight-gradient GEMMs over the whole sequence are done by the op;
-// these kernels do each step's recurrent GEMM and the fused gate math, for one direction
-// or both directions of a layer at once (direction 1 runs backwards in time).
+// projection, the weight-gradient GEMMs over the whole sequence and the recurrent products
+// with the initial state (forward) and for its gradient (backward) are done by the op;
+// these kernels do the other steps' recurrent GEMMs and the fused gate math, for one
+// direction or both directions of a layer at once (direction 1 runs backwards in time).
+// A single step (cells, sampling one step at a time) then builds no weight panels.
 #include <cstdint>
 
 #include "glia/nn/rnn.h"
@@ -13,8 +15,6 @@ struct RnnShape {
   nn::RnnMode mode;
   int64_t T, B, H, G, D;   // steps, batch, hidden size, gate blocks, directions (1 or 2)
   const int64_t* lengths;  // (B) or null: every sequence has T steps
-  bool zero_h0;            // the initial hidden states are zeros: the first step skips W_hh
-  bool need_dh0;           // backward: whether the initial-state gradient dh is wanted
 };
 
 // One direction's buffers (all row-major, time-major):
@@ -27,9 +27,12 @@ struct RnnShape {
 //     hs[t+1] in reverse, so hs[0] (forward) or hs[T] (reverse) holds h0 on entry;
 //   cs: the same for the LSTM cell state (null otherwise);
 //   aux (T, B, H): what the backward needs besides the gates: GRU's W_hn h + b_hn (for the
-//     r gradient), LSTM's tanh(c_t) (not to compute it again); null for a plain RNN.
-// Backward only: dh/dc (B, H) hold the final-state gradients on entry and the initial-state
-// gradients on exit (dc null unless LSTM); dgi (T, B, G*H) receives the pre-activation
+//     r gradient), LSTM's tanh(c_t) (not to compute it again); null for a plain RNN;
+//   hh0 (B, G*H): the first step's recurrent product h0 W_hh^T (without b_hh), or null when
+//     h0 is zero.
+// Backward only: dh/dc (B, H) hold the final-state gradients on entry and, on exit, dc the
+// initial-state gradient and dh its part that bypasses W_hh (GRU's z * dh; zero otherwise):
+// the op adds the last step's dG W_hh (dc null unless LSTM); dgi (T, B, G*H) receives the pre-activation
 // gradients of the input side and, for GRU only, dgh those of the hidden side (for the
 // others they are equal and dgh is null). Padded steps get zeros. dbi (G*H), and dbh for GRU,
 // receive the sums of dgi and dgh over the sequence and batch: the bias gradients (or null).
@@ -42,6 +45,7 @@ struct RnnDirection {
   T* hs;
   T* cs;
   T* aux;
+  const T* hh0 = nullptr;
   T* dh = nullptr;
   T* dc = nullptr;
   T* dgi = nullptr;

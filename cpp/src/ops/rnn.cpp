@@ -106,7 +106,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
   const DType dt = x.dtype();
   Tensor x2 = reshape(contiguous(detach(x)), {T * B, I});
   // Per direction: the operands the kernels read and the buffers they fill.
-  std::vector<Tensor> wih(D), whh(D), bx(D), bhh(D), gates(D), hs(D), cs(D), aux(D);
+  std::vector<Tensor> wih(D), whh(D), bx(D), bhh(D), gates(D), hs(D), cs(D), aux(D), hh0(D);
   for (int64_t d = 0; d < D; ++d) {
     wih[d] = kernel_operand(params[d].w_ih);
     whh[d] = kernel_operand(params[d].w_hh);
@@ -116,7 +116,12 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
       bx[d] = bx[d].defined() ? add(bx[d], bhh[d]) : bhh[d];
       bhh[d] = Tensor();
     }
-    gates[d] = Tensor::empty({T * B, G * H}, dt);
+    // A single step (a cell) multiplies by the weights once: the matmul path reads them in
+    // place, where the kernels would first lay them out in panels. Longer sequences have the
+    // input projection of every step in one product on such panels.
+    gates[d] = T == 1 ? contiguous(linear(x2, wih[d], Tensor())) : Tensor::empty({T * B, G * H}, dt);
+    // the first step's recurrent product, zero for a zero h0
+    if (h0.defined()) hh0[d] = contiguous(linear(detach(select(h0, 0, d)), whh[d], Tensor()));
     hs[d] = Tensor::empty({T + 1, B, H}, dt);
     if (lstm) cs[d] = Tensor::empty({T + 1, B, H}, dt);
     if (gru || lstm) aux[d] = Tensor::empty({T, B, H}, dt);
@@ -131,18 +136,19 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
   }
   Tensor y = Tensor::empty({T + (lstm ? 2 : 1), B, D * H}, dt);
   const bool zero_h0 = !h0.defined();
-  const cpu::RnnShape shape{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr,
-                            zero_h0, false};
+  const cpu::RnnShape shape{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr};
   dispatch_float(dt, op, [&](auto tag) {
     using S = typename decltype(tag)::type;
     std::vector<cpu::RnnDirection<S>> dirs;
     for (int64_t d = 0; d < D; ++d) {
-      // the input projection of every step in one product; the kernel adds the biases and
-      // turns it into gate activations
-      cpu::input_projection<S>(x2.data<S>(), T * B, I, wih[d].data<S>(), G * H, gates[d].data<S>());
+      // x W_ih^T; the kernel adds the biases and turns it into gate activations
+      if (T > 1)
+        cpu::input_projection<S>(x2.data<S>(), T * B, I, wih[d].data<S>(), G * H,
+                                 gates[d].data<S>());
       dirs.push_back({whh[d].data<S>(), ptr_or_null<S>(bx[d]), ptr_or_null<S>(bhh[d]),
                       gates[d].data<S>(), hs[d].data<S>(), mutable_ptr_or_null<S>(cs[d]),
                       mutable_ptr_or_null<S>(aux[d])});
+      dirs.back().hh0 = ptr_or_null<S>(hh0[d]);
     }
     cpu::rnn_forward<S>(shape, dirs.data(), y.data<S>());
   });
@@ -169,8 +175,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             dbi[d] = Tensor::empty({G * H}, dt);
             if (gru) dbh[d] = Tensor::empty({G * H}, dt);
           }
-          const cpu::RnnShape sh{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr,
-                                 zero_h0, need[1]};
+          const cpu::RnnShape sh{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr};
           dispatch_float(dt, op, [&](auto tag) {
             using S = typename decltype(tag)::type;
             std::vector<cpu::RnnDirection<S>> dirs;
@@ -188,6 +193,10 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             }
             cpu::rnn_backward<S>(sh, dirs.data(), g.data<S>());
           });
+          // dh0 += dG W_hh of the first step (the last one in reverse); padded rows have dG = 0
+          for (int64_t d = 0; d < D && need[1]; ++d)
+            cpu::bmm(unsqueeze(narrow(dgh[d], 0, (d == 1 ? T - 1 : 0) * B, B), 0),
+                     unsqueeze(whh[d], 0), unsqueeze(dh[d], 0), true);
           // input and weight gradients: one GEMM each over the whole sequence
           Grads grads(3 + 4 * D);
           Tensor gx = need[0] ? Tensor::empty({1, T * B, I}, dt) : Tensor();
