@@ -126,19 +126,22 @@ def test_layer_larger_sizes(mode, dtype):
 SPLITS = {  # name: (hidden, batch, steps, bidirectional)
     "batch slices": (36, 30, 10, False),
     "unit slices": (76, 13, 5, False),  # LSTM and GRU; a plain RNN's W_hh is too small
-    "unit slices of a tiny batch": (76, 3, 5, False),
+    "unit slices of a tiny batch": (76, 4, 6, False),
     "one direction per thread": (36, 5, 30, True),
     "directions and unit slices": (76, 13, 5, True),  # units with 3 threads
 }
 
 
-def compare_lengths(mode, gm, tm, x, lengths):
+def compare_lengths(mode, gm, tm, x, lengths, hx=None):
     """gm with lengths= on a padded time-major batch against tm on the packed batch: output,
-    final states and every gradient."""
+    final states and every gradient (of the initial states too, when given as numpy hx)."""
     gx, tx = to_glia(x, True), torch.tensor(x, requires_grad=True)
-    g_out, g_st = states(mode, gm(gx, lengths=lengths))
+    g_hx = [to_glia(h, True) for h in hx] if hx else None
+    t_hx = [torch.tensor(h, requires_grad=True) for h in hx] if hx else None
+    pack = lambda s: None if s is None else (tuple(s) if mode == "lstm" else s[0])  # noqa: E731
+    g_out, g_st = states(mode, gm(gx, pack(g_hx), lengths=lengths))
     packed = torch.nn.utils.rnn.pack_padded_sequence(tx, lengths, enforce_sorted=False)
-    t_out, t_st = states(mode, tm(packed))
+    t_out, t_st = states(mode, tm(packed, pack(t_hx)))
     t_out, _ = torch.nn.utils.rnn.pad_packed_sequence(t_out, total_length=x.shape[0])
     assert_np(g_out, t_out)
     for g, t in zip(g_st, t_st):
@@ -147,6 +150,8 @@ def compare_lengths(mode, gm, tm, x, lengths):
     sum((a * to_glia(c)).sum() for a, c in zip([g_out] + g_st, cot)).backward()
     sum((a * torch.tensor(c)).sum() for a, c in zip([t_out] + t_st, cot)).backward()
     assert_np(gx.grad, tx.grad)
+    for g, t in zip(g_hx or [], t_hx or []):
+        assert_np(g.grad, t.grad)
     g_params = dict(gm.named_parameters())
     for name, p in tm.named_parameters():
         assert_np(g_params[name].grad, p.grad)
@@ -168,10 +173,26 @@ def test_layer_matches_torch_however_threads_split_it(mode, split, threads):
         lengths = np.random.default_rng(B).integers(1, T + 1, size=B)
         lengths[0] = T  # pad_packed_sequence pads to the longest
         compare_lengths(mode, gm, tm, randn(T, B, 5), lengths.tolist())
-        # sorted longest first, as packed batches are: the step products skip the ended rows
+        # sorted longest first, as packed batches are: the step products skip the ended rows;
+        # with initial states
         gm.zero_grad()
         tm.zero_grad()
-        compare_lengths(mode, gm, tm, randn(T, B, 5), sorted(lengths.tolist(), reverse=True))
+        hx = [randn(2 if bidir else 1, B, H) for _ in range(2 if mode == "lstm" else 1)]
+        compare_lengths(mode, gm, tm, randn(T, B, 5), sorted(lengths.tolist(), reverse=True), hx)
+    finally:
+        glia.set_num_threads(before)
+
+
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+@pytest.mark.parametrize("B", [4, 13])
+def test_float32_unit_slices_match_torch(mode, B):
+    # float32 strips are 16 wide: hidden 76 cuts gate blocks mid-strip on both sides
+    before = glia.get_num_threads()
+    glia.set_num_threads(2)
+    try:
+        gm, tm = make_pair(mode, 5, 76, dtype=torch.float32)
+        hx = [randn(1, B, 76).astype(np.float32) for _ in range(2 if mode == "lstm" else 1)]
+        compare(mode, gm, tm, randn(6, B, 5).astype(np.float32), hx, atol=3e-5, rtol=1e-4)
     finally:
         glia.set_num_threads(before)
 
@@ -407,6 +428,38 @@ def test_rnn_layer_reads_transposed_weights(mode):
         x.grad = None
     for a, b in zip(*results):
         assert_np(a, b)
+
+
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+def test_rnn_layer_zero_length_sequences_keep_their_state(mode):
+    # torch's packing refuses length 0; the op takes it: no output, the state passes through
+    # (with its gradient), and the other sequences are as if it were not in the batch
+    G, n_state, H = (4, 2, 5) if mode == "lstm" else (3, 1, 5)
+    x = randn(4, 3, 2)
+    st = [randn(2, 3, H) for _ in range(n_state)]
+    params = [[randn(G * H, 2), randn(G * H, H), randn(G * H), randn(G * H)] for _ in range(2)]
+    cot = randn(4 + n_state, 3, 2 * H)
+
+    def run(batch, lengths):
+        gx = glia.tensor(x[:, batch], requires_grad=True)
+        gs = [glia.tensor(s[:, batch], requires_grad=True) for s in st]
+        gp = [tuple(glia.tensor(w) for w in p) for p in params]
+        y = _C.rnn_layer(mode, gx, gs[0], gs[1] if n_state == 2 else None, gp,
+                         glia.tensor(np.array(lengths)))
+        (y * glia.tensor(cot[:, batch])).sum().backward()
+        return y.detach().numpy(), gx.grad.numpy(), [s.grad.numpy() for s in gs]
+
+    y, gx, gs = run([0, 1, 2], [4, 0, 3])
+    y2, gx2, gs2 = run([0, 2], [4, 3])
+    assert_np(y[:, [0, 2]], y2)
+    assert_np(gx[:, [0, 2]], gx2)
+    for a, b in zip(gs, gs2):
+        assert_np(a[:, [0, 2]], b)
+    assert np.all(y[:4, 1] == 0) and np.all(gx[:, 1] == 0)
+    for k in range(n_state):  # final state row 4 + k: (B, D*H), the directions side by side
+        final = y[4 + k, 1].reshape(2, H)
+        assert_np(final, st[k][:, 1])
+        assert_np(gs[k][:, 1], cot[4 + k, 1].reshape(2, H))
 
 
 def test_rnn_layer_packs_outputs_and_final_states():

@@ -313,6 +313,14 @@ def test_few_rows_share_columns(restore_threads, dtype, threads, transposed):
                  **tol)
 
 
+@pytest.mark.parametrize("threads", [2, 3])
+def test_few_rows_of_a_small_batch_share_columns(restore_threads, threads):
+    # 2 matrices: with 3 threads each product shares its columns, with 2 each has a thread
+    glia.set_num_threads(threads)
+    a, b = randn(2, 3, 500), randn(2, 500, 900)
+    check_op(lambda x, y: x @ y, torch.matmul, a, b, noncontig=False, rtol=1e-9, atol=1e-9)
+
+
 @pytest.mark.parametrize("batch", [1, 2])
 def test_linear_on_few_rows_matches_torch(restore_threads, batch):
     glia.set_num_threads(2)

@@ -20,10 +20,11 @@ using nn::RnnMode;
 
 bool active(const RnnShape& s, int64_t t, int64_t b) { return !s.lengths || t < s.lengths[b]; }
 
-// C (M, N) (+)= A (M, K) @ B (K, N), row-major with leading dims, B read in place. Each
-// step's recurrent product has few rows (a batch slice) against a weight matrix that stays
-// the same for the whole sequence; a BLAS call would repack that matrix at every step, so
-// this register-tiled loop reads it directly (a 16-column strip stays in L1 across rows).
+// C (R, 2 vectors) (+)= A (R, K) @ B (K, 2 vectors), row-major with leading dims. Each step's
+// recurrent product has few rows (a batch slice) against a weight matrix that stays the
+// same for the whole sequence; a BLAS call would repack that matrix at every step, so this
+// register-tiled loop reads one strip of it, laid out once per sequence (see Panels), which
+// stays in L1 across the rows.
 template <class T, int R>
 void gemm_tile(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, int64_t K,
                bool acc) {
@@ -148,7 +149,7 @@ struct Slice {
 // as directions, each runs one whole, and extra threads share a direction by batch slices,
 // which need no synchronisation. When that leaves a thread fewer than kThinRows rows, or a
 // batch of at least kMinRowsPerThread fewer than that per thread, they share the hidden
-// units instead (whole strips of the panels, each thread reading its part of W_hh) for the
+// units instead (cut at strip boundaries, each thread reading its part of W_hh) for the
 // whole batch, and every step ends at a barrier (sync) since the next one reads every unit
 // of the new state. Tiny problems stay on one thread.
 template <class T, class F>
@@ -304,12 +305,17 @@ void cell_backward(const RnnShape& s, int64_t n, const T* g, const T* h_prev, co
 template <class T>
 void input_projection(const T* x, int64_t rows, int64_t I, const T* w_ih, int64_t GH, T* out) {
   // Blocks of 12 rows (two 6-row tiles, their inputs in L1) against the panels of W_ih^T: like
-  // a BLAS call without packing x or clearing out first.
-  constexpr int64_t kRows = 12;
+  // a BLAS call without packing x or clearing out first. The work items are (row block,
+  // column chunk) pairs, so that a few rows still spread over the threads.
+  constexpr int64_t kRows = 12, kCols = 16 * Panels<T>::W;
   Panels<T> P(w_ih, I, true, I, GH);
-  parallel_for(0, (rows + kRows - 1) / kRows, 1, [&](int64_t b0, int64_t b1) {
-    for (int64_t r0 = b0 * kRows; r0 < std::min(rows, b1 * kRows); r0 += kRows)
-      step_gemm<T>(x + r0 * I, I, P, out + r0 * GH, GH, std::min(kRows, rows - r0), false, 0, GH);
+  const int64_t chunks = (GH + kCols - 1) / kCols;
+  parallel_for(0, (rows + kRows - 1) / kRows * chunks, 1, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t r0 = i / chunks * kRows, c0 = i % chunks * kCols;
+      step_gemm<T>(x + r0 * I, I, P, out + r0 * GH, GH, std::min(kRows, rows - r0), false, c0,
+                   std::min(GH, c0 + kCols));
+    }
   });
 }
 

@@ -116,9 +116,9 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
       bx[d] = bx[d].defined() ? add(bx[d], bhh[d]) : bhh[d];
       bhh[d] = Tensor();
     }
-    // A single step (a cell) multiplies by the weights once: the matmul path reads them in
-    // place, where the kernels would first lay them out in panels. Longer sequences have the
-    // input projection of every step in one product on such panels.
+    // A single step (a cell) multiplies by the weights once: the matmul path, which does not
+    // repack them for few rows, beats laying them out in the kernels' panels first. Longer
+    // sequences have the input projection of every step in one product on such panels.
     gates[d] = T == 1 ? contiguous(linear(x2, wih[d], Tensor())) : Tensor::empty({T * B, G * H}, dt);
     // the first step's recurrent product, zero for a zero h0
     if (h0.defined()) hh0[d] = contiguous(linear(detach(select(h0, 0, d)), whh[d], Tensor()));
@@ -197,7 +197,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
           for (int64_t d = 0; d < D && need[1]; ++d)
             cpu::bmm(unsqueeze(narrow(dgh[d], 0, (d == 1 ? T - 1 : 0) * B, B), 0),
                      unsqueeze(whh[d], 0), unsqueeze(dh[d], 0), true);
-          // input and weight gradients: one GEMM each over the whole sequence
+          // input and weight gradients: GEMMs over the whole sequence
           Grads grads(3 + 4 * D);
           Tensor gx = need[0] ? Tensor::empty({1, T * B, I}, dt) : Tensor();
           for (int64_t d = 0; d < D; ++d) {
