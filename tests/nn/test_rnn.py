@@ -118,17 +118,17 @@ def test_layer_larger_sizes(mode, dtype):
 
 # ---- how the time loop splits over threads ----
 # Tiny problems run on one thread. Otherwise each direction gets its own threads; threads
-# sharing a direction split its batch or, when that would leave one fewer than 4 rows (or
-# fewer than 12 of a batch of 12 or more) and W_hh has at least 128 KiB, its hidden units,
-# meeting at a barrier after every step. In
+# sharing a direction split its batch or, when that would leave slices of fewer than 4 or of
+# 7 to 11 rows and W_hh has at least 128 KiB, its hidden units, meeting at a barrier after
+# every step. In
 # float64 (8-column strips) these sizes reach every way; hidden 36 and 76 are not multiples of
 # 8, so the unit slices and the step products have edge columns.
 SPLITS = {  # name: (hidden, batch, steps, bidirectional)
     "batch slices": (36, 30, 10, False),
-    "unit slices": (76, 13, 5, False),  # LSTM and GRU; a plain RNN's W_hh is too small
+    "unit slices": (76, 14, 5, False),  # LSTM and GRU; a plain RNN's W_hh is too small
     "unit slices of a tiny batch": (76, 4, 6, False),
     "one direction per thread": (36, 5, 30, True),
-    "directions and unit slices": (76, 13, 5, True),  # units with 3 threads
+    "directions and unit slices": (76, 14, 5, True),  # units with 3 threads
 }
 
 
@@ -186,12 +186,13 @@ def test_layer_matches_torch_however_threads_split_it(mode, split, threads):
 @pytest.mark.parametrize("mode", ["lstm", "gru"])
 @pytest.mark.parametrize("B", [4, 13])
 def test_float32_unit_slices_match_torch(mode, B):
-    # float32 strips are 16 wide: hidden 76 cuts gate blocks mid-strip on both sides
+    # float32 strips are 16 wide: hidden 108 cuts gate blocks mid-strip on both sides (and
+    # its W_hh is large enough for the unit split)
     before = glia.get_num_threads()
     glia.set_num_threads(2)
     try:
-        gm, tm = make_pair(mode, 5, 76, dtype=torch.float32)
-        hx = [randn(1, B, 76).astype(np.float32) for _ in range(2 if mode == "lstm" else 1)]
+        gm, tm = make_pair(mode, 5, 108, dtype=torch.float32)
+        hx = [randn(1, B, 108).astype(np.float32) for _ in range(2 if mode == "lstm" else 1)]
         compare(mode, gm, tm, randn(6, B, 5).astype(np.float32), hx, atol=3e-5, rtol=1e-4)
     finally:
         glia.set_num_threads(before)

@@ -129,12 +129,12 @@ void step_gemm(const T* A, int64_t lda, const Panels<T>& P, T* C, int64_t ldc, i
   }
 }
 
-// Rows of the batch a thread needs for the 6-row tiles of step_gemm to run near peak.
-constexpr int64_t kMinRowsPerThread = 12;
-// Batch slices thinner than this run the step products on tiles too thin to hide the FMA
-// latency: then the threads share the hidden units whatever the batch (measured: 40% faster
-// for batch 1, 15% for 6; slices of 4 or 5 rows do better without the barriers).
-constexpr int64_t kThinRows = 4;
+// How many rows of a batch slice step_gemm runs near peak. Its tiles have up to 6 rows;
+// thinner ones have too few independent sums to hide the FMA latency. So slices of fewer
+// than 4 rows, or of 7 to 11 (two thin tiles), are slower than the unit split's fuller tiles
+// plus a barrier per step; 4 to 6 (one tile) and 12 or more are faster (measured on LSTM
+// 128/256/50 with 2 threads, batch 1 to 32: up to 40% apart).
+constexpr int64_t kThinRows = 4, kTileRows = 6, kMinRowsPerThread = 12;
 // Below this size of W_hh a barrier per step costs more than each thread reading all of it.
 constexpr int64_t kUnitSplitBytes = 128 * 1024;
 
@@ -147,11 +147,11 @@ struct Slice {
 // threads (thread < max_threads()). The directions are independent, and so are the
 // sequences of a batch: with as many threads
 // as directions, each runs one whole, and extra threads share a direction by batch slices,
-// which need no synchronisation. When that leaves a thread fewer than kThinRows rows, or a
-// batch of at least kMinRowsPerThread fewer than that per thread, they share the hidden
-// units instead (cut at strip boundaries, each thread reading its part of W_hh) for the
-// whole batch, and every step ends at a barrier (sync) since the next one reads every unit
-// of the new state. Tiny problems stay on one thread.
+// which need no synchronisation. When the slices would be too thin or fill their tiles
+// badly (see kThinRows), they share the hidden units instead (cut at strip boundaries,
+// each thread reading its part of W_hh) for the whole batch, and every step ends at a
+// barrier (sync) since the next one reads every unit of the new state. Tiny problems stay on
+// one thread.
 template <class T, class F>
 void over_team(const RnnShape& s, const F& fn) {
   constexpr int64_t W = Panels<T>::W;
@@ -166,10 +166,10 @@ void over_team(const RnnShape& s, const F& fn) {
     while (t >= n * (d + 1) / s.D) ++d;
     const int64_t first = n * d / s.D, m = n * (d + 1) / s.D - first, j = t - first;
     const int64_t most = (n + s.D - 1) / s.D;  // the most threads any direction has
-    const int64_t rows = s.B / most;  // the thinnest batch slice
+    const int64_t rows = (s.B + most - 1) / most;  // the thickest batch slice
     const bool units = most > 1 && s.H >= 2 * W &&
                        s.G * s.H * s.H * int64_t(sizeof(T)) >= kUnitSplitBytes &&
-                       (rows < kThinRows || (s.B >= kMinRowsPerThread && rows < kMinRowsPerThread));
+                       (rows < kThinRows || (rows > kTileRows && rows < kMinRowsPerThread));
     if (units) {
       auto cut = [&](int64_t i) { return i == m ? s.H : s.H * i / m / W * W; };
       fn(d, Slice{0, s.B, cut(j), cut(j + 1)}, true, t);
