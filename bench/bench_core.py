@@ -12,7 +12,7 @@ import torch
 import glia
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import Table, median_time, median_time_batched  # noqa: E402
+from _harness import Table, median_time, median_time_batched, time_pair  # noqa: E402
 
 THREADS = 2
 
@@ -29,8 +29,7 @@ def bench_matmul():
         ta, tb = torch.from_numpy(a_np), torch.from_numpy(b_np)
         repeat = 5 if m >= 1024 else 30
         flop = 2.0 * m * n * k
-        tg = median_time(lambda: ga @ gb, repeat=repeat)
-        tt = median_time(lambda: ta @ tb, repeat=repeat)
+        tg, tt = time_pair(lambda: ga @ gb, lambda: ta @ tb, repeat)
         tn = median_time(lambda: a_np @ b_np, repeat=repeat)
         name = f"{m}x{k} @ {k}x{n}"
         table.add(name, flop / tg / 1e9, flop / tt / 1e9, flop / tn / 1e9)
