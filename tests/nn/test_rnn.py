@@ -20,6 +20,10 @@ MODES = {  # name: (glia class, torch class, extra kwargs)
 }
 
 
+def _shape(t):
+    return tuple(t.shape)
+
+
 def make_pair(mode, input_size, hidden_size, dtype=torch.float64, **kw):
     cls, extra = MODES[mode]
     tm = getattr(torch.nn, cls)(input_size, hidden_size, **extra, **kw).to(dtype)
@@ -335,6 +339,73 @@ def test_packing_helpers_match_torch():
     (t_pad * torch.tensor(cot)).sum().backward()
     for g, t in zip(g_seqs, t_seqs):
         assert_np(g.grad, t.grad)
+
+
+# ---- LSTM with projections (proj_size) ----
+
+@pytest.mark.parametrize("layers,bidir,batch_first,with_state",
+                         list(itertools.product([1, 2], [False, True], [False, True], [False, True])))
+def test_lstm_proj_size_matches_torch(layers, bidir, batch_first, with_state):
+    gm, tm = make_pair("lstm", 4, 6, proj_size=3, num_layers=layers, bidirectional=bidir,
+                       batch_first=batch_first)
+    assert [n for n, _ in gm.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    D = 2 if bidir else 1
+    hx = [randn(layers * D, 3, 3), randn(layers * D, 3, 6)] if with_state else None
+    compare("lstm", gm, tm, randn(*((3, 5, 4) if batch_first else (5, 3, 4))), hx)
+
+
+@pytest.mark.parametrize("bidir", [False, True])
+@pytest.mark.parametrize("with_state", [False, True])
+def test_lstm_proj_size_with_lengths_matches_torch(bidir, with_state):
+    # the initial state enters each sequence's first step, the last one in reverse
+    gm, tm = make_pair("lstm", 4, 6, proj_size=3, num_layers=2, bidirectional=bidir)
+    D = 2 if bidir else 1
+    hx = [randn(2 * D, 4, 3), randn(2 * D, 4, 6)] if with_state else None
+    compare_lengths("lstm", gm, tm, randn(6, 4, 4), [6, 2, 4, 1], hx)
+
+
+def test_lstm_proj_size_packed_and_unbatched_match_torch():
+    gm, tm = make_pair("lstm", 2, 5, proj_size=2, bidirectional=True)
+    seqs = [randn(n, 2) for n in (3, 5, 1)]
+    g_out, (g_h, g_c) = gm(grnn.pack_sequence([to_glia(q) for q in seqs], enforce_sorted=False))
+    t_out, (t_h, t_c) = tm(torch.nn.utils.rnn.pack_sequence([torch.tensor(q) for q in seqs],
+                                                           enforce_sorted=False))
+    assert_np(g_out.data, t_out.data)
+    assert_np(g_h, t_h)
+    assert_np(g_c, t_c)
+    x, h0, c0 = randn(4, 2), randn(2, 2), randn(2, 5)
+    g_out, (g_h, g_c) = gm(to_glia(x), (to_glia(h0), to_glia(c0)))
+    t_out, (t_h, t_c) = tm(torch.tensor(x), (torch.tensor(h0), torch.tensor(c0)))
+    for g, t in ((g_out, t_out), (g_h, t_h), (g_c, t_c)):
+        assert_np(g, t)
+
+
+def test_lstm_proj_size_zero_length_sequence_keeps_its_state():
+    # torch's packing refuses length 0; lengths= takes it: no output, the state passes through
+    gm, _ = make_pair("lstm", 2, 5, proj_size=3, bidirectional=True)
+    h0, c0 = to_glia(randn(2, 3, 3), True), to_glia(randn(2, 3, 5), True)
+    out, (h_n, c_n) = gm(to_glia(randn(4, 3, 2)), (h0, c0), lengths=[4, 0, 2])
+    assert np.all(out.detach().numpy()[:, 1] == 0)
+    assert_np(h_n[:, 1], h0[:, 1])
+    assert_np(c_n[:, 1], c0[:, 1])
+    cot = randn(2, 3, 3)
+    (h_n * to_glia(cot)).sum().backward()
+    assert_np(h0.grad[:, 1], cot[:, 1])
+
+
+def test_lstm_proj_size_errors_and_repr():
+    check_raises(lambda: glia.nn.LSTM(3, 4, proj_size=4), ValueError, "LSTM", "proj_size", "smaller")
+    check_raises(lambda: glia.nn.LSTM(3, 4, proj_size=-1), ValueError, "LSTM", "proj_size")
+    lstm = glia.nn.LSTM(3, 4, proj_size=2, num_layers=2)
+    assert "proj_size=2" in repr(lstm)
+    assert _shape(lstm.weight_hh_l1) == (16, 2) and _shape(lstm.weight_ih_l1) == (16, 2)
+    assert _shape(lstm.weight_hr_l0) == (2, 4)
+    x, h, c = glia.zeros(5, 2, 3), glia.zeros(2, 2, 2), glia.zeros(2, 2, 4)
+    # h0 has proj_size features, c0 hidden_size
+    check_raises(lambda: lstm(x, (c, c)), ValueError, "LSTM", "h0", "(2, 2, 2)")
+    check_raises(lambda: lstm(x, (h, h)), ValueError, "LSTM", "c0", "(2, 2, 4)")
+    out, (h_n, c_n) = lstm(x, (h, c))
+    assert _shape(out) == (5, 2, 2) and _shape(h_n) == (2, 2, 2) and _shape(c_n) == (2, 2, 4)
 
 
 # ---- cells ----

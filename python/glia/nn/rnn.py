@@ -8,6 +8,8 @@ it across batches, and `detach()` it first to truncate backpropagation through t
 """
 import math
 
+import numpy as np
+
 import glia
 from glia import _C
 from glia._C import Tensor
@@ -48,13 +50,19 @@ class RNNBase(Module):
     dropout between layers, batch_first, unbatched input and packed sequences."""
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, dtype=None):
+                 dropout=0.0, bidirectional=False, dtype=None, proj_size=0):
         super().__init__()
         name = type(self).__name__
         _check_sizes(name, input_size, hidden_size)
         if not isinstance(num_layers, int) or num_layers < 1:
             raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers}")
         _check_p(dropout, name, "dropout")
+        if not isinstance(proj_size, int) or proj_size < 0:
+            raise ValueError(f"{name}: proj_size must be a non-negative integer, got {proj_size}")
+        if proj_size >= hidden_size:
+            raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got "
+                             f"proj_size={proj_size} and hidden_size={hidden_size}")
+        self.proj_size = proj_size
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -64,17 +72,24 @@ class RNNBase(Module):
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
         dtype = dtype or glia.float32
-        gate_rows = _GATES[mode] * hidden_size
+        gate_rows, out = _GATES[mode] * hidden_size, self._output_size
         for layer in range(num_layers):
-            layer_in = input_size if layer == 0 else hidden_size * self._directions
+            layer_in = input_size if layer == 0 else out * self._directions
             for direction in range(self._directions):
                 sfx = self._suffix(layer, direction)
                 setattr(self, "weight_ih" + sfx, Parameter(glia.empty(gate_rows, layer_in, dtype=dtype)))
-                setattr(self, "weight_hh" + sfx, Parameter(glia.empty(gate_rows, hidden_size, dtype=dtype)))
+                setattr(self, "weight_hh" + sfx, Parameter(glia.empty(gate_rows, out, dtype=dtype)))
                 if bias:
                     setattr(self, "bias_ih" + sfx, Parameter(glia.empty(gate_rows, dtype=dtype)))
                     setattr(self, "bias_hh" + sfx, Parameter(glia.empty(gate_rows, dtype=dtype)))
+                if proj_size:
+                    setattr(self, "weight_hr" + sfx, Parameter(glia.empty(proj_size, hidden_size, dtype=dtype)))
         self.reset_parameters()
+
+    @property
+    def _output_size(self):
+        """The size of h: proj_size for an LSTM with projections, else hidden_size."""
+        return getattr(self, "proj_size", 0) or self.hidden_size
 
     @property
     def _directions(self):
@@ -106,7 +121,8 @@ class RNNBase(Module):
                             f"{self.weight_ih_l0.dtype}")
 
     def _check_state(self, h, batch, what):
-        expected = (self.num_layers * self._directions, batch, self.hidden_size)
+        size = self.hidden_size if what == "c0" else self._output_size
+        expected = (self.num_layers * self._directions, batch, size)
         if _shape(h) != expected:
             raise ValueError(f"{type(self).__name__}: expected {what} of shape {expected}, got "
                              f"{_shape(h)}")
@@ -217,19 +233,66 @@ class RNNBase(Module):
 
         for layer in range(self.num_layers):
             states = slice(layer * D, (layer + 1) * D)
-            y = _C.rnn_layer(self.mode, x, h0[states] if h0 is not None else None,
-                             c0[states] if c0 is not None else None,
-                             [self._weights(layer, d) for d in range(D)], lengths)
-            x = y[:T]
-            h_n.append(final(y[T]))
-            if lstm:
-                c_n.append(final(y[T + 1]))
+            h0_l = h0[states] if h0 is not None else None
+            c0_l = c0[states] if c0 is not None else None
+            if self.proj_size:
+                x, h_last, c_last = self._projected_layer(layer, x, h0_l, c0_l, lengths, T)
+                h_n.append(h_last)
+                c_n.append(c_last)
+            else:
+                y = _C.rnn_layer(self.mode, x, h0_l, c0_l,
+                                 [self._weights(layer, d) for d in range(D)], lengths)
+                x = y[:T]
+                h_n.append(final(y[T]))
+                if lstm:
+                    c_n.append(final(y[T + 1]))
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 x = _dropout(x, self.dropout, True)
         return x, glia.cat(h_n, 0), (glia.cat(c_n, 0) if lstm else None)
 
+    def _projected_layer(self, layer, x, h0, c0, lengths, T):
+        """One LSTM layer with projections, h_t = W_hr (o_t * tanh(c_t)), on the fused op.
+
+        With m_t = o_t * tanh(c_t), the recurrent term h_{t-1} W_hh^T is m_{t-1} (W_hh W_hr)^T:
+        the op runs the plain LSTM on m with W_hh W_hr as its recurrent weight, and the output
+        is m W_hr^T. The initial h0 is not an m, so its term h0 W_hh^T enters the first step of
+        each sequence through extra input columns (h0 where that step is, zeros elsewhere)
+        with W_hh as their weights. Autograd carries every gradient through these products.
+        Returns the time-major output (T, B, D * P), h_n (D, B, P) and c_n (D, B, H)."""
+        D, H, P = self._directions, self.hidden_size, self.proj_size
+        B = x.shape[1]
+        params = [self._weights(layer, d) for d in range(D)]
+        w_hr = [getattr(self, "weight_hr" + self._suffix(layer, d)) for d in range(D)]
+        cols = [x]
+        if h0 is not None:
+            lens = lengths.numpy() if lengths is not None else np.full(B, T)
+            steps = np.arange(T)[:, None]
+            for d in range(D):  # direction d's first step of sequence b: 0, or its last in reverse
+                first = (steps == (lens - 1 if d else 0)) & (lens > 0)
+                mask = glia.tensor(first[:, :, None].astype(np.float64), dtype=x.dtype)
+                cols.append(mask * h0[d].unsqueeze(0))
+        aug = []
+        for d, (w_ih, w_hh, b_ih, b_hh) in enumerate(params):
+            blocks = [w_ih]
+            if h0 is not None:
+                zeros = glia.zeros(w_hh.shape[0], P, dtype=w_hh.dtype)
+                blocks += [w_hh if k == d else zeros for k in range(D)]
+            aug.append((glia.cat(blocks, 1) if len(blocks) > 1 else w_ih, w_hh @ w_hr[d], b_ih, b_hh))
+        y = _C.rnn_layer("lstm", glia.cat(cols, 2) if len(cols) > 1 else x, None, c0, aug, lengths)
+        outs = [y[:T + 1, :, d * H:(d + 1) * H] @ w_hr[d].t() for d in range(D)]  # (T + 1, B, P)
+        output = glia.cat([o[:T] for o in outs], 2) if D > 1 else outs[0][:T]
+        h_n = glia.stack([o[T] for o in outs], 0)
+        if h0 is not None and lengths is not None and (lens == 0).any():
+            # a sequence with no steps keeps its initial state
+            keep = glia.tensor((lens == 0)[None, :, None])
+            h_n = glia.where(keep, h0, h_n)
+        c_n = y[T + 1].reshape(B, D, H).transpose(0, 1)
+        return output, h_n, c_n
+
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
+        if getattr(self, "proj_size", 0):
+            s += f", proj_size={self.proj_size}"
         if self.mode == "rnn_relu":
             s += ", nonlinearity='relu'"
         if self.num_layers != 1:
@@ -278,14 +341,18 @@ class LSTM(RNNBase):
         c_t = f * c_{t-1} + i * g,   h_t = o * tanh(c_t)
     (gate blocks stacked i, f, g, o along dim 0 of the weights, as in PyTorch).
 
-    Args: as RNN, without nonlinearity. Returns (output, (h_n, c_n)); hx is (h0, c0).
-    Shapes: weight_ih_l{k} (4 * hidden, in), weight_hh_l{k} (4 * hidden, hidden).
+    Args: as RNN, without nonlinearity, and proj_size: with proj_size > 0 (smaller than
+        hidden_size), h_t = W_hr (o_t * tanh(c_t)) has proj_size features, as in PyTorch.
+    Returns (output, (h_n, c_n)); hx is (h0, c0).
+    Shapes: weight_ih_l{k} (4 * hidden, in), weight_hh_l{k} (4 * hidden, h size) and with
+    projections weight_hr_l{k} (proj_size, hidden); output and h_n have proj_size features,
+    c_n hidden_size.
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, dtype=None):
+                 dropout=0.0, bidirectional=False, proj_size=0, dtype=None):
         super().__init__("lstm", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, dtype)
+                         bidirectional, dtype, proj_size)
 
 
 class GRU(RNNBase):
