@@ -291,9 +291,11 @@ def test_set_num_threads_gives_same_results(restore_threads, dtype):
         np.testing.assert_allclose(outs[0], outs[1], **tol)
 
 
-# fewer rows than two per thread: the threads share the columns of the product (the rows of a
-# transposed B, as a Linear layer's weight is stored); one-row products are matrix-vector
-FEW_ROWS = [((1, 700), (700, 1500)), ((3, 500), (500, 900)), ((5, 400), (400, 777))]
+# fewer rows than two per thread, or at most a quarter as many rows as columns: the threads
+# share the columns of the product (the rows of a transposed B, as a Linear layer's weight is
+# stored); one-row products are matrix-vector
+FEW_ROWS = [((1, 700), (700, 1500)), ((3, 500), (500, 900)), ((5, 400), (400, 777)),
+            ((40, 300), (300, 1201))]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

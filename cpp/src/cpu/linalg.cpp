@@ -124,9 +124,11 @@ void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out, bool acc) {
   if constexpr (std::is_floating_point_v<T>) {
     if (flops >= kBlasMinFlops && blas().sgemm) {
       // BLAS runs single-threaded inside glia's OpenMP threads (one pool, never two pools
-      // fighting over the cores): whole matrices per thread, or row blocks of one matrix, or,
-      // with too few rows to share, column blocks (rows of B when it is stored transposed, as
-      // a Linear layer's weight is).
+      // fighting over the cores): whole matrices per thread, or row blocks of one matrix, or
+      // column blocks (rows of B when it is stored transposed, as a Linear layer's weight is).
+      // Each block packs all of the other operand, so a few rows against a wide B (a Linear
+      // layer on a small batch) split the columns: 20-30% faster for M <= 64 against
+      // 1024-4096 columns, and still ahead up to N / 4 rows.
       const int threads = std::max(1, thread_count());
       auto part = [&](int64_t i, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
         const T* a = A + i * sa + r0 * (la.trans ? 1 : la.ld);
@@ -138,7 +140,7 @@ void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out, bool acc) {
         parallel_for(0, batch, 1, [&](int64_t s, int64_t e) {
           for (int64_t i = s; i < e; ++i) part(i, 0, M, 0, N);
         });
-      } else if (M < 2 * threads) {
+      } else if (M < 2 * threads || 4 * M <= N) {
         for (int64_t i = 0; i < batch; ++i)
           parallel_for(0, N, 64, [&](int64_t c0, int64_t c1) { part(i, 0, M, c0, c1); });
       } else {
