@@ -392,6 +392,18 @@ def _as_index(k):
 
 @_method
 def __getitem__(self, key):
+    # x[i] and x[a:b] (loops over steps, slicing a batch) are one view: skip the general parse
+    kind = type(key)
+    if kind is builtins.int and self.dim() > 0:
+        n = self.shape[0]
+        if key < -n or key >= n:
+            raise IndexError(f"index: index {key} is out of bounds for dim 0 with size {n}")
+        return _C.select(self, 0, key)
+    if kind is builtins.slice and self.dim() > 0 and (key.step is None or key.step == 1):
+        n = self.shape[0]
+        start = 0 if key.start is None else builtins.int(key.start)
+        stop = n if key.stop is None else builtins.int(key.stop)
+        return _C.slice(self, 0, start, stop, 1)
     view, advanced = _parse(self, key)
     if not advanced:
         return view
