@@ -364,12 +364,45 @@ def test_lstm_proj_size_with_lengths_matches_torch(bidir, with_state):
     compare_lengths("lstm", gm, tm, randn(6, 4, 4), [6, 2, 4, 1], hx)
 
 
+@pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
+@pytest.mark.parametrize("T", [1, 4])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_lstm_proj_size_float32_no_bias_matches_torch(T, threads):
+    before = glia.get_num_threads()
+    glia.set_num_threads(threads)
+    try:
+        gm, tm = make_pair("lstm", 6, 40, dtype=torch.float32, proj_size=24, bias=False,
+                           bidirectional=True)
+        hx = [randn(2, 13, 24).astype(np.float32), randn(2, 13, 40).astype(np.float32)]
+        compare("lstm", gm, tm, randn(T, 13, 6).astype(np.float32), hx, atol=3e-5, rtol=1e-4)
+    finally:
+        glia.set_num_threads(before)
+
+
+def test_lstm_proj_size_dropout_between_layers():
+    # eval: the same numbers as torch; train: the second layer reads a dropped-out first
+    gm, tm = make_pair("lstm", 3, 6, proj_size=2, num_layers=2, dropout=0.5)
+    gm.eval()
+    tm.eval()
+    compare("lstm", gm, tm, randn(4, 2, 3))
+    gm.train()
+    x = to_glia(randn(4, 2, 3))
+    glia.manual_seed(0)
+    a = gm(x)[0].detach().numpy()
+    glia.manual_seed(1)
+    assert not np.allclose(a, gm(x)[0].detach().numpy())
+
+
 def test_lstm_proj_size_packed_and_unbatched_match_torch():
     gm, tm = make_pair("lstm", 2, 5, proj_size=2, bidirectional=True)
     seqs = [randn(n, 2) for n in (3, 5, 1)]
-    g_out, (g_h, g_c) = gm(grnn.pack_sequence([to_glia(q) for q in seqs], enforce_sorted=False))
+    # the batch is sorted by length inside: the initial states follow their sequences
+    h0, c0 = randn(2, 3, 2), randn(2, 3, 5)
+    g_out, (g_h, g_c) = gm(grnn.pack_sequence([to_glia(q) for q in seqs], enforce_sorted=False),
+                           (to_glia(h0), to_glia(c0)))
     t_out, (t_h, t_c) = tm(torch.nn.utils.rnn.pack_sequence([torch.tensor(q) for q in seqs],
-                                                           enforce_sorted=False))
+                                                           enforce_sorted=False),
+                           (torch.tensor(h0), torch.tensor(c0)))
     assert_np(g_out.data, t_out.data)
     assert_np(g_h, t_h)
     assert_np(g_c, t_c)
@@ -381,13 +414,22 @@ def test_lstm_proj_size_packed_and_unbatched_match_torch():
 
 
 def test_lstm_proj_size_zero_length_sequence_keeps_its_state():
-    # torch's packing refuses length 0; lengths= takes it: no output, the state passes through
-    gm, _ = make_pair("lstm", 2, 5, proj_size=3, bidirectional=True)
-    h0, c0 = to_glia(randn(2, 3, 3), True), to_glia(randn(2, 3, 5), True)
-    out, (h_n, c_n) = gm(to_glia(randn(4, 3, 2)), (h0, c0), lengths=[4, 0, 2])
+    # torch's packing refuses length 0; lengths= takes it: no output, the state passes through,
+    # and the other sequences are as torch has them without it
+    gm, tm = make_pair("lstm", 2, 5, proj_size=3, bidirectional=True)
+    x, h0_np, c0_np = randn(4, 3, 2), randn(2, 3, 3), randn(2, 3, 5)
+    h0, c0 = to_glia(h0_np, True), to_glia(c0_np, True)
+    out, (h_n, c_n) = gm(to_glia(x), (h0, c0), lengths=[4, 0, 2])
     assert np.all(out.detach().numpy()[:, 1] == 0)
     assert_np(h_n[:, 1], h0[:, 1])
     assert_np(c_n[:, 1], c0[:, 1])
+    keep = [0, 2]
+    packed = torch.nn.utils.rnn.pack_padded_sequence(torch.tensor(x[:, keep]), [4, 2])
+    t_out, (t_h, t_c) = tm(packed, (torch.tensor(h0_np[:, keep]), torch.tensor(c0_np[:, keep])))
+    t_out, _ = torch.nn.utils.rnn.pad_packed_sequence(t_out, total_length=4)
+    assert_np(out[:, keep], t_out)
+    assert_np(h_n[:, keep], t_h)
+    assert_np(c_n[:, keep], t_c)
     cot = randn(2, 3, 3)
     (h_n * to_glia(cot)).sum().backward()
     assert_np(h0.grad[:, 1], cot[:, 1])
@@ -396,6 +438,7 @@ def test_lstm_proj_size_zero_length_sequence_keeps_its_state():
 def test_lstm_proj_size_errors_and_repr():
     check_raises(lambda: glia.nn.LSTM(3, 4, proj_size=4), ValueError, "LSTM", "proj_size", "smaller")
     check_raises(lambda: glia.nn.LSTM(3, 4, proj_size=-1), ValueError, "LSTM", "proj_size")
+    check_raises(lambda: glia.nn.LSTM(3, 4, proj_size=True), ValueError, "LSTM", "proj_size")
     lstm = glia.nn.LSTM(3, 4, proj_size=2, num_layers=2)
     assert "proj_size=2" in repr(lstm)
     assert _shape(lstm.weight_hh_l1) == (16, 2) and _shape(lstm.weight_ih_l1) == (16, 2)

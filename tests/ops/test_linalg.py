@@ -316,6 +316,14 @@ def test_few_rows_share_columns(restore_threads, dtype, threads, transposed):
 
 
 @pytest.mark.parametrize("threads", [2, 3])
+def test_narrow_products_keep_row_blocks(restore_threads, threads):
+    # few rows but also few columns: too few column blocks to go round, so rows are split
+    glia.set_num_threads(threads)
+    check_op(lambda x, y: x @ y, torch.matmul, randn(16, 2048), randn(2048, 64), noncontig=False,
+             rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
 def test_few_rows_of_a_small_batch_share_columns(restore_threads, threads):
     # 2 matrices: with 3 threads each product shares its columns, with 2 each has a thread
     glia.set_num_threads(threads)

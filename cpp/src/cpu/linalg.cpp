@@ -38,6 +38,8 @@ int& thread_count() {
 
 // Products with fewer multiply-adds than this stay in Eigen, which wins on small sizes.
 constexpr int64_t kBlasMinFlops = int64_t(96) * 96 * 96;
+// The fewest columns a thread takes when the threads share the columns of one product.
+constexpr int64_t kColumnBlock = 64;
 
 // One matrix of a batch as BLAS sees it: row-major with leading dim `ld`, maybe transposed.
 struct MatLayout {
@@ -127,8 +129,8 @@ void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out, bool acc) {
       // fighting over the cores): whole matrices per thread, or row blocks of one matrix, or
       // column blocks (rows of B when it is stored transposed, as a Linear layer's weight is).
       // Each block packs all of the other operand, so a few rows against a wide B (a Linear
-      // layer on a small batch) split the columns: 20-30% faster for M <= 64 against
-      // 1024-4096 columns, and still ahead up to N / 4 rows.
+      // layer on a small batch) split the columns when every thread gets a block: 20-30%
+      // faster for M <= 64 against 1024-4096 columns, and still ahead up to N / 4 rows.
       const int threads = std::max(1, thread_count());
       auto part = [&](int64_t i, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
         const T* a = A + i * sa + r0 * (la.trans ? 1 : la.ld);
@@ -140,9 +142,9 @@ void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out, bool acc) {
         parallel_for(0, batch, 1, [&](int64_t s, int64_t e) {
           for (int64_t i = s; i < e; ++i) part(i, 0, M, 0, N);
         });
-      } else if (M < 2 * threads || 4 * M <= N) {
+      } else if (M < 2 * threads || (4 * M <= N && N >= kColumnBlock * threads)) {
         for (int64_t i = 0; i < batch; ++i)
-          parallel_for(0, N, 64, [&](int64_t c0, int64_t c1) { part(i, 0, M, c0, c1); });
+          parallel_for(0, N, kColumnBlock, [&](int64_t c0, int64_t c1) { part(i, 0, M, c0, c1); });
       } else {
         for (int64_t i = 0; i < batch; ++i)
           parallel_for(0, M, M / threads, [&](int64_t r0, int64_t r1) { part(i, r0, r1, 0, N); });

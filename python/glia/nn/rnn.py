@@ -57,7 +57,7 @@ class RNNBase(Module):
         if not isinstance(num_layers, int) or num_layers < 1:
             raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers}")
         _check_p(dropout, name, "dropout")
-        if not isinstance(proj_size, int) or proj_size < 0:
+        if not isinstance(proj_size, int) or isinstance(proj_size, bool) or proj_size < 0:
             raise ValueError(f"{name}: proj_size must be a non-negative integer, got {proj_size}")
         if proj_size >= hidden_size:
             raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got "
@@ -89,7 +89,7 @@ class RNNBase(Module):
     @property
     def _output_size(self):
         """The size of h: proj_size for an LSTM with projections, else hidden_size."""
-        return getattr(self, "proj_size", 0) or self.hidden_size
+        return self.proj_size or self.hidden_size
 
     @property
     def _directions(self):
@@ -134,7 +134,8 @@ class RNNBase(Module):
             input: (T, B, input_size) ((B, T, input_size) with batch_first), unbatched
                 (T, input_size), or a PackedSequence.
             hx: initial state (num_layers * directions, B, hidden_size) (unbatched: without
-                the B dim), for LSTM a tuple (h0, c0); None means zeros.
+                the B dim), for LSTM a tuple (h0, c0), h0 with proj_size features when the
+                LSTM has projections; None means zeros.
             lengths: optional valid lengths per batch element (any order) for a padded
                 input: padded steps leave the state unchanged, get no gradient and output zeros.
         Returns:
@@ -213,7 +214,7 @@ class RNNBase(Module):
             if unbatched:
                 if s.dim() != 2:
                     raise ValueError(f"{type(self).__name__}: for unbatched input {what} must be "
-                                     f"2-D (num_layers * directions, hidden_size), got shape "
+                                     f"2-D (num_layers * directions, features), got shape "
                                      f"{_shape(s)}")
                 s = s.unsqueeze(1)
             self._check_state(s, batch, what)
@@ -269,7 +270,7 @@ class RNNBase(Module):
             steps = np.arange(T)[:, None]
             for d in range(D):  # direction d's first step of sequence b: 0, or its last in reverse
                 first = (steps == (lens - 1 if d else 0)) & (lens > 0)
-                mask = glia.tensor(first[:, :, None].astype(np.float64), dtype=x.dtype)
+                mask = glia.tensor(first[:, :, None], dtype=x.dtype)
                 cols.append(mask * h0[d].unsqueeze(0))
         aug = []
         for d, (w_ih, w_hh, b_ih, b_hh) in enumerate(params):
@@ -291,7 +292,7 @@ class RNNBase(Module):
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
-        if getattr(self, "proj_size", 0):
+        if self.proj_size:
             s += f", proj_size={self.proj_size}"
         if self.mode == "rnn_relu":
             s += ", nonlinearity='relu'"
