@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 import glia
 from glia.data import Subset, TensorDataset, random_split, train_val_test_split
@@ -22,7 +23,6 @@ def test_split_sizes():
                                          (7, [0.2, 0.2, 0.6]), (100, [0.29, 0.71]),
                                          (13, [0.25, 0.25, 0.25, 0.25])])
 def test_random_split_sizes_match_torch(n, fractions):
-    torch = pytest.importorskip("torch")
     want = [len(p) for p in torch.utils.data.random_split(range(n), fractions)]
     assert [len(p) for p in random_split(TensorDataset(np.arange(n)), fractions, seed=0)] == want
     assert split_sizes(n, fractions, rule="torch") == want
