@@ -82,7 +82,10 @@ struct Panels {
   Scratch<T> data;
 };
 
-// C (R, W) (+)= A (R, K) @ one strip of B, for R <= 6 rows chosen at run time.
+// The most rows of one register tile (2 * kTileRows accumulators of the 16 AVX registers).
+constexpr int64_t kTileRows = 6;
+
+// C (R, W) (+)= A (R, K) @ one strip of B, for R <= kTileRows rows chosen at run time.
 template <class T>
 void strip_tile(int64_t R, const T* A, int64_t lda, const T* b, T* C, int64_t ldc, int64_t K,
                 bool acc) {
@@ -106,7 +109,7 @@ template <class T>
 void step_gemm(const T* A, int64_t lda, const Panels<T>& P, T* C, int64_t ldc, int64_t M,
                bool acc, int64_t c0, int64_t c1) {
   constexpr int64_t W = Panels<T>::W;
-  const int64_t tiles = (M + 5) / 6;  // at most 6 rows each, as even as possible
+  const int64_t tiles = (M + kTileRows - 1) / kTileRows;  // as even as possible
   for (int64_t j = c0 / W * W; c0 < c1 && j < c1; j += W) {
     const T* b = P.strip(j);
     const int64_t x0 = std::max(c0, j) - j, x1 = std::min(c1, j + W) - j;  // in the strip
@@ -117,7 +120,7 @@ void step_gemm(const T* A, int64_t lda, const Panels<T>& P, T* C, int64_t ldc, i
       if (x1 - x0 == W) {
         strip_tile<T>(r, a, lda, b, c, ldc, P.K, acc);
       } else {
-        T part[6 * W] = {};
+        T part[kTileRows * W] = {};
         for (int64_t y = 0; y < r; ++y)
           for (int64_t x = x0; x < x1 && acc; ++x) part[y * W + x] = c[y * ldc + x];
         strip_tile<T>(r, a, lda, b, part, W, P.K, true);
@@ -129,12 +132,12 @@ void step_gemm(const T* A, int64_t lda, const Panels<T>& P, T* C, int64_t ldc, i
   }
 }
 
-// How many rows of a batch slice step_gemm runs near peak. Its tiles have up to 6 rows;
+// How many rows of a batch slice step_gemm runs near peak. Its tiles have up to kTileRows;
 // thinner ones have too few independent sums to hide the FMA latency. So slices of fewer
 // than 4 rows, or of 7 to 11 (two thin tiles), are slower than the unit split's fuller tiles
 // plus a barrier per step; 4 to 6 (one tile) and 12 or more are faster (measured on LSTM
 // 128/256/50 with 2 threads, batch 1 to 32: up to 40% apart).
-constexpr int64_t kThinRows = 4, kTileRows = 6, kMinRowsPerThread = 12;
+constexpr int64_t kThinRows = 4, kMinRowsPerThread = 2 * kTileRows;
 // Below this size of W_hh a barrier per step costs more than each thread reading all of it.
 constexpr int64_t kUnitSplitBytes = 128 * 1024;
 
@@ -307,7 +310,7 @@ void input_projection(const T* x, int64_t rows, int64_t I, const T* w_ih, int64_
   // Blocks of 12 rows (two 6-row tiles, their inputs in L1) against the panels of W_ih^T: like
   // a BLAS call without packing x or clearing out first. The work items are (row block,
   // column chunk) pairs, so that a few rows still spread over the threads.
-  constexpr int64_t kRows = 12, kCols = 16 * Panels<T>::W;
+  constexpr int64_t kRows = 2 * kTileRows, kCols = 16 * Panels<T>::W;
   Panels<T> P(w_ih, I, true, I, GH);
   const int64_t chunks = (GH + kCols - 1) / kCols;
   parallel_for(0, (rows + kRows - 1) / kRows * chunks, 1, [&](int64_t i0, int64_t i1) {
