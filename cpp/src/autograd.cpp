@@ -24,6 +24,15 @@ void check_hook_result(const Tensor& r, const Shape& shape, DType dtype, const s
 }
 }  // namespace
 
+TensorHook output_hook(TensorHook hook, const Tensor& out) {
+  return [hook = std::move(hook), shape = out.shape(), dtype = out.dtype(),
+          where = "the output of " + out.grad_fn()->name()](const Tensor& g) {
+    Tensor r = hook(g);
+    if (r.defined()) check_hook_result(r, shape, dtype, where);
+    return r;
+  };
+}
+
 bool grad_enabled() { return t_grad_enabled; }
 void set_grad_enabled(bool enabled) { t_grad_enabled = enabled; }
 
@@ -147,9 +156,6 @@ void attach_grad_fn(Tensor& out, const char* name, const std::vector<Tensor>& in
   for (const Tensor& t : inputs) next.push_back(Edge{gradient_edge(t)});
   auto node = std::make_shared<Node>(name, std::move(next), std::move(fn), saved,
                                      kind == Backward::Differentiable);
-  node->out_shape = out.shape();
-  node->out_dtype = out.dtype();
-  node->has_out_meta = true;
   out.impl()->grad_fn = std::move(node);
   out.impl()->requires_grad = true;
 }
@@ -223,10 +229,7 @@ void run_backward(const std::vector<std::shared_ptr<Node>>& roots, const std::ve
       keep.erase(node);
       for (auto& hook : node->hooks()) {
         Tensor r = hook(g);
-        if (!r.defined()) continue;
-        if (node->has_out_meta)
-          check_hook_result(r, node->out_shape, node->out_dtype, "the output of " + node->name());
-        g = r;
+        if (r.defined()) g = r;  // checked against the output by the hook's wrapper
       }
       if (auto kept = node->retained.lock()) Tensor(kept).set_grad(create_graph ? g : g.detach());
       bool is_leaf_sink = dynamic_cast<AccumulateGrad*>(node) != nullptr;

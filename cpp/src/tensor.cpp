@@ -137,7 +137,7 @@ void Tensor::register_hook(TensorHook hook) const {
   if (is_leaf())
     impl_->hooks.push_back(std::move(hook));
   else
-    impl_->grad_fn->hooks().push_back(std::move(hook));
+    impl_->grad_fn->hooks().push_back(output_hook(std::move(hook), *this));
 }
 
 void Tensor::retain_grad() const {

@@ -32,11 +32,6 @@ class Node : public std::enable_shared_from_this<Node> {
   // Frees saved tensors (called after use unless retain_graph).
   virtual void release();
   std::vector<TensorHook>& hooks() { return hooks_; }
-  // The shape and dtype of the output this node receives the gradient of (set by
-  // attach_grad_fn); the engine holds hook results to them before a backward reads them.
-  Shape out_shape;
-  DType out_dtype = DType::Float32;
-  bool has_out_meta = false;
   // Set when the output tensor asked to keep its .grad (retain_grad on a non-leaf).
   std::weak_ptr<TensorImpl> retained;
 
@@ -96,6 +91,10 @@ bool any_requires_grad(const std::vector<Tensor>& inputs);
 // Whether a backward is built from differentiable ops (so create_graph=True gives second
 // derivatives) or runs a fused kernel (whose gradient has no graph of its own).
 enum class Backward { Differentiable, Kernel };
+
+// `hook` wrapped to check that its result keeps the shape and dtype of `out`, a graph
+// output: the backward of out's node reads the gradient as such.
+TensorHook output_hook(TensorHook hook, const Tensor& out);
 
 // Connects `out` to `inputs` through a new Node. `saved` lists the tensors the backward
 // reads, so their in-place modification is caught. A Kernel backward refuses to run under
