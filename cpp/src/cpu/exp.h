@@ -19,14 +19,19 @@ void exp_exact(const T* x, T shift, T* y, int64_t n) {
   T val[kChunk];
   for (int64_t b = 0; b < n; b += kChunk) {
     const int64_t e = std::min(n, b + kChunk);
+    const auto xs = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(x + b, e - b) - shift;
+    auto ys = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(y + b, e - b);
+    if (xs.minCoeff() >= low) {  // the usual chunk: nothing underflows, one vectorised pass
+      ys = xs.exp();
+      continue;
+    }
     int64_t count = 0;  // found before y (possibly x itself) is overwritten
     for (int64_t i = b; i < e; ++i)
       if (x[i] - shift < low) {
         at[count] = i;
         val[count++] = std::exp(x[i] - shift);
       }
-    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(y + b, e - b) =
-        (Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(x + b, e - b) - shift).exp();
+    ys = xs.exp();
     for (int64_t c = 0; c < count; ++c) y[at[c]] = val[c];
   }
 }
