@@ -71,6 +71,12 @@ void init_rnn(py::module_& m);
 
 // An optional tensor argument (None) as the core's undefined Tensor.
 inline glia::Tensor or_undefined(const std::optional<glia::Tensor>& t) { return t ? *t : glia::Tensor(); }
+// The same for a list with None entries.
+inline std::vector<glia::Tensor> or_undefined(const std::vector<std::optional<glia::Tensor>>& ts) {
+  std::vector<glia::Tensor> out;
+  for (const auto& t : ts) out.push_back(or_undefined(t));
+  return out;
+}
 
 // Reads a shape given as a tuple/list of ints or as separate int arguments.
 glia::Shape shape_from_args(const py::args& args);

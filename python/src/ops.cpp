@@ -208,9 +208,7 @@ void init_ops(py::module_& m) {
   def_both(m, t, "nonzero", &glia::nonzero);
   def_both(m, t, "masked_fill", &glia::masked_fill, py::arg("mask"), py::arg("value"));
   m.def("_index", [](const Tensor& a, const std::vector<std::optional<Tensor>>& idx) {
-    std::vector<Tensor> ts;
-    for (auto& i : idx) ts.push_back(i ? *i : Tensor());
-    return glia::index(a, ts);
+    return glia::index(a, or_undefined(idx));
   });
 
   // ---- creation and random ----

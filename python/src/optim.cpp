@@ -13,8 +13,7 @@ void init_optim(py::module_& m) {
   m.def("_sgd_step", [](const Tensors& p, const Tensors& g, const std::vector<std::optional<Tensor>>& in,
                         double lr, double momentum, double dampening, double wd, bool nesterov,
                         bool maximize) {
-    Tensors bufs;
-    for (auto& b : in) bufs.push_back(b ? *b : Tensor());
+    Tensors bufs = or_undefined(in);
     glia::optim::sgd_step(p, g, bufs, o::SGDOptions{lr, momentum, dampening, wd, nesterov, maximize});
     std::vector<std::optional<Tensor>> out;
     for (auto& b : bufs) out.push_back(b.defined() ? std::optional<Tensor>(b) : std::nullopt);

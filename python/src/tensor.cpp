@@ -320,9 +320,7 @@ void init_tensor(py::module_& m) {
       .def("fill_", [](Tensor& x, glia::Scalar v) { return x.fill_(v.value); })
       .def("copy_", [](Tensor& x, const Tensor& src) { return x.copy_(src); })
       .def("_index_put_", [](Tensor& x, const std::vector<std::optional<Tensor>>& idx, const Tensor& v) {
-        std::vector<Tensor> ts;
-        for (auto& i : idx) ts.push_back(i ? *i : Tensor());
-        glia::index_put_(x, ts, v);
+        glia::index_put_(x, or_undefined(idx), v);
       });
 
   m.def("from_numpy", &from_numpy, py::arg("array"),

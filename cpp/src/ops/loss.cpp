@@ -52,15 +52,12 @@ Tensor cross_entropy(const Tensor& logits_in, const Tensor& target_in, const Ten
                target_in.shape(), " does not match logits of shape ", logits_in.shape(),
                " (expected ", unbatched ? Shape{} : row_shape, ")");
   }
-  if (weight.defined())
-    GLIA_CHECK(weight.shape() == Shape{C} && weight.dtype() == logits.dtype(), ShapeError,
-               "cross_entropy: weight must have shape (", C, ",) and dtype ", logits.dtype(), ", got ",
-               weight.shape(), " ", weight.dtype());
+  check_param(weight, {C}, logits.dtype(), "cross_entropy", "weight (classes)");
   Tensor z = class_rows(detach(logits));
   const int64_t R = z.shape()[0];
   Tensor tgt = prob ? class_rows(detach(target)) : reshape(contiguous(detach(target)), {R});
   if (!prob) check_targets(tgt, C, ignore_index, "cross_entropy");
-  Tensor w = weight.defined() ? contiguous(detach(weight)) : Tensor();
+  Tensor w = kernel_operand(weight);
   Tensor logp = Tensor::empty({R, C}, z.dtype()), row_loss = Tensor::empty({R}, z.dtype()),
          row_weight = Tensor::empty({R}, z.dtype());
   dispatch_float(z.dtype(), "cross_entropy", [&](auto tag) {
