@@ -211,3 +211,9 @@ def test_transform_errors():
     check_raises(lambda: T.RandomVerticalFlip(p=True), ValueError, "RandomVerticalFlip", "True")
     check_raises(lambda: T.RandomCrop(3.7), ValueError, "RandomCrop", "size", "3.7")
     check_raises(lambda: T.RandomCrop((2, 0)), ValueError, "RandomCrop", "size", "(2, 0)")
+    # padding is checked as size is: no silent truncation of 1.5, no bool, no negatives
+    check_raises(lambda: T.RandomCrop(2, padding=1.5), ValueError, "RandomCrop", "padding", "1.5")
+    check_raises(lambda: T.RandomCrop(2, padding=(1, True)), ValueError, "RandomCrop", "padding")
+    check_raises(lambda: T.RandomCrop(2, padding=(1, 2, 3)), ValueError, "RandomCrop", "padding")
+    check_raises(lambda: T.RandomCrop(2, padding=-1), ValueError, "RandomCrop", "padding", ">= 0")
+    assert T.RandomCrop(2, padding=(1, 2)).padding == (1, 2, 1, 2)

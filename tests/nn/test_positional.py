@@ -85,6 +85,9 @@ def test_rotary_matches_numpy_reference():
                                rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(rope(to_glia(x), offset=7).numpy(),
                                _numpy_rotary(x, np.arange(7, 12)), rtol=1e-12, atol=1e-12)
+    rope.base = 100.0  # the cached tables follow a changed base
+    np.testing.assert_allclose(rope(to_glia(x)).numpy(), _numpy_rotary(x, np.arange(5), 100.0),
+                               rtol=1e-12, atol=1e-12)
     cos, sin = F.rotary_cos_sin([0, 4, 9], 8, base=100.0, dtype=glia.float64)
     x3 = randn(3, 8)
     np.testing.assert_allclose(F.apply_rotary(to_glia(x3), cos, sin).numpy(),

@@ -134,13 +134,9 @@ class RandomCrop(_RandomTransform):
         super().__init__(generator, seed)
         self.size = tuple(_ntuple(size, 2, "RandomCrop", "size", minimum=1))
         pad = 0 if padding is None else padding
-        pad = (pad,) * 4 if isinstance(pad, numbers.Integral) else tuple(int(p) for p in pad)
-        if len(pad) == 2:
-            pad = pad * 2
-        if len(pad) != 4 or min(pad) < 0:
-            raise ValueError(f"RandomCrop: padding must be an int >= 0 or 2 or 4 of them, got "
-                             f"{padding!r}")
-        self.padding = pad
+        if isinstance(pad, (tuple, list)) and len(pad) == 2:  # (left/right, top/bottom)
+            pad = tuple(pad) * 2
+        self.padding = tuple(_ntuple(pad, 4, "RandomCrop", "padding", minimum=0))
         self.fill = fill
 
     def __call__(self, img):

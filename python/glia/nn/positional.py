@@ -120,16 +120,19 @@ class RotaryEmbedding(Module):
         if dim <= 0 or dim % 2:
             raise ValueError(f"RotaryEmbedding: dim must be positive and even, got {dim}")
         self.dim, self.base = dim, base
-        self._tables = {}  # dtype -> (cos, sin) for positions 0..n-1; not part of the state
+        # (dtype, dim, base) -> (cos, sin) for positions 0..n-1; not part of the state. The key
+        # holds dim and base so that changing either never reads stale tables.
+        self._tables = {}
 
     def _cos_sin(self, end, dtype):
         """cos/sin tables covering positions 0..end-1 (at least), grown by doubling."""
-        cos, sin = self._tables.get(dtype, (None, None))
+        key = (dtype, self.dim, self.base)
+        cos, sin = self._tables.get(key, (None, None))
         if cos is None or cos.shape[0] < end:
             n = 16 if cos is None else cos.shape[0]
             while n < end:
                 n *= 2
-            cos, sin = self._tables[dtype] = F.rotary_cos_sin(n, self.dim, self.base, dtype)
+            cos, sin = self._tables[key] = F.rotary_cos_sin(n, self.dim, self.base, dtype)
         return cos, sin
 
     def forward(self, x, offset=0):

@@ -14,18 +14,14 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _check_inplace(input, inplace, op):
-    """In-place on a leaf that requires grad is an error, as in torch."""
+def _inplace(input, out, inplace, op):
+    """`out` written into `input` when asked, else `out`. In-place on a leaf that requires
+    grad is an error, as in torch. glia's autograd has no in-place ops, so a non-leaf that
+    requires grad (nn.ReLU(inplace=True) inside a model) gets the result as a new tensor:
+    use the return value, as layers do; the input itself keeps its values."""
     if inplace and input.requires_grad and input.is_leaf and glia.is_grad_enabled():
         raise RuntimeError(f"{op}: inplace=True on a leaf tensor that requires grad; use "
                            f"inplace=False")
-
-
-def _inplace(input, out, inplace):
-    """`out` written into `input` when asked (after _check_inplace), else `out`. glia's
-    autograd has no in-place ops, so a non-leaf that requires grad (nn.ReLU(inplace=True)
-    inside a model) gets the result as a new tensor: use the return value, as layers do;
-    the input itself keeps its values."""
     if not inplace or (input.requires_grad and glia.is_grad_enabled()):
         return out
     input.copy_(out)
@@ -34,8 +30,7 @@ def _inplace(input, out, inplace):
 
 def relu(input, inplace=False):
     """max(x, 0); the gradient at 0 is 0, as torch."""
-    _check_inplace(input, inplace, "relu")
-    return _inplace(input, glia.relu(input), inplace)
+    return _inplace(input, glia.relu(input), inplace, "relu")
 
 
 def sigmoid(input):
@@ -49,23 +44,21 @@ def tanh(input):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
-    _check_inplace(input, inplace, "leaky_relu")
-    return _inplace(input, glia.where(input.gt(0), input, input * negative_slope), inplace)
+    out = glia.where(input.gt(0), input, input * negative_slope)
+    return _inplace(input, out, inplace, "leaky_relu")
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x) - 1)."""
-    _check_inplace(input, inplace, "elu")
     # expm1 sees min(x, 0): exp of a large positive x would be inf, and 0 * inf = NaN in the
     # backward of the branch that where() discards.
     neg = glia.expm1(glia.clamp(input, max=0.0)) * alpha
-    return _inplace(input, glia.where(input.gt(0), input, neg), inplace)
+    return _inplace(input, glia.where(input.gt(0), input, neg), inplace, "elu")
 
 
 def selu(input, inplace=False):
     """scale * elu(x, alpha) with the self-normalizing constants of Klambauer et al."""
-    _check_inplace(input, inplace, "selu")
-    return _inplace(input, elu(input, SELU_ALPHA) * SELU_SCALE, inplace)
+    return _inplace(input, elu(input, SELU_ALPHA) * SELU_SCALE, inplace, "selu")
 
 
 def gelu(input, approximate="none"):
@@ -82,8 +75,7 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """x * sigmoid(x) (also called swish)."""
-    _check_inplace(input, inplace, "silu")
-    return _inplace(input, input * glia.sigmoid(input), inplace)
+    return _inplace(input, input * glia.sigmoid(input), inplace, "silu")
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -103,11 +95,10 @@ def softplus(input, beta=1.0, threshold=20.0):
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val); the gradient is 1 strictly inside (min_val, max_val) and 0
     at and beyond the bounds, as torch (glia.clamp would pass it at the bounds)."""
-    _check_inplace(input, inplace, "hardtanh")
     if max_val < min_val:
         raise ValueError(f"hardtanh: max_val ({max_val}) must not be less than min_val ({min_val})")
     out = glia.where(input.le(min_val), min_val, glia.where(input.ge(max_val), max_val, input))
-    return _inplace(input, out, inplace)
+    return _inplace(input, out, inplace, "hardtanh")
 
 
 def step(input, threshold=0.0):

@@ -4,7 +4,7 @@ import math
 import numbers
 
 import glia
-from glia.nn.functional.activation import _check_inplace, _inplace
+from glia.nn.functional.activation import _inplace
 
 __all__ = ["dropout", "dropout2d", "alpha_dropout"]
 
@@ -36,8 +36,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _check_p(p, "dropout")
     if not training or p == 0.0 or input.numel() == 0:
         return input  # nothing is written, so inplace needs no check (as torch)
-    _check_inplace(input, inplace, "dropout")
-    return _inplace(input, input * _scaled_mask(input, input.shape, p), inplace)
+    return _inplace(input, input * _scaled_mask(input, input.shape, p), inplace, "dropout")
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -54,9 +53,8 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                          f"shape {tuple(input.shape)}")
     if not training or p == 0.0 or input.numel() == 0:
         return input  # nothing is written, so inplace needs no check (as torch)
-    _check_inplace(input, inplace, "dropout2d")
     shape = tuple(input.shape[:-2]) + (1, 1)  # one draw per (sample, channel)
-    return _inplace(input, input * _scaled_mask(input, shape, p), inplace)
+    return _inplace(input, input * _scaled_mask(input, shape, p), inplace, "dropout2d")
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
@@ -71,10 +69,9 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     _check_p(p, "alpha_dropout")
     if not training or p == 0.0 or input.numel() == 0:
         return input  # nothing is written, so inplace needs no check (as torch)
-    _check_inplace(input, inplace, "alpha_dropout")
     if p == 1.0:
-        return _inplace(input, input * 0.0, inplace)
+        return _inplace(input, input * 0.0, inplace, "alpha_dropout")
     a = 1.0 / math.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1.0) * (1.0 - p))
     keep = glia.bernoulli(glia.full(input.shape, 1.0 - p, dtype=input.dtype))
     shift = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
-    return _inplace(input, input * (keep * a) + shift, inplace)
+    return _inplace(input, input * (keep * a) + shift, inplace, "alpha_dropout")
