@@ -293,6 +293,10 @@ def test_multihead_attention_learned_float_mask_gets_gradient(need_weights, shap
     to, tw = tm(to_torch(q), to_torch(k), to_torch(k), attn_mask=tmask,
                 need_weights=need_weights)
     assert_close(go, to, 1e-9, 1e-10)
+    if need_weights:
+        assert_close(gw, tw, 1e-9, 1e-10)
+    else:
+        assert gw is None and tw is None
     (go * go).sum().backward()
     (to * to).sum().backward()
     assert_close(gmask.grad, tmask.grad, 1e-8, 1e-10)

@@ -20,6 +20,24 @@ def test_sdpa_with_keys_and_values_expanded_along_the_sequence():
                  TF.scaled_dot_product_attention(tq, tk, tv), rtol=1e-10, atol=1e-12)
 
 
+def test_sdpa_with_queries_expanded_along_the_sequence():
+    # stride-0 rows of the scores' left operand, against distinct keys and values (with one
+    # key row every score row is equal, so that case cannot show a wrong product); gradients
+    q_row, k, v = randn(1, 64), randn(64, 64), randn(64, 64)
+    gq_row = glia.tensor(q_row, requires_grad=True)
+    gk, gv = glia.tensor(k, requires_grad=True), glia.tensor(v, requires_grad=True)
+    tq_row = torch.tensor(q_row, requires_grad=True)
+    tk, tv = torch.tensor(k, requires_grad=True), torch.tensor(v, requires_grad=True)
+    go = F.scaled_dot_product_attention(gq_row.expand(64, 64), gk, gv)
+    to = TF.scaled_dot_product_attention(tq_row.expand(64, 64), tk, tv)
+    assert_close(go, to, rtol=1e-10, atol=1e-12)
+    cot = randn(64, 64)
+    (go * glia.tensor(cot)).sum().backward()
+    (to * torch.from_numpy(cot)).sum().backward()
+    for g, t in ((gq_row, tq_row), (gk, tk), (gv, tv)):
+        assert_close(g.grad, t.grad, rtol=1e-9, atol=1e-11)
+
+
 def test_fused_op_refuses_a_mask_that_needs_a_gradient():
     q = glia.randn(2, 3, 4, requires_grad=True)
     mask = glia.zeros(3, 3, requires_grad=True)

@@ -122,6 +122,7 @@ def test_embedding_errors():
     e = nn.Embedding(4, 2)
     check_raises(lambda: e(glia.tensor([1, 4])), IndexError, "embedding", "4")
     check_raises(lambda: e(glia.tensor([-1])), IndexError, "embedding", "-1")
+    check_raises(lambda: e(glia.tensor([[0, -3]])), IndexError, "embedding", "-3")
     check_raises(lambda: e(glia.tensor([1.0])), TypeError, "embedding", "int64")
     check_raises(lambda: nn.Embedding(4, 2, padding_idx=4), ValueError, "Embedding", "4")
     check_raises(lambda: F.embedding(glia.tensor([0]), glia.randn(4)), ValueError, "2-D")

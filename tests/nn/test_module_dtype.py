@@ -6,13 +6,13 @@ import torch
 
 import glia
 from glia import nn
-from helpers import assert_close, randn, to_glia, to_torch
+from helpers import assert_close, load_from_torch, randn, to_glia, to_torch
 
 
 @pytest.mark.parametrize("convert", ["double", "to"])
 def test_to_dtype_keeps_and_converts_gradients(convert):
     tm, gm = torch.nn.Linear(3, 2), nn.Linear(3, 2)
-    gm.load_state_dict({k: v.numpy().copy() for k, v in tm.state_dict().items()})
+    load_from_torch(gm, tm)
     x = randn(4, 3, dtype=np.float32)
     gm(to_glia(x)).sum().backward()
     tm(to_torch(x)).sum().backward()

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 import glia
-from helpers import assert_close, check_op, check_raises, gradcheck, randn, to_glia, to_torch
+from helpers import (assert_close, check_op, check_raises, compare_module, gradcheck, load_from_torch,
+                     randn, to_glia, to_torch)
 
 TOL = {np.float32: dict(rtol=1e-4, atol=1e-5), np.float64: dict(rtol=1e-10, atol=1e-10)}
 
@@ -336,13 +337,5 @@ def test_linear_on_few_rows_matches_torch(restore_threads, batch):
     glia.set_num_threads(2)
     tl = torch.nn.Linear(900, 1300).double()
     gl = glia.nn.Linear(900, 1300, dtype=glia.float64)
-    gl.load_state_dict({k: glia.tensor(v.detach().numpy()) for k, v in tl.state_dict().items()})
-    x = randn(batch, 900)
-    gx, tx = glia.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    go, to = gl(gx), tl(tx)
-    assert_close(go, to, rtol=1e-10, atol=1e-10)
-    cot = randn(batch, 1300)
-    (go * glia.tensor(cot)).sum().backward()
-    (to * torch.tensor(cot)).sum().backward()
-    assert_close(gx.grad, tx.grad, rtol=1e-10, atol=1e-10)
-    assert_close(gl.weight.grad, tl.weight.grad, rtol=1e-10, atol=1e-10)
+    load_from_torch(gl, tl)
+    compare_module(gl, tl, randn(batch, 900), rtol=1e-10, atol=1e-10)
