@@ -574,3 +574,43 @@ def test_loaded_state_of_the_wrong_shape_raises(make_opt, key):
     before = p.detach().numpy().copy()
     check_raises(opt.step, ValueError, "state tensor", "(2,)", "(4,)")
     np.testing.assert_array_equal(p.detach().numpy(), before)  # nothing was written
+
+
+@pytest.mark.parametrize("make_opt,key", [
+    (lambda p: optim.SGD(p, lr=0.1, momentum=0.9), "momentum_buffer"),
+    (lambda p: optim.Adam(p, lr=0.1), "exp_avg_sq"),
+    (lambda p: optim.Adam(p, lr=0.1, amsgrad=True), "max_exp_avg_sq"),
+    (lambda p: optim.Adagrad(p, lr=0.1), "sum"),
+    (lambda p: optim.RMSprop(p, lr=0.1, centered=True), "grad_avg"),
+    (lambda p: optim.RMSprop(p, lr=0.1, momentum=0.5), "momentum_buffer"),
+    (lambda p: optim.Adadelta(p), "acc_delta"),
+    (lambda p: optim.NAdam(p, lr=0.1), "exp_avg"),
+    (lambda p: optim.Rprop(p, lr=0.1), "step_size"),
+])
+@pytest.mark.parametrize("bad", ["shape", "dtype"])
+def test_bad_state_of_a_later_parameter_leaves_every_parameter_as_it_was(make_opt, key, bad):
+    # The state is checked for every parameter before the first is updated, and the step
+    # counts are restored: a failed step changes nothing, and a fixed one runs as usual.
+    a = glia.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    b = glia.tensor([0.5, 0.25], requires_grad=True)
+    opt = make_opt([a, b])
+    a.grad, b.grad = glia.tensor([0.1, 0.2, -0.3]), glia.tensor([1.0, -1.0])
+    opt.step()
+    good = opt.state[b][key]
+    before = [p.detach().numpy().copy() for p in (a, b)]
+    steps = [opt.state[p].get("step") for p in (a, b)]  # SGD keeps none
+    if bad == "shape":
+        opt.state[b][key] = glia.zeros(3)
+        check_raises(opt.step, ValueError, "state tensor 1", "(3,)", "(2,)")
+    else:
+        opt.state[b][key] = glia.zeros(2, dtype=glia.float64)
+        check_raises(opt.step, TypeError, "state tensor 1", "float64", "float32")
+    for p, was in zip((a, b), before):
+        np.testing.assert_array_equal(p.detach().numpy(), was)
+    assert [opt.state[p].get("step") for p in (a, b)] == steps
+
+    opt.state[b][key] = good
+    opt.step()
+    if steps[0] is not None:
+        assert [opt.state[p]["step"] for p in (a, b)] == [s + 1 for s in steps]
+    assert not np.array_equal(a.detach().numpy(), before[0])

@@ -1,7 +1,9 @@
 // Optimizer steps over whole parameter lists: check, create missing state, run kernels.
 #include "cpu/optim.h"
 
+#include <algorithm>
 #include <cmath>
+#include <initializer_list>
 
 #include "check.h"
 #include "dispatch.h"
@@ -35,18 +37,29 @@ void check_steps(const char* op, const std::vector<int64_t>& steps,
              " step counts for ", params.size(), " parameters");
 }
 
-// The state tensor for parameter i, created (zeros, or `init`) when undefined.
-Tensor& state(std::vector<Tensor>& list, size_t i, const Tensor& p, const char* op,
-              double init = 0.0) {
-  if (list.size() <= i) list.resize(i + 1);
-  if (!list[i].defined()) {
-    list[i] = full(p.shape(), Scalar(init), p.dtype());
-  } else {
-    GLIA_CHECK(list[i].shape() == p.shape() && list[i].dtype() == p.dtype() &&
-                   list[i].is_contiguous(),
-               ShapeError, op, ": state tensor ", i, " has shape ", list[i].shape(),
-               " but the parameter has shape ", p.shape());
+// Checks every given state tensor of the lists this step uses before any parameter is
+// updated, so that bad state (a wrong checkpoint) raises with nothing written.
+void check_states(const char* op, const std::vector<Tensor>& params,
+                  std::initializer_list<const std::vector<Tensor>*> lists) {
+  for (const std::vector<Tensor>* list : lists) {
+    for (size_t i = 0; i < std::min(list->size(), params.size()); ++i) {
+      const Tensor& s = (*list)[i];
+      const Tensor& p = params[i];
+      if (!s.defined()) continue;
+      GLIA_CHECK(s.shape() == p.shape(), ShapeError, op, ": state tensor ", i, " has shape ",
+                 s.shape(), " but the parameter has shape ", p.shape());
+      GLIA_CHECK(s.dtype() == p.dtype(), DTypeError, op, ": state tensor ", i, " has dtype ",
+                 s.dtype(), " but the parameter has dtype ", p.dtype());
+      GLIA_CHECK(s.is_contiguous(), Error, op, ": state tensor ", i, " must be contiguous");
+    }
   }
+}
+
+// The state tensor for parameter i (checked by check_states), created (zeros, or `init`)
+// when undefined.
+Tensor& state(std::vector<Tensor>& list, size_t i, const Tensor& p, double init = 0.0) {
+  if (list.size() <= i) list.resize(i + 1);
+  if (!list[i].defined()) list[i] = full(p.shape(), Scalar(init), p.dtype());
   return list[i];
 }
 
@@ -75,11 +88,12 @@ void for_each_param(const char* op, const std::vector<Tensor>& params,
 void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
               std::vector<Tensor>& bufs, const SGDOptions& o) {
   bufs.resize(params.size());
+  if (o.momentum != 0) check_states("sgd", params, {&bufs});
   for_each_param("sgd", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
-    // state() creates a missing buffer (seeded from the gradient: first) or checks a given one
+    // state() creates a missing buffer, which is then seeded from the gradient (first)
     const bool first = o.momentum != 0 && !bufs[i].defined();
-    T* buf = o.momentum != 0 ? state(bufs, i, params[i], "sgd").data<T>() : nullptr;
+    T* buf = o.momentum != 0 ? state(bufs, i, params[i]).data<T>() : nullptr;
     cpu::sgd_update<T>(p, g, buf, params[i].numel(), o, first);
   });
 }
@@ -89,11 +103,13 @@ void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gra
                const std::vector<int64_t>& steps, const AdamOptions& o) {
   check_steps("adam", steps, params);
   vmax.resize(params.size());
+  check_states("adam", params, {&m, &v});
+  if (o.amsgrad) check_states("adam", params, {&vmax});
   for_each_param("adam", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
-    Tensor& mi = state(m, i, params[i], "adam");
-    Tensor& vi = state(v, i, params[i], "adam");
-    T* vm = o.amsgrad ? state(vmax, i, params[i], "adam").data<T>() : nullptr;
+    Tensor& mi = state(m, i, params[i]);
+    Tensor& vi = state(v, i, params[i]);
+    T* vm = o.amsgrad ? state(vmax, i, params[i]).data<T>() : nullptr;
     cpu::adam_update<T>(p, g, mi.data<T>(), vi.data<T>(), vm, params[i].numel(), o, steps[i]);
   });
 }
@@ -102,9 +118,10 @@ void adagrad_step(const std::vector<Tensor>& params, const std::vector<Tensor>& 
                   std::vector<Tensor>& sums, const std::vector<int64_t>& steps,
                   const AdagradOptions& o) {
   check_steps("adagrad", steps, params);
+  check_states("adagrad", params, {&sums});
   for_each_param("adagrad", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
-    Tensor& s = state(sums, i, params[i], "adagrad");
+    Tensor& s = state(sums, i, params[i]);
     cpu::adagrad_update<T>(p, g, s.data<T>(), params[i].numel(), o, steps[i]);
   });
 }
@@ -114,21 +131,25 @@ void rmsprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& 
                   const RMSpropOptions& o) {
   gavg.resize(params.size());
   bufs.resize(params.size());
+  check_states("rmsprop", params, {&sq});
+  if (o.centered) check_states("rmsprop", params, {&gavg});
+  if (o.momentum > 0) check_states("rmsprop", params, {&bufs});
   for_each_param("rmsprop", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
-    Tensor& s = state(sq, i, params[i], "rmsprop");
-    T* ga = o.centered ? state(gavg, i, params[i], "rmsprop").data<T>() : nullptr;
-    T* b = o.momentum > 0 ? state(bufs, i, params[i], "rmsprop").data<T>() : nullptr;
+    Tensor& s = state(sq, i, params[i]);
+    T* ga = o.centered ? state(gavg, i, params[i]).data<T>() : nullptr;
+    T* b = o.momentum > 0 ? state(bufs, i, params[i]).data<T>() : nullptr;
     cpu::rmsprop_update<T>(p, g, s.data<T>(), ga, b, params[i].numel(), o);
   });
 }
 
 void adadelta_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                    std::vector<Tensor>& sq, std::vector<Tensor>& acc, const AdadeltaOptions& o) {
+  check_states("adadelta", params, {&sq, &acc});
   for_each_param("adadelta", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
-    Tensor& s = state(sq, i, params[i], "adadelta");
-    Tensor& a = state(acc, i, params[i], "adadelta");
+    Tensor& s = state(sq, i, params[i]);
+    Tensor& a = state(acc, i, params[i]);
     cpu::adadelta_update<T>(p, g, s.data<T>(), a.data<T>(), params[i].numel(), o);
   });
 }
@@ -138,14 +159,15 @@ void nadam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
                 const std::vector<int64_t>& steps, const NAdamOptions& o) {
   check_steps("nadam", steps, params);
   mu_products.resize(params.size(), 1.0);
+  check_states("nadam", params, {&m, &v});
   for_each_param("nadam", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
     double t = double(steps[i]);
     double mu = o.beta1 * (1 - 0.5 * std::pow(0.96, t * o.momentum_decay));
     double mu_next = o.beta1 * (1 - 0.5 * std::pow(0.96, (t + 1) * o.momentum_decay));
     mu_products[i] *= mu;
-    Tensor& mi = state(m, i, params[i], "nadam");
-    Tensor& vi = state(v, i, params[i], "nadam");
+    Tensor& mi = state(m, i, params[i]);
+    Tensor& vi = state(v, i, params[i]);
     cpu::nadam_update<T>(p, g, mi.data<T>(), vi.data<T>(), params[i].numel(), o, steps[i], mu,
                          mu_next, mu_products[i]);
   });
@@ -153,10 +175,11 @@ void nadam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
 
 void rprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                 std::vector<Tensor>& prevs, std::vector<Tensor>& step_sizes, const RpropOptions& o) {
+  check_states("rprop", params, {&prevs, &step_sizes});
   for_each_param("rprop", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
-    Tensor& prev = state(prevs, i, params[i], "rprop");
-    Tensor& steps = state(step_sizes, i, params[i], "rprop", o.lr);
+    Tensor& prev = state(prevs, i, params[i]);
+    Tensor& steps = state(step_sizes, i, params[i], o.lr);
     cpu::rprop_update<T>(p, g, prev.data<T>(), steps.data<T>(), params[i].numel(), o);
   });
 }

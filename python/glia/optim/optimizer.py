@@ -74,7 +74,18 @@ class Optimizer:
                 params = [p for p in group["params"] if p.grad is not None]
                 if params:
                     states = [self.state.setdefault(p, {}) for p in params]
-                    self._update(group, params, [p.grad for p in params], states)
+                    steps = [st.get("step") for st in states]
+                    try:
+                        self._update(group, params, [p.grad for p in params], states)
+                    except Exception:
+                        # the kernels check everything before they write: a failed step
+                        # leaves the parameters as they were, and so the step counts
+                        for st, step in zip(states, steps):
+                            if step is None:
+                                st.pop("step", None)
+                            else:
+                                st["step"] = step
+                        raise
         return loss
 
     @staticmethod
