@@ -19,6 +19,12 @@ def test_split_sizes():
         assert all(abs(s - n * f) < 1 for s, f in zip(sizes, [0.6, 0.25, 0.15]))
 
 
+def test_split_sizes_rejects_an_unknown_rule():
+    # a misspelt rule must not fall back to largest remainder silently
+    check_raises(lambda: split_sizes(10, [0.5, 0.5], "my_split", rule="Torch"), ValueError,
+                 "my_split", "rule", "'Torch'")
+
+
 @pytest.mark.parametrize("n,fractions", [(10, [0.34, 0.66]), (10, [0.7, 0.15, 0.15]),
                                          (7, [0.2, 0.2, 0.6]), (100, [0.29, 0.71]),
                                          (13, [0.25, 0.25, 0.25, 0.25])])

@@ -17,6 +17,8 @@ def split_sizes(n, lengths, op="random_split", rule="largest_remainder"):
     each is the floor or ceiling of n * fraction; with rule='torch', as
     torch.utils.data.random_split: floor(n * fraction), then the items left over go one
     each to the parts in order, from the first."""
+    if rule not in ("largest_remainder", "torch"):
+        raise ValueError(f"{op}: rule must be 'largest_remainder' or 'torch', got {rule!r}")
     lengths = list(lengths)
     if not lengths or any(not isinstance(v, numbers.Real) or v < 0 for v in lengths):
         raise ValueError(f"{op}: lengths must be non-negative numbers, got {lengths!r}")
