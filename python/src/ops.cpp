@@ -222,6 +222,7 @@ void init_ops(py::module_& m) {
         py::arg("dtype") = DType::Float32);
   m.def("eye", &glia::eye, py::arg("n"), py::arg("m") = -1, py::arg("dtype") = DType::Float32);
   m.def("manual_seed", &glia::manual_seed, py::arg("seed"));
+  m.def("initial_seed", &glia::initial_seed);
   m.def("rand", &glia::rand, py::arg("size"), py::arg("dtype") = DType::Float32);
   m.def("randn", &glia::randn, py::arg("size"), py::arg("dtype") = DType::Float32);
   m.def("randint", &glia::randint, py::arg("low"), py::arg("high"), py::arg("size"),

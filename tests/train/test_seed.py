@@ -50,6 +50,17 @@ def test_manual_seed_checks_its_argument():
     np.testing.assert_array_equal(glia.rand(4).numpy(), a)
 
 
+def test_initial_seed_is_read_from_the_generator():
+    # seeding below the Python layer (as C++ code calling glia::manual_seed does) shows in
+    # initial_seed(), and every 64-bit seed comes back whole
+    glia._C.manual_seed(12345)
+    assert glia.initial_seed() == 12345
+    glia.manual_seed(2**64 - 1)
+    assert glia.initial_seed() == 2**64 - 1
+    glia.manual_seed(0)
+    assert glia.initial_seed() == 0
+
+
 def test_initial_seed_before_manual_seed_is_the_generators_start():
     # a fresh process: initial_seed() is the seed the C++ generator starts from, so
     # re-seeding with it replays the draws made before any manual_seed

@@ -26,6 +26,7 @@ Tensor eye(int64_t n, int64_t m = -1, DType dtype = DType::Float32);
 
 // ---- random (random.cpp); one seeded global generator ----
 void manual_seed(uint64_t seed);
+uint64_t initial_seed();  // the last seed given, or the one the generator starts from
 Tensor rand(const Shape& shape, DType dtype = DType::Float32);
 Tensor randn(const Shape& shape, DType dtype = DType::Float32);
 Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype = DType::Int64);

@@ -11,9 +11,12 @@ namespace glia {
 
 namespace {
 
+constexpr uint64_t kDefaultSeed = 0x5eed;
+
 struct Generator {
   std::mutex mutex;
-  std::mt19937_64 engine{0x5eed};
+  uint64_t seed = kDefaultSeed;  // the last one given, for initial_seed()
+  std::mt19937_64 engine{kDefaultSeed};
 };
 
 Generator& generator() {
@@ -42,7 +45,14 @@ Tensor fill_random(const Shape& shape, DType dtype, const char* op, F draw) {
 void manual_seed(uint64_t seed) {
   Generator& g = generator();
   std::lock_guard<std::mutex> lock(g.mutex);
+  g.seed = seed;
   g.engine.seed(seed);
+}
+
+uint64_t initial_seed() {
+  Generator& g = generator();
+  std::lock_guard<std::mutex> lock(g.mutex);
+  return g.seed;
 }
 
 Tensor rand(const Shape& shape, DType dtype) {
