@@ -127,7 +127,7 @@ def _counts(fn, y_true, y_pred, average, labels, pos_label):
                              f"{present.tolist()}")
         labels = np.asarray([pos_label])
     else:
-        labels = _labels(y_true, y_pred, labels)
+        labels = present if labels is None else np.asarray(labels)
     # count over the distinct labels (as confusion_matrix does), then in `labels` order
     uniq, inverse = np.unique(labels, return_inverse=True)
     n = len(uniq)
