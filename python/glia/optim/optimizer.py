@@ -74,17 +74,16 @@ class Optimizer:
                 params = [p for p in group["params"] if p.grad is not None]
                 if params:
                     states = [self.state.setdefault(p, {}) for p in params]
-                    steps = [st.get("step") for st in states]
+                    saved = [dict(st) for st in states]
                     try:
                         self._update(group, params, [p.grad for p in params], states)
                     except Exception:
-                        # the kernels check everything before they write: a failed step
-                        # leaves the parameters as they were, and so the step counts
-                        for st, step in zip(states, steps):
-                            if step is None:
-                                st.pop("step", None)
-                            else:
-                                st["step"] = step
+                        # the kernels check everything before they write, so a failed step
+                        # leaves this group's parameters as they were; put back each state
+                        # as it was too (step counts, and no half-made state tensors)
+                        for st, was in zip(states, saved):
+                            st.clear()
+                            st.update(was)
                         raise
         return loss
 
