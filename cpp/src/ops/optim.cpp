@@ -37,12 +37,14 @@ void check_steps(const char* op, const std::vector<int64_t>& steps,
              " step counts for ", params.size(), " parameters");
 }
 
+// The state lists a step uses: null for one this step's options leave unused.
+using StateLists = std::initializer_list<const std::vector<Tensor>*>;
+
 // Checks every given state tensor of the lists this step uses before any parameter is
 // updated, so that bad state (a wrong checkpoint) raises with nothing written.
-void check_states(const char* op, const std::vector<Tensor>& params,
-                  std::initializer_list<const std::vector<Tensor>*> lists) {
+void check_states(const char* op, const std::vector<Tensor>& params, StateLists lists) {
   for (const std::vector<Tensor>* list : lists) {
-    for (size_t i = 0; i < std::min(list->size(), params.size()); ++i) {
+    for (size_t i = 0; list && i < std::min(list->size(), params.size()); ++i) {
       const Tensor& s = (*list)[i];
       const Tensor& p = params[i];
       if (!s.defined()) continue;
@@ -68,10 +70,12 @@ Tensor grad_buffer(const Tensor& g, const Tensor& p) {
   return contiguous(detach(g.dtype() == p.dtype() ? g : g.to(p.dtype())));
 }
 
+// Checks the parameters, gradients and the given state lists, then runs f on each parameter.
 template <class F>
 void for_each_param(const char* op, const std::vector<Tensor>& params,
-                    const std::vector<Tensor>& grads, const F& f) {
+                    const std::vector<Tensor>& grads, StateLists states, const F& f) {
   check_lists(op, params, grads);
+  check_states(op, params, states);
   NoGradGuard guard;
   for (size_t i = 0; i < params.size(); ++i) {
     Tensor g = grad_buffer(grads[i], params[i]);
@@ -88,12 +92,13 @@ void for_each_param(const char* op, const std::vector<Tensor>& params,
 void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
               std::vector<Tensor>& bufs, const SGDOptions& o) {
   bufs.resize(params.size());
-  if (o.momentum != 0) check_states("sgd", params, {&bufs});
-  for_each_param("sgd", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+  std::vector<Tensor>* momentum = o.momentum != 0 ? &bufs : nullptr;
+  for_each_param("sgd", params, grads, {momentum},
+                 [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
     // state() creates a missing buffer, which is then seeded from the gradient (first)
-    const bool first = o.momentum != 0 && !bufs[i].defined();
-    T* buf = o.momentum != 0 ? state(bufs, i, params[i]).data<T>() : nullptr;
+    const bool first = momentum && !bufs[i].defined();
+    T* buf = momentum ? state(bufs, i, params[i]).data<T>() : nullptr;
     cpu::sgd_update<T>(p, g, buf, params[i].numel(), o, first);
   });
 }
@@ -103,13 +108,13 @@ void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gra
                const std::vector<int64_t>& steps, const AdamOptions& o) {
   check_steps("adam", steps, params);
   vmax.resize(params.size());
-  check_states("adam", params, {&m, &v});
-  if (o.amsgrad) check_states("adam", params, {&vmax});
-  for_each_param("adam", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+  std::vector<Tensor>* maxes = o.amsgrad ? &vmax : nullptr;
+  for_each_param("adam", params, grads, {&m, &v, maxes},
+                 [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
     Tensor& mi = state(m, i, params[i]);
     Tensor& vi = state(v, i, params[i]);
-    T* vm = o.amsgrad ? state(vmax, i, params[i]).data<T>() : nullptr;
+    T* vm = maxes ? state(*maxes, i, params[i]).data<T>() : nullptr;
     cpu::adam_update<T>(p, g, mi.data<T>(), vi.data<T>(), vm, params[i].numel(), o, steps[i]);
   });
 }
@@ -118,8 +123,8 @@ void adagrad_step(const std::vector<Tensor>& params, const std::vector<Tensor>& 
                   std::vector<Tensor>& sums, const std::vector<int64_t>& steps,
                   const AdagradOptions& o) {
   check_steps("adagrad", steps, params);
-  check_states("adagrad", params, {&sums});
-  for_each_param("adagrad", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+  for_each_param("adagrad", params, grads, {&sums},
+                 [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
     Tensor& s = state(sums, i, params[i]);
     cpu::adagrad_update<T>(p, g, s.data<T>(), params[i].numel(), o, steps[i]);
@@ -131,22 +136,22 @@ void rmsprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& 
                   const RMSpropOptions& o) {
   gavg.resize(params.size());
   bufs.resize(params.size());
-  check_states("rmsprop", params, {&sq});
-  if (o.centered) check_states("rmsprop", params, {&gavg});
-  if (o.momentum > 0) check_states("rmsprop", params, {&bufs});
-  for_each_param("rmsprop", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+  std::vector<Tensor>* averages = o.centered ? &gavg : nullptr;
+  std::vector<Tensor>* momentum = o.momentum > 0 ? &bufs : nullptr;
+  for_each_param("rmsprop", params, grads, {&sq, averages, momentum},
+                 [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
     Tensor& s = state(sq, i, params[i]);
-    T* ga = o.centered ? state(gavg, i, params[i]).data<T>() : nullptr;
-    T* b = o.momentum > 0 ? state(bufs, i, params[i]).data<T>() : nullptr;
+    T* ga = averages ? state(*averages, i, params[i]).data<T>() : nullptr;
+    T* b = momentum ? state(*momentum, i, params[i]).data<T>() : nullptr;
     cpu::rmsprop_update<T>(p, g, s.data<T>(), ga, b, params[i].numel(), o);
   });
 }
 
 void adadelta_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                    std::vector<Tensor>& sq, std::vector<Tensor>& acc, const AdadeltaOptions& o) {
-  check_states("adadelta", params, {&sq, &acc});
-  for_each_param("adadelta", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+  for_each_param("adadelta", params, grads, {&sq, &acc},
+                 [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
     Tensor& s = state(sq, i, params[i]);
     Tensor& a = state(acc, i, params[i]);
@@ -159,8 +164,8 @@ void nadam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
                 const std::vector<int64_t>& steps, const NAdamOptions& o) {
   check_steps("nadam", steps, params);
   mu_products.resize(params.size(), 1.0);
-  check_states("nadam", params, {&m, &v});
-  for_each_param("nadam", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+  for_each_param("nadam", params, grads, {&m, &v},
+                 [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
     double t = double(steps[i]);
     double mu = o.beta1 * (1 - 0.5 * std::pow(0.96, t * o.momentum_decay));
@@ -175,8 +180,8 @@ void nadam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
 
 void rprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                 std::vector<Tensor>& prevs, std::vector<Tensor>& step_sizes, const RpropOptions& o) {
-  check_states("rprop", params, {&prevs, &step_sizes});
-  for_each_param("rprop", params, grads, [&](size_t i, auto* p, const auto* g, auto zero) {
+  for_each_param("rprop", params, grads, {&prevs, &step_sizes},
+                 [&](size_t i, auto* p, const auto* g, auto zero) {
     using T = decltype(zero);
     Tensor& prev = state(prevs, i, params[i]);
     Tensor& steps = state(step_sizes, i, params[i], o.lr);
