@@ -38,7 +38,7 @@ int& thread_count() {
 
 // Products with fewer multiply-adds than this stay in Eigen, which wins on small sizes.
 constexpr int64_t kBlasMinFlops = int64_t(96) * 96 * 96;
-// The fewest columns a thread takes when the threads share the columns of one product.
+// The fewest columns a thread takes when the threads share the columns of a product.
 constexpr int64_t kColumnBlock = 64;
 
 // One matrix of a batch as BLAS sees it: row-major with leading dim `ld`, maybe transposed.
@@ -126,12 +126,13 @@ void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out, bool acc) {
   if constexpr (std::is_floating_point_v<T>) {
     if (flops >= kBlasMinFlops && blas().sgemm) {
       // BLAS runs single-threaded inside glia's OpenMP threads (one pool, never two pools
-      // fighting over the cores): whole matrices per thread, or row blocks of one matrix, or
+      // fighting over the cores): whole matrices per thread, or row blocks of each matrix, or
       // column blocks (rows of B when it is stored transposed, as a Linear layer's weight is).
-      // Each block packs all of the other operand, so a few rows against a wide B (a Linear
-      // layer on a small batch) split the columns when every thread gets a block: 20-30%
-      // faster for M <= 64 against 1024-4096 columns, and still ahead up to N / 4 rows.
-      const int threads = std::max(1, thread_count());
+      // Each block packs all of the other operand, so products with too few rows for every
+      // thread, and a few rows against a wide B (a Linear layer on a small batch), split the
+      // columns: 20-30% faster for M <= 64 against 1024-4096 columns, and still ahead up to
+      // N / 4 rows.
+      const int64_t threads = max_threads();  // as parallel_for splits
       auto part = [&](int64_t i, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
         const T* a = A + i * sa + r0 * (la.trans ? 1 : la.ld);
         const T* b = B + i * sb + c0 * (lb.trans ? lb.ld : 1);
@@ -143,8 +144,16 @@ void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out, bool acc) {
           for (int64_t i = s; i < e; ++i) part(i, 0, M, 0, N);
         });
       } else if (M < 2 * threads || (4 * M <= N && N >= kColumnBlock * threads)) {
-        for (int64_t i = 0; i < batch; ++i)
-          parallel_for(0, N, kColumnBlock, [&](int64_t c0, int64_t c1) { part(i, 0, M, c0, c1); });
+        // every matrix in `per` column blocks, all (matrix, block) pairs on the threads at once
+        const int64_t per = std::max<int64_t>(
+            1, std::min((threads + batch - 1) / batch, N / kColumnBlock));
+        parallel_for(0, batch * per, 1, [&](int64_t u0, int64_t u1) {
+          for (int64_t u = u0; u < u1;) {  // the blocks of one matrix in [u0, u1) in one call
+            const int64_t i = u / per, end = std::min(u1, (i + 1) * per);
+            part(i, 0, M, N * (u - i * per) / per, N * (end - i * per) / per);
+            u = end;
+          }
+        });
       } else {
         for (int64_t i = 0; i < batch; ++i)
           parallel_for(0, M, M / threads, [&](int64_t r0, int64_t r1) { part(i, r0, r1, 0, N); });

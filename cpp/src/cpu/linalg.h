@@ -13,8 +13,10 @@ void bmm(const Tensor& a, const Tensor& b, const Tensor& out, bool accumulate = 
 
 // C (M, N) = A (M, K) @ B (K, N) (+= with accumulate) on the calling thread only: row-major
 // operands with leading dims lda/ldb/ldc, either optionally transposed (stored as K x M /
-// N x K). Uses the loaded BLAS for sizable products, Eigen otherwise. For kernels that
-// already run one task per thread (convolution).
+// N x K). Uses the loaded BLAS for sizable products, Eigen for small ones and for one-row or
+// one-column products (a matrix-vector product reads the matrix once; BLAS's GEMM would pack
+// it first). For kernels that already run one task per thread (convolution, attention) and
+// for bmm's blocks.
 template <class T>
 void gemm_serial(const T* A, bool trans_a, int64_t lda, const T* B, bool trans_b, int64_t ldb, T* C,
                  int64_t ldc, int64_t M, int64_t N, int64_t K, bool accumulate);
