@@ -189,11 +189,13 @@ void softmax_rows(const Tensor& in, int64_t rows, int64_t n, bool log, const Ten
                      RowOut<T> y(q + r * n, n);
                      T m = x.maxCoeff();
                      if (!std::isfinite(m)) m = 0;  // all -inf rows give nan, as in PyTorch
-                     exp_exact(p + r * n, m, q + r * n, n);
                      if (log) {
-                       T lse = std::log(y.sum());
+                       // only summed, with the maximum's 1 in the sum: exp's error near
+                       // underflow (see exp_exact) cannot show, so plain exp will do
+                       const T lse = std::log((x - m).exp().sum());
                        y = x - m - lse;
                      } else {
+                       exp_exact(p + r * n, m, q + r * n, n);
                        y /= y.sum();
                      }
                    }
