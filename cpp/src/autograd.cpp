@@ -229,7 +229,7 @@ void run_backward(const std::vector<std::shared_ptr<Node>>& roots, const std::ve
       keep.erase(node);
       for (auto& hook : node->hooks()) {
         Tensor r = hook(g);
-        if (r.defined()) g = r;  // checked against the output by the hook's wrapper
+        if (r.defined()) g = r;  // Tensor::register_hook wraps hooks to check this
       }
       if (auto kept = node->retained.lock()) Tensor(kept).set_grad(create_graph ? g : g.detach());
       bool is_leaf_sink = dynamic_cast<AccumulateGrad*>(node) != nullptr;

@@ -203,11 +203,12 @@ def test_float32_unit_slices_match_torch(mode, B):
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-@pytest.mark.parametrize("frozen", ["weight_ih", "weight_hh"])
+@pytest.mark.parametrize("frozen", ["weight_ih", "weight_hh", "bias_ih", "bias_hh", "bias"])
 @pytest.mark.parametrize("with_state", [False, True])
 def test_layer_with_a_frozen_weight_matches_torch(mode, frozen, with_state):
     # LSTM and plain RNNs get both weight gradients from one GEMM; with one of them frozen,
-    # the other has a GEMM of its own
+    # the other has a GEMM of its own. The kernel sums only the wanted bias gradients: one
+    # sum serves both biases except for GRU, whose two differ.
     gm, tm = make_pair(mode, 3, 5, bidirectional=True)
     for m in (gm, tm):
         for name, p in m.named_parameters():

@@ -400,9 +400,9 @@ void rnn_backward(const RnnShape& s, const RnnDirection<T>* dirs, const T* d_out
                          d_out + (t * B + b) * DH + d * H + u0,
                          r.dh + i, r.dc ? r.dc + i : nullptr, r.dgi + row,
                          r.dgh ? r.dgh + row : nullptr, tmp.data());
-        for (int64_t g = 0; g < s.G; ++g) {
-          Vec<T>(db + g * H, n) += CVec<T>(r.dgi + row + g * H, n);
-          if (r.dgh) Vec<T>(db + GH + g * H, n) += CVec<T>(r.dgh + row + g * H, n);
+        for (int64_t g = 0; g < s.G; ++g) {  // only the wanted bias gradients
+          if (r.dbi) Vec<T>(db + g * H, n) += CVec<T>(r.dgi + row + g * H, n);
+          if (r.dbh) Vec<T>(db + GH + g * H, n) += CVec<T>(r.dgh + row + g * H, n);
         }
       }
       if (sync) team_barrier();  // the product below reads every unit's gate gradients

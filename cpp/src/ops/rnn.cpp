@@ -1,5 +1,5 @@
-// Recurrent layers (RNN, LSTM, GRU) as fused ops: a whole sequence through one layer and
-// direction in one call, with a backward that walks the sequence once.
+// Recurrent layers (RNN, LSTM, GRU) as fused ops: a whole sequence through one layer, both
+// directions at once, in one call, with a backward that walks the sequence once.
 #include "cpu/rnn.h"
 
 #include <algorithm>
@@ -172,8 +172,10 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             if (lstm) dc[d] = clone(narrow(select(g, 0, T + 1), 1, d * H, H));
             dgi[d] = Tensor::empty({T * B, G * H}, dt);
             dgh[d] = gru ? Tensor::empty({T * B, G * H}, dt) : dgi[d];
-            dbi[d] = Tensor::empty({G * H}, dt);
-            if (gru) dbh[d] = Tensor::empty({G * H}, dt);
+            // the bias gradients (equal but for GRU), summed only when wanted
+            const size_t b_ih = 5 + 4 * d, b_hh = b_ih + 1;  // in the node's inputs
+            if (need[b_ih] || (!gru && need[b_hh])) dbi[d] = Tensor::empty({G * H}, dt);
+            if (gru && need[b_hh]) dbh[d] = Tensor::empty({G * H}, dt);
           }
           const cpu::RnnShape sh{mode, T, B, H, G, D, len.defined() ? len.data<int64_t>() : nullptr};
           dispatch_float(dt, op, [&](auto tag) {
@@ -187,7 +189,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
               r.dc = mutable_ptr_or_null<S>(dc[d]);
               r.dgi = dgi[d].data<S>();
               r.dgh = gru ? dgh[d].data<S>() : nullptr;
-              r.dbi = dbi[d].data<S>();
+              r.dbi = mutable_ptr_or_null<S>(dbi[d]);
               r.dbh = mutable_ptr_or_null<S>(dbh[d]);
               dirs.push_back(r);
             }

@@ -45,8 +45,9 @@ def _check_sizes(name, input_size, hidden_size):
 
 class RNNBase(Module):
     """Shared machinery of RNN, LSTM and GRU: PyTorch's parameter names and layout
-    (weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, suffix _reverse for the
-    backward direction; gate blocks stacked along dim 0), layer stacking, directions,
+    (weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, and weight_hr_l{k} for an
+    LSTM with proj_size; suffix _reverse for the backward direction; gate blocks stacked along
+    dim 0), layer stacking, directions,
     dropout between layers, batch_first, unbatched input and packed sequences."""
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
