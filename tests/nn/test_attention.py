@@ -444,14 +444,10 @@ def test_sdpa_double_backward_raises_instead_of_silently_missing_terms():
 
 
 @pytest.mark.parametrize("mask,causal", [(None, True), ("bool", False)])
-def test_sdpa_backward_with_fewer_problems_than_threads(mask, causal):
+def test_sdpa_backward_with_fewer_problems_than_threads(mask, causal, restore_threads):
     """One long problem: the backward splits key blocks and query blocks over threads."""
-    before = glia.get_num_threads()
     glia.set_num_threads(4)
-    try:
-        m = None if mask is None else _mask((1, 200, 300), mask)
-        g, t = _sdpa_pair(m, mask, causal)
-        check_op(g, t, randn(1, 200, 8), randn(1, 300, 8), randn(1, 300, 5), rtol=1e-9,
-                 atol=1e-10, noncontig=False)
-    finally:
-        glia.set_num_threads(before)
+    m = None if mask is None else _mask((1, 200, 300), mask)
+    g, t = _sdpa_pair(m, mask, causal)
+    check_op(g, t, randn(1, 200, 8), randn(1, 300, 8), randn(1, 300, 5), rtol=1e-9,
+             atol=1e-10, noncontig=False)

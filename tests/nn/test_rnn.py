@@ -105,19 +105,15 @@ def test_layer_float32(mode):
 
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
-def test_layer_larger_sizes(mode, dtype):
+def test_layer_larger_sizes(mode, dtype, restore_threads):
     # hidden 40: full vector tiles plus leftover columns in the step products; with 4 threads,
     # two per direction, LSTM and GRU split batch 11 into uneven row tiles (a plain RNN this
     # small stays on one thread)
-    before = glia.get_num_threads()
     glia.set_num_threads(4)
-    try:
-        gm, tm = make_pair(mode, 7, 40, dtype=dtype, bidirectional=True)
-        tol = dict(atol=1e-10, rtol=1e-7) if dtype == torch.float64 else dict(atol=3e-5, rtol=1e-4)
-        x = randn(6, 11, 7).astype(np.float64 if dtype == torch.float64 else np.float32)
-        compare(mode, gm, tm, x, **tol)
-    finally:
-        glia.set_num_threads(before)
+    gm, tm = make_pair(mode, 7, 40, dtype=dtype, bidirectional=True)
+    tol = dict(atol=1e-10, rtol=1e-7) if dtype == torch.float64 else dict(atol=3e-5, rtol=1e-4)
+    x = randn(6, 11, 7).astype(np.float64 if dtype == torch.float64 else np.float32)
+    compare(mode, gm, tm, x, **tol)
 
 
 # ---- how the time loop splits over threads ----
@@ -164,42 +160,48 @@ def compare_lengths(mode, gm, tm, x, lengths, hx=None):
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("split", list(SPLITS))
 @pytest.mark.parametrize("threads", [1, 2, 3])
-def test_layer_matches_torch_however_threads_split_it(mode, split, threads):
+def test_layer_matches_torch_however_threads_split_it(mode, split, threads, restore_threads):
     H, B, T, bidir = SPLITS[split]
-    before = glia.get_num_threads()
     glia.set_num_threads(threads)
-    try:
-        gm, tm = make_pair(mode, 5, H, bidirectional=bidir)
-        hx = [randn(2 if bidir else 1, B, H) for _ in range(2 if mode == "lstm" else 1)]
-        compare(mode, gm, tm, randn(T, B, 5), hx)
-        gm.zero_grad()
-        tm.zero_grad()
-        lengths = np.random.default_rng(B).integers(1, T + 1, size=B)
-        lengths[0] = T  # pad_packed_sequence pads to the longest
-        compare_lengths(mode, gm, tm, randn(T, B, 5), lengths.tolist())
-        # sorted longest first, as packed batches are: the step products skip the ended rows;
-        # with initial states
-        gm.zero_grad()
-        tm.zero_grad()
-        hx = [randn(2 if bidir else 1, B, H) for _ in range(2 if mode == "lstm" else 1)]
-        compare_lengths(mode, gm, tm, randn(T, B, 5), sorted(lengths.tolist(), reverse=True), hx)
-    finally:
-        glia.set_num_threads(before)
+    gm, tm = make_pair(mode, 5, H, bidirectional=bidir)
+    hx = [randn(2 if bidir else 1, B, H) for _ in range(2 if mode == "lstm" else 1)]
+    compare(mode, gm, tm, randn(T, B, 5), hx)
+    gm.zero_grad()
+    tm.zero_grad()
+    lengths = np.random.default_rng(B).integers(1, T + 1, size=B)
+    lengths[0] = T  # pad_packed_sequence pads to the longest
+    compare_lengths(mode, gm, tm, randn(T, B, 5), lengths.tolist())
+    # sorted longest first, as packed batches are: the step products skip the ended rows;
+    # with initial states
+    gm.zero_grad()
+    tm.zero_grad()
+    hx = [randn(2 if bidir else 1, B, H) for _ in range(2 if mode == "lstm" else 1)]
+    compare_lengths(mode, gm, tm, randn(T, B, 5), sorted(lengths.tolist(), reverse=True), hx)
 
 
 @pytest.mark.parametrize("mode", ["lstm", "gru"])
 @pytest.mark.parametrize("B", [4, 13])
-def test_float32_unit_slices_match_torch(mode, B):
+def test_float32_unit_slices_match_torch(mode, B, restore_threads):
     # float32 strips are 16 wide: hidden 108 cuts gate blocks mid-strip on both sides (and
     # its W_hh is large enough for the unit split)
-    before = glia.get_num_threads()
     glia.set_num_threads(2)
-    try:
-        gm, tm = make_pair(mode, 5, 108, dtype=torch.float32)
-        hx = [randn(1, B, 108).astype(np.float32) for _ in range(2 if mode == "lstm" else 1)]
-        compare(mode, gm, tm, randn(6, B, 5).astype(np.float32), hx, atol=3e-5, rtol=1e-4)
-    finally:
-        glia.set_num_threads(before)
+    gm, tm = make_pair(mode, 5, 108, dtype=torch.float32)
+    hx = [randn(1, B, 108).astype(np.float32) for _ in range(2 if mode == "lstm" else 1)]
+    compare(mode, gm, tm, randn(6, B, 5).astype(np.float32), hx, atol=3e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+@pytest.mark.parametrize("H,B,bidir", [(96, 2, False), (96, 2, True), (32, 3, True)])
+def test_more_threads_than_the_split_has_work_for(mode, H, B, bidir, restore_threads):
+    # 8 threads: LSTM hidden 96 (float32) has 6 strips, so its unit split takes at most 6
+    # threads per direction; where W_hh is too small for units (GRU 96, hidden 32) the batch
+    # of 2 or 3 rows splits at most 2 or 3 ways. The team is cut to what the split uses, with
+    # every barrier still met.
+    glia.set_num_threads(8)
+    gm, tm = make_pair(mode, 5, H, dtype=torch.float32, bidirectional=bidir)
+    D = 2 if bidir else 1
+    hx = [randn(D, B, H).astype(np.float32) for _ in range(2 if mode == "lstm" else 1)]
+    compare(mode, gm, tm, randn(20, B, 5).astype(np.float32), hx, atol=3e-5, rtol=1e-4)
 
 
 @pytest.mark.parametrize("mode", list(MODES))
@@ -368,16 +370,12 @@ def test_lstm_proj_size_with_lengths_matches_torch(bidir, with_state):
 @pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
 @pytest.mark.parametrize("T", [1, 4])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_lstm_proj_size_float32_no_bias_matches_torch(T, threads):
-    before = glia.get_num_threads()
+def test_lstm_proj_size_float32_no_bias_matches_torch(T, threads, restore_threads):
     glia.set_num_threads(threads)
-    try:
-        gm, tm = make_pair("lstm", 6, 40, dtype=torch.float32, proj_size=24, bias=False,
-                           bidirectional=True)
-        hx = [randn(2, 13, 24).astype(np.float32), randn(2, 13, 40).astype(np.float32)]
-        compare("lstm", gm, tm, randn(T, 13, 6).astype(np.float32), hx, atol=3e-5, rtol=1e-4)
-    finally:
-        glia.set_num_threads(before)
+    gm, tm = make_pair("lstm", 6, 40, dtype=torch.float32, proj_size=24, bias=False,
+                       bidirectional=True)
+    hx = [randn(2, 13, 24).astype(np.float32), randn(2, 13, 40).astype(np.float32)]
+    compare("lstm", gm, tm, randn(T, 13, 6).astype(np.float32), hx, atol=3e-5, rtol=1e-4)
 
 
 def test_lstm_proj_size_dropout_between_layers():

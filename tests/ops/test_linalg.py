@@ -267,12 +267,6 @@ def test_matmul_dtype_errors():
 
 # ---------------------------------------------------------------- threads
 
-@pytest.fixture
-def restore_threads():
-    n = glia.get_num_threads()
-    yield
-    glia.set_num_threads(n)
-
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_set_num_threads_gives_same_results(restore_threads, dtype):
@@ -290,6 +284,12 @@ def test_set_num_threads_gives_same_results(restore_threads, dtype):
             results.setdefault(i, []).append((to_glia(a) @ to_glia(b)).numpy())
     for outs in results.values():
         np.testing.assert_allclose(outs[0], outs[1], **tol)
+
+
+def test_a_blas_library_is_loaded():
+    # the thread splits below, and the "blas" cases above, run only when one is: without it
+    # they would pass on Eigen's path alone (scipy-openblas32 is a dependency)
+    assert glia._blas.blas_name() != "eigen"
 
 
 # fewer rows than two per thread, or at most a quarter as many rows as columns: the threads

@@ -159,8 +159,17 @@ template <class T, class F>
 void over_team(const RnnShape& s, const F& fn) {
   constexpr int64_t W = Panels<T>::W;
   const bool tiny = s.D * s.T * s.B * s.G * s.H * s.H < (int64_t(1) << 18);
-  const int64_t useful = s.D * std::max<int64_t>(s.B, s.H / W);  // more threads would idle
-  parallel_team(tiny ? 1 : useful, [&](int64_t t, int64_t n) {
+  // The split is chosen for the threads there are; the team then has no more of them than
+  // it has work for (a thread per batch row, or per strip of units), so none idles at the
+  // barriers.
+  const int64_t avail = tiny ? 1 : max_threads();
+  const int64_t most = (avail + s.D - 1) / s.D;  // the most threads any direction has
+  const int64_t rows = (s.B + most - 1) / most;  // the thickest batch slice
+  const bool units = avail >= s.D && most > 1 && s.H >= 2 * W &&
+                     s.G * s.H * s.H * int64_t(sizeof(T)) >= kUnitSplitBytes &&
+                     (rows < kThinRows || (rows > kTileRows && rows < kMinRowsPerThread));
+  const int64_t per_direction = std::min(most, units ? s.H / W : s.B);
+  parallel_team(avail < s.D ? avail : s.D * per_direction, [&](int64_t t, int64_t n) {
     if (n < s.D) {  // whole directions, one after another
       for (int64_t d = t; d < s.D; d += n) fn(d, Slice{0, s.B, 0, s.H}, false, t);
       return;
@@ -168,14 +177,9 @@ void over_team(const RnnShape& s, const F& fn) {
     int64_t d = 0;  // direction d has threads [n * d / D, n * (d + 1) / D)
     while (t >= n * (d + 1) / s.D) ++d;
     const int64_t first = n * d / s.D, m = n * (d + 1) / s.D - first, j = t - first;
-    const int64_t most = (n + s.D - 1) / s.D;  // the most threads any direction has
-    const int64_t rows = (s.B + most - 1) / most;  // the thickest batch slice
-    const bool units = most > 1 && s.H >= 2 * W &&
-                       s.G * s.H * s.H * int64_t(sizeof(T)) >= kUnitSplitBytes &&
-                       (rows < kThinRows || (rows > kTileRows && rows < kMinRowsPerThread));
     if (units) {
       auto cut = [&](int64_t i) { return i == m ? s.H : s.H * i / m / W * W; };
-      fn(d, Slice{0, s.B, cut(j), cut(j + 1)}, true, t);
+      fn(d, Slice{0, s.B, cut(j), cut(j + 1)}, true, t);  // all or none reach barriers
     } else {
       fn(d, Slice{s.B * j / m, s.B * (j + 1) / m, 0, s.H}, false, t);
     }
