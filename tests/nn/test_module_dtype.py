@@ -31,3 +31,11 @@ def test_to_dtype_keeps_and_converts_gradients(convert):
 def test_to_dtype_keeps_a_missing_gradient_missing():
     gm = nn.Linear(3, 2).double()
     assert all(p.grad is None for p in gm.parameters())
+    # a frozen bias has none after a backward, the weight has one: converting keeps each so
+    gm = nn.Linear(3, 2)
+    gm.bias.requires_grad_(False)
+    gm(glia.ones(4, 3)).sum().backward()
+    want = gm.weight.grad.numpy().astype(np.float64)
+    gm.double()
+    assert gm.bias.grad is None and gm.weight.grad.dtype == glia.float64
+    np.testing.assert_array_equal(gm.weight.grad.numpy(), want)

@@ -388,8 +388,14 @@ def test_lstm_proj_size_dropout_between_layers():
     x = to_glia(randn(4, 2, 3))
     glia.manual_seed(0)
     a = gm(x)[0].detach().numpy()
+    glia.manual_seed(0)
+    np.testing.assert_array_equal(a, gm(x)[0].detach().numpy())
     glia.manual_seed(1)
     assert not np.allclose(a, gm(x)[0].detach().numpy())
+    # dropout 1: the second layer reads zeros, in train mode as torch (and the first layer's
+    # output is dropped only between the layers, not after the last)
+    gm, tm = make_pair("lstm", 3, 6, proj_size=2, num_layers=2, dropout=1.0)
+    compare("lstm", gm, tm, randn(4, 2, 3))
 
 
 def test_lstm_proj_size_packed_and_unbatched_match_torch():

@@ -227,6 +227,21 @@ def test_unary_matches_torch(name, shape, dtype):
     check_op(getattr(glia, name), getattr(torch, name), a, **tol(dtype))
 
 
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("name", list(BINARY) + list(UNARY))
+def test_large_inputs_split_over_threads_match_torch(name, threads, restore_threads):
+    # above the parallel grain the elements go to the threads in chunks, whatever the
+    # machine's default thread count
+    glia.set_num_threads(threads)
+    if name in BINARY:
+        da, db, _ = BINARY[name]
+        a, b = arr((300, 257), np.float64, da, (name, "ta")), arr((257,), np.float64, db, (name, "tb"))
+        check_op(getattr(glia, name), getattr(torch, name), a, b, **tol(np.float64))
+    else:
+        a = arr((300, 257), np.float64, UNARY[name], (name, "t"))
+        check_op(getattr(glia, name), getattr(torch, name), a, **tol(np.float64))
+
+
 @pytest.mark.parametrize("name", list(UNARY))
 def test_unary_method_matches_torch(name):
     a = arr((3, 4), np.float64, UNARY[name], (name, "m"))
