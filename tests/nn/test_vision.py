@@ -98,6 +98,18 @@ def test_interpolate_nearest_scale_factor_picks_torchs_pixels(spatial, scale):
     assert_close(F.interpolate(to_glia(x), scale_factor=scale, mode="nearest"), t, 0, 0)
 
 
+@pytest.mark.parametrize("spatial,scale", [((64, 64), 1.005), ((64, 65), 1.005), ((3, 55), 2.2),
+                                           ((3, 56), 2.2), ((60, 70), 1.01)])
+def test_interpolate_nearest_2d_shortcuts_only_for_small_outputs(spatial, scale):
+    # torch takes the 2-D shortcuts only while out_h + out_w <= 128: (64, 64) at 1.005 is a
+    # copy, (64, 65) drops a row and a column; (3, 55) at 2.2 halves, (3, 56) uses the scale.
+    # (torch's backward takes the shortcuts at every size, against its own forward; glia's
+    # gradient is that of its forward, so only the forward is compared here.)
+    x = np.arange(int(np.prod(spatial)), dtype=np.float64).reshape((1, 1) + spatial)
+    t = TF.interpolate(to_torch(x), scale_factor=scale, mode="nearest")
+    assert_close(F.interpolate(to_glia(x), scale_factor=scale, mode="nearest"), t, 0, 0)
+
+
 @pytest.mark.parametrize("kwargs", [dict(size=(5, 7), mode="nearest"),
                                     dict(size=(5, 3), mode="bilinear"),
                                     dict(scale_factor=1.5, mode="bilinear", align_corners=True)])

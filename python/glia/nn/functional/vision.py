@@ -55,10 +55,11 @@ def _ratio(in_size, out_size, scale, ftype):
 
 
 def _nearest_index(in_size, out_size, scale, exact, shortcuts):
-    """Source index of each output position. shortcuts: PyTorch's 2-D kernel copies when
-    out == in and halves (o >> 1) when out == 2 in even if a scale_factor says otherwise
-    (length 3, scale 1.3 gives [0, 1, 2]); its 1-D and 3-D kernels use the scale ([0, 0, 1]).
-    Without a scale the shortcuts give the same indices as the formula."""
+    """Source index of each output position. shortcuts: PyTorch's (2.x) 2-D kernel for small
+    outputs (out_h + out_w <= 128) copies when out == in and halves (o >> 1) when out == 2 in
+    even if a scale_factor says otherwise (length 3, scale 1.3 gives [0, 1, 2]); its larger
+    2-D outputs and its 1-D and 3-D kernels use the scale ([0, 0, 1]). Without a scale the
+    shortcuts give the same indices as the formula."""
     out = np.arange(out_size)
     if not exact and shortcuts and out_size == in_size:
         return out
@@ -130,7 +131,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         dim, in_size = d + 2, input.shape[d + 2]
         if not linear:
             idx = _nearest_index(in_size, out_size, scale, mode == "nearest-exact",
-                                 scale is None or input.dim() == 4)
+                                 scale is None or (input.dim() == 4 and sum(sizes) <= 128))
             out = glia.index_select(out, dim, glia.tensor(idx))
         elif out_size != in_size:
             i0, i1, lam0, lam1 = _linear_weights(in_size, out_size, scale, bool(align_corners),
