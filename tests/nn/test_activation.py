@@ -99,6 +99,15 @@ def test_extreme_inputs_are_finite_and_match_torch(name):
         assert_close(gx.grad, tx.grad, rtol=1e-6, atol=1e-6)
 
 
+def test_softplus_without_threshold_matches_torch():
+    # threshold inf (binary_cross_entropy_with_logits): no input is passed through as itself
+    x = np.array([-40.0, -3.0, -0.4, 0.7, 5.0, 30.0, 90.0])
+    check_op(lambda t: F.softplus(t, 0.5, math.inf), lambda t: TF.softplus(t, 0.5, math.inf), x,
+             noncontig=False)
+    # where torch's log1p(exp(beta x)) overflows, glia's stable form gives x
+    assert F.softplus(glia.tensor([1e4]), 0.5, math.inf).numpy()[0] == 1e4
+
+
 def test_softplus_is_stable_where_naive_formula_overflows():
     x = to_glia(np.array([-200.0, 50.0, 200.0], dtype=np.float32))
     # log1p(exp(200)) is inf in float32; below the threshold (beta x <= 1000) it must not be

@@ -89,6 +89,8 @@ def softplus(input, beta=1.0, threshold=20.0):
     soft = glia.maximum(z, 0.0) + glia.log1p(glia.exp(-glia.abs(z)))
     if beta != 1.0:
         soft = soft / beta
+    if threshold == math.inf:  # nothing lies above it (binary_cross_entropy_with_logits)
+        return soft
     return glia.where(z.gt(threshold), input, soft)
 
 
