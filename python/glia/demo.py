@@ -33,7 +33,8 @@ def _check_requirements():
 
 
 def small_cnn(num_classes=10):
-    """Two 3x3 conv blocks with batch norm and max pooling, then a dropout MLP head."""
+    """Three 3x3 convolutions with batch norm, the last two each followed by 2x2 max pooling
+    (8x8 digits: 4x4, then 2x2), then a dropout MLP head."""
     return nn.Sequential(
         nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
         nn.Conv2d(32, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),  # 4x4

@@ -58,6 +58,12 @@ def test_multiclass_roc_auc_one_vs_rest(classes, average):
         skm.roc_auc_score(y, probs, multi_class="ovr", average=average))
 
 
+def test_roc_auc_score_of_empty_inputs_raises():
+    for scores in (np.zeros(0), np.zeros((0, 3))):
+        check_raises(lambda: metrics.roc_auc_score(np.zeros(0, dtype=np.int64), scores),
+                     ValueError, "roc_auc_score", "empty")
+
+
 def test_roc_auc_score_infers_labels_as_sklearn():
     rng = np.random.default_rng(7)
     y = np.r_[np.arange(3), rng.integers(0, 3, 60)]

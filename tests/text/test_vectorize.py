@@ -81,3 +81,7 @@ def test_vectorizer_errors():
     check_raises(lambda: BagOfWords(max_features=0), ValueError, "max_features")
     check_raises(lambda: TfidfVectorizer(norm="l3"), ValueError, "TfidfVectorizer", "l3")
     check_raises(lambda: BagOfWords().fit([]), ValueError, "BagOfWords.fit")
+    # errors name the class the user made, and the tokenizer its own name
+    check_raises(lambda: TfidfVectorizer(max_df=-1).fit(DOCS), ValueError,
+                 "TfidfVectorizer.fit", "max_df", "-1")
+    check_raises(lambda: BagOfWords().fit([3]), TypeError, "default_tokenize", "str", "int")

@@ -88,6 +88,8 @@ def roc_auc_score(y_true, y_score, average="macro", labels=None):
     """
     y_true = to_numpy(y_true, "roc_auc_score", "y_true").reshape(-1)
     y_score = to_numpy(y_score, "roc_auc_score", "y_score")
+    if y_true.size == 0:
+        raise ValueError("roc_auc_score: got empty inputs")
     classes = np.unique(y_true)
     if y_score.ndim == 2 and y_score.shape[1] == 2 and len(classes) <= 2:
         y_score = y_score[:, 1]

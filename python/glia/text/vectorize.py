@@ -17,19 +17,19 @@ def default_tokenize(text):
     """The tokens scikit-learn's vectorizers find by default: the lowercased text's runs of
     two or more word characters (punctuation and one-letter words are dropped)."""
     if not isinstance(text, str):
-        raise TypeError(f"BagOfWords: documents must be str, got {type(text).__name__}")
+        raise TypeError(f"default_tokenize: documents must be str, got {type(text).__name__}")
     return _TOKEN_PATTERN.findall(text.lower())
 
 
-def _doc_frequency_limit(value, n_docs, name):
+def _doc_frequency_limit(value, n_docs, name, op):
     """min_df/max_df: an int count of documents or a float fraction of them."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         if value < 0:
-            raise ValueError(f"BagOfWords: {name} must be >= 0, got {value}")
+            raise ValueError(f"{op}: {name} must be >= 0, got {value}")
         return int(value)
     if isinstance(value, numbers.Real) and 0.0 <= value <= 1.0:
         return value * n_docs
-    raise ValueError(f"BagOfWords: {name} must be an int count or a fraction in [0, 1], got "
+    raise ValueError(f"{op}: {name} must be an int count or a fraction in [0, 1], got "
                      f"{value!r}")
 
 
@@ -77,8 +77,8 @@ class BagOfWords:
         for c in counts:
             df.update(c.keys())
             total.update(c)
-        lo = _doc_frequency_limit(self.min_df, n, "min_df")
-        hi = _doc_frequency_limit(self.max_df, n, "max_df")
+        lo = _doc_frequency_limit(self.min_df, n, "min_df", f"{type(self).__name__}.fit")
+        hi = _doc_frequency_limit(self.max_df, n, "max_df", f"{type(self).__name__}.fit")
         kept = [t for t in df if lo <= df[t] <= hi]
         if self.max_features is not None:
             kept = sorted(kept, key=lambda t: (-total[t], t))[: self.max_features]
