@@ -24,7 +24,7 @@ bool active(const RnnShape& s, int64_t t, int64_t b) { return !s.lengths || t < 
 // recurrent product has few rows (a batch slice) against a weight matrix that stays the
 // same for the whole sequence; a BLAS call would repack that matrix at every step, so this
 // register-tiled loop reads one strip of it, laid out once per sequence (see Panels), which
-// stays in L1 across the rows.
+// stays in cache across the rows (in L1 while K x 64 bytes fits there, K <= 512 or so).
 template <class T, int R>
 void gemm_tile(const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc, int64_t K,
                bool acc) {
@@ -102,7 +102,9 @@ void strip_tile(int64_t R, const T* A, int64_t lda, const T* b, T* C, int64_t ld
 
 // Columns [c0, c1) of C (M, N) (+)= A (M, K) @ B for B given as Panels. K is not blocked:
 // the few rows of A stream from L2 well enough, and a C tile loaded and stored once per strip
-// instead of once per K block is what keeps the kernel near peak. A strip only partly in
+// instead of once per K block is what keeps the kernel near peak. (Larger K, as an input
+// projection with I = 1024-2048, puts the strips in L2; paired runs there read the same time
+// as a BLAS product.) A strip only partly in
 // the range (the range's ends off a multiple of W, or the zero-padded last strip) runs on a
 // copy of its columns in the range, and only those are written back.
 template <class T>
