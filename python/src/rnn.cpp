@@ -17,15 +17,16 @@ void init_rnn(py::module_& m) {
       "rnn_layer",
       [](const std::string& mode, const Tensor& x, const std::optional<Tensor>& h0,
          const std::optional<Tensor>& c0, const std::vector<DirectionParams>& params,
-         const std::optional<Tensor>& lengths) {
+         const std::optional<Tensor>& lengths, const std::optional<Tensor>& first_hh) {
         std::vector<glia::nn::RnnParams> ps;
         for (const auto& [w_ih, w_hh, b_ih, b_hh] : params)
           ps.push_back({w_ih, w_hh, or_undefined(b_ih), or_undefined(b_hh)});
         return glia::nn::rnn_layer(glia::nn::rnn_mode_from(mode), x, or_undefined(h0),
-                                   or_undefined(c0), ps, or_undefined(lengths));
+                                   or_undefined(c0), ps, or_undefined(lengths),
+                                   or_undefined(first_hh));
       },
       py::arg("mode"), py::arg("input"), py::arg("h0"), py::arg("c0"), py::arg("params"),
-      py::arg("lengths") = py::none(),
+      py::arg("lengths") = py::none(), py::arg("first_hh") = py::none(),
       R"doc(One layer of a recurrent network over a whole sequence, in one direction or both.
 
 Args:
@@ -38,6 +39,10 @@ Args:
         the biases (G*hidden) or None, in PyTorch's layout, G = 1, 4 (i,f,g,o) or 3 (r,z,n).
     lengths: int64 (batch,) valid steps per sequence, or None for all; padded steps keep
         the state and output zeros, and the backward direction starts at the last valid step.
+    first_hh: (directions, batch, G*hidden) or None, only without h0 and not for "gru"
+        (its update reads h0 itself): each sequence's first
+        recurrent product (h_prev @ weight_hh.T at its first step), given directly (an LSTM
+        with projections passes h0 @ weight_hh.T).
 
 Returns:
     (seq + 1, batch, D * hidden) tensor, (seq + 2, ...) for LSTM, D the number of directions:

@@ -530,6 +530,74 @@ def test_rnn_layer_gradcheck(mode, directions, with_lengths):
     gradcheck(fn, *arrays)
 
 
+@pytest.mark.parametrize("mode", ["lstm", "rnn_tanh", "rnn_relu"])
+@pytest.mark.parametrize("directions", [1, 2])
+@pytest.mark.parametrize("lengths", [None, [4, 1, 3], [4, 0, 2]])
+def test_rnn_layer_first_hh_gradcheck(mode, directions, lengths):
+    # first_hh: each sequence's first recurrent product given directly (in reverse, at its
+    # last valid step); its gradient is the hidden-side dG of that step
+    G = {"lstm": 4, "gru": 3}.get(mode, 1)
+    T, B, I, H = 4, 3, 2, 3
+    lens = glia.tensor(np.array(lengths)) if lengths else None
+
+    def fn(x, first_hh, *ws):
+        params = [ws[4 * d:4 * d + 4] for d in range(directions)]
+        return _C.rnn_layer(mode, x, None, None, params, lens, first_hh)
+
+    arrays = [randn(T, B, I), randn(directions, B, G * H)]
+    for _ in range(directions):
+        arrays += [randn(G * H, I) * 0.5, randn(G * H, H) * 0.5, randn(G * H), randn(G * H)]
+    gradcheck(fn, *arrays)
+
+
+@pytest.mark.parametrize("mode", ["lstm", "rnn_tanh"])
+@pytest.mark.parametrize("split", ["batch slices", "unit slices", "one direction per thread"])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_rnn_layer_first_hh_of_h0_is_h0(mode, split, threads, restore_threads):
+    # first_hh = h0 W_hh^T gives h0's outputs, final cell states and gradients, with sequences
+    # of every length (reverse ones start at their last valid step) on every thread split
+    glia.set_num_threads(threads)
+    H, B, T, bidir = SPLITS[split]
+    G, D = {"lstm": 4, "gru": 3}.get(mode, 1), 2 if bidir else 1
+    x, h0 = randn(T, B, 3), randn(D, B, H)
+    c0 = randn(D, B, H) if mode == "lstm" else None
+    params = [[randn(G * H, 3) * 0.3, randn(G * H, H) * 0.3, randn(G * H), randn(G * H)]
+              for _ in range(D)]
+    lengths = glia.tensor(np.random.default_rng(B).integers(0, T + 1, size=B))
+    cot = randn(T, B, D * H)
+    results = []
+    for given in ("h0", "first_hh"):
+        gx, gh0 = to_glia(x, True), to_glia(h0, True)
+        gc0 = to_glia(c0, True) if c0 is not None else None
+        gp = [tuple(to_glia(w, True) for w in p) for p in params]
+        if given == "h0":
+            y = _C.rnn_layer(mode, gx, gh0, gc0, gp, lengths)
+        else:
+            first = glia.stack([gh0[d] @ gp[d][1].t() for d in range(D)])
+            y = _C.rnn_layer(mode, gx, None, gc0, gp, lengths, first)
+        loss = (y[:T] * to_glia(cot)).sum()
+        if c0 is not None:
+            loss = loss + (y[T + 1] * to_glia(cot[0])).sum()
+        loss.backward()
+        grads = [gx.grad, gh0.grad] + ([gc0.grad] if c0 is not None else [])
+        results.append([y[:T]] + ([y[T + 1]] if c0 is not None else []) + grads
+                       + [w.grad for p in gp for w in p])
+    for a, b in zip(*results):
+        assert_np(a, b, atol=1e-10, rtol=1e-8)
+
+
+def test_rnn_layer_first_hh_errors():
+    x, h0, w = to_glia(randn(2, 3, 2)), to_glia(randn(1, 3, 4)), to_glia(randn(16, 2))
+    params = [(w, to_glia(randn(16, 4)), None, None)]
+    check_raises(lambda: _C.rnn_layer("lstm", x, h0, None, params, None, to_glia(randn(1, 3, 16))),
+                 ValueError, "lstm", "h0 or first_hh")
+    check_raises(lambda: _C.rnn_layer("lstm", x, None, None, params, None, to_glia(randn(1, 3, 4))),
+                 ValueError, "lstm", "first_hh", "(1, 3, 16)", "(1, 3, 4)")
+    gru = [(to_glia(randn(12, 2)), to_glia(randn(12, 4)), None, None)]
+    check_raises(lambda: _C.rnn_layer("gru", x, None, None, gru, None, to_glia(randn(1, 3, 12))),
+                 ValueError, "gru", "first_hh", "h0")
+
+
 @pytest.mark.parametrize("mode", list(MODES))
 def test_rnn_layer_reads_transposed_weights(mode):
     # the kernels read raw weight memory: a transposed (strided) view must give the same

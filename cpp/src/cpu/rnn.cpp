@@ -209,6 +209,11 @@ int64_t active_rows(const RnnShape& s, int64_t t, int64_t b0, int64_t b1) {
   return end - b0;
 }
 
+// Whether step t is sequence b's first: step 0, or its last valid step in reverse.
+bool first_step(const RnnShape& s, bool reverse, int64_t t, int64_t b) {
+  return t == (reverse ? (s.lengths ? s.lengths[b] : s.T) - 1 : 0);
+}
+
 // The state before step t is hs[t] going forward and hs[t + 1] in reverse.
 int64_t prev_index(bool reverse, int64_t t) { return reverse ? t + 1 : t; }
 int64_t next_index(bool reverse, int64_t t) { return reverse ? t : t + 1; }
@@ -344,12 +349,10 @@ void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
       const int64_t t = reverse ? s.T - 1 - k : k;
       const int64_t p = prev_index(reverse, t) * B * H, q = next_index(reverse, t) * B * H;
       T *hs = r.hs, *cs = r.cs;
-      const T* hh_rows = hh.data();  // the step's h_prev W_hh^T, row b0 first
+      // the step's h_prev W_hh^T, row b0 first; a sequence's first step takes hh0's row
       if (k > 0)
         gate_gemm<T>(s, sl, active_rows(s, t, b0, sl.b1), hs + p + b0 * H, *w[d], hh.data());
-      else if (r.hh0)
-        hh_rows = r.hh0 + b0 * GH;
-      else  // h0 = 0
+      else if (!r.hh0)  // h0 = 0
         std::fill(hh.data(), hh.data() + (sl.b1 - b0) * GH, T(0));
       for (int64_t b = b0; b < sl.b1; ++b) {
         const int64_t i = b * H + u0;  // this row's slice of a (B, H) state
@@ -361,7 +364,8 @@ void rnn_forward(const RnnShape& s, const RnnDirection<T>* dirs, T* out) {
           continue;
         }
         cell_forward<T>(s, n, r.gates + (t * B + b) * GH + u0,
-                        hh_rows + (b - b0) * GH + u0,
+                        (r.hh0 && first_step(s, reverse, t, b) ? r.hh0 + b * GH
+                                                               : hh.data() + (b - b0) * GH) + u0,
                         r.b_x ? r.b_x + u0 : nullptr, r.b_hh ? r.b_hh + u0 : nullptr, hs + p + i,
                         cs ? cs + p + i : nullptr, hs + q + i, cs ? cs + q + i : nullptr,
                         r.aux ? r.aux + t * B * H + i : nullptr);

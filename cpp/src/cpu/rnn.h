@@ -28,8 +28,9 @@ struct RnnShape {
 //   cs: the same for the LSTM cell state (null otherwise);
 //   aux (T, B, H): what the backward needs besides the gates: GRU's W_hn h + b_hn (for the
 //     r gradient), LSTM's tanh(c_t) (not to compute it again); null for a plain RNN;
-//   hh0 (B, G*H): the first step's recurrent product h0 W_hh^T (without b_hh), or null when
-//     h0 is zero.
+//   hh0 (B, G*H): each sequence's first recurrent product (h0 W_hh^T without b_hh, or one
+//     the caller gives), used at its first step (step 0, or its last valid step in reverse)
+//     instead of a product with the carried state; null when h0 is zero.
 // Backward only: dh/dc (B, H) hold the final-state gradients on entry and, on exit, dc the
 // initial-state gradient and dh its part that bypasses W_hh (GRU's z * dh; zero otherwise):
 // the op adds the last step's dG W_hh (dc null unless LSTM); dgi (T, B, G*H) receives the pre-activation

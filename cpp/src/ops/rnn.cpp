@@ -63,7 +63,8 @@ Tensor checked_lengths(const Tensor& lengths, int64_t T, int64_t B, const char* 
 }  // namespace
 
 Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
-                 const std::vector<RnnParams>& params, const Tensor& lengths) {
+                 const std::vector<RnnParams>& params, const Tensor& lengths,
+                 const Tensor& first_hh) {
   const char* op = mode_name(mode);
   const bool lstm = mode == RnnMode::Lstm, gru = mode == RnnMode::Gru;
   const int64_t D = int64_t(params.size());
@@ -94,6 +95,13 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
   check_param(h0, {D, B, H}, x.dtype(), op, "h0 (directions, batch, hidden_size)");
   GLIA_CHECK(lstm || !c0.defined(), ShapeError, op, ": only LSTM takes a cell state c0");
   check_param(c0, {D, B, H}, x.dtype(), op, "c0 (directions, batch, hidden_size)");
+  GLIA_CHECK(!(h0.defined() && first_hh.defined()), ShapeError, op,
+             ": takes h0 or first_hh, not both");
+  // GRU's update reads h_prev itself, not only through W_hh: a product alone cannot stand in
+  GLIA_CHECK(!(gru && first_hh.defined()), ShapeError, op,
+             ": takes no first_hh (its update reads h0 itself): pass h0");
+  check_param(first_hh, {D, B, G * H}, x.dtype(), op,
+              "first_hh (directions, batch, gates * hidden_size)");
   Tensor len = checked_lengths(lengths, T, B, op);
 
   std::vector<Tensor> inputs = {x, h0, c0}, saved = {x};  // of the graph node
@@ -101,6 +109,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
     inputs.insert(inputs.end(), {p.w_ih, p.w_hh, p.b_ih, p.b_hh});
     saved.insert(saved.end(), {p.w_ih, p.w_hh});
   }
+  inputs.push_back(first_hh);
   const bool track = any_requires_grad(inputs);
   NoGradGuard no_grad;  // the work below is not recorded; one node is attached at the end
   const DType dt = x.dtype();
@@ -120,8 +129,9 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
     // repack them for few rows, beats laying them out in the kernels' panels first. Longer
     // sequences have the input projection of every step in one product on such panels.
     gates[d] = T == 1 ? contiguous(linear(x2, wih[d], Tensor())) : Tensor::empty({T * B, G * H}, dt);
-    // the first step's recurrent product, zero for a zero h0
+    // each sequence's first recurrent product: h0's, or given; undefined for a zero h0
     if (h0.defined()) hh0[d] = contiguous(linear(detach(select(h0, 0, d)), whh[d], Tensor()));
+    else if (first_hh.defined()) hh0[d] = contiguous(detach(select(first_hh, 0, d)));
     hs[d] = Tensor::empty({T + 1, B, H}, dt);
     if (lstm) cs[d] = Tensor::empty({T + 1, B, H}, dt);
     if (gru || lstm) aux[d] = Tensor::empty({T, B, H}, dt);
@@ -200,7 +210,7 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
             cpu::bmm(unsqueeze(narrow(dgh[d], 0, (d == 1 ? T - 1 : 0) * B, B), 0),
                      unsqueeze(whh[d], 0), unsqueeze(dh[d], 0), true);
           // input and weight gradients: GEMMs over the whole sequence
-          Grads grads(3 + 4 * D);
+          Grads grads(4 + 4 * D);
           Tensor gx = need[0] ? Tensor::empty({1, T * B, I}, dt) : Tensor();
           for (int64_t d = 0; d < D; ++d) {
             // the second direction's product accumulates into the first's
@@ -230,9 +240,21 @@ Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& 
           if (need[0]) grads[0] = reshape(gx, {T, B, I});
           if (need[1]) grads[1] = stack(dh, 0);
           if (need[2]) grads[2] = stack(dc, 0);
+          if (need[3 + 4 * D]) {  // first_hh: the hidden-side dG at each sequence's first step
+            std::vector<Tensor> firsts(D);
+            for (int64_t d = 0; d < D; ++d) {
+              Tensor rows = Tensor::empty({B}, DType::Int64);
+              for (int64_t b = 0; b < B; ++b) {  // an empty sequence's step 0 has dG = 0
+                const int64_t L = len.defined() ? len.data<int64_t>()[b] : T;
+                rows.data<int64_t>()[b] = (d == 1 ? std::max<int64_t>(L - 1, 0) : 0) * B + b;
+              }
+              firsts[d] = index_select(dgh[d], 0, rows);
+            }
+            grads[3 + 4 * D] = stack(firsts, 0);
+          }
           return grads;
         },
-        saved, Backward::Kernel);  // h0 and c0 were copied into hs: never read back
+        saved, Backward::Kernel);  // h0, c0 and first_hh were copied: never read back
   }
   return y;
 }

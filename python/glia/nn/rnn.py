@@ -257,37 +257,29 @@ class RNNBase(Module):
 
         With m_t = o_t * tanh(c_t), the recurrent term h_{t-1} W_hh^T is m_{t-1} (W_hh W_hr)^T:
         the op runs the plain LSTM on m with W_hh W_hr as its recurrent weight, and the output
-        is m W_hr^T. The initial h0 is not an m, so its term h0 W_hh^T enters the first step of
-        each sequence through extra input columns (h0 where that step is, zeros elsewhere)
-        with W_hh as their weights. Autograd carries every gradient through these products.
-        Returns the time-major output (T, B, D * P), h_n (D, B, P) and c_n (D, B, H)."""
-        D, H, P = self._directions, self.hidden_size, self.proj_size
+        is m W_hr^T. The initial h0 is not an m, so the op gets its term h0 W_hh^T as each
+        sequence's first recurrent product (first_hh). Autograd carries every gradient
+        through these products. Returns the time-major output (T, B, D * P), h_n (D, B, P)
+        and c_n (D, B, H)."""
+        D, H = self._directions, self.hidden_size
         B = x.shape[1]
         params = [self._weights(layer, d) for d in range(D)]
         w_hr = [getattr(self, "weight_hr" + self._suffix(layer, d)) for d in range(D)]
-        cols = [x]
+        first_hh = None
         if h0 is not None:
-            lens = lengths.numpy() if lengths is not None else np.full(B, T)
-            steps = np.arange(T)[:, None]
-            for d in range(D):  # direction d's first step of sequence b: 0, or its last in reverse
-                first = (steps == (lens - 1 if d else 0)) & (lens > 0)
-                mask = glia.tensor(first[:, :, None], dtype=x.dtype)
-                cols.append(mask * h0[d].unsqueeze(0))
-        aug = []
-        for d, (w_ih, w_hh, b_ih, b_hh) in enumerate(params):
-            blocks = [w_ih]
-            if h0 is not None:
-                zeros = glia.zeros(w_hh.shape[0], P, dtype=w_hh.dtype)
-                blocks += [w_hh if k == d else zeros for k in range(D)]
-            aug.append((glia.cat(blocks, 1) if len(blocks) > 1 else w_ih, w_hh @ w_hr[d], b_ih, b_hh))
-        y = _C.rnn_layer("lstm", glia.cat(cols, 2) if len(cols) > 1 else x, None, c0, aug, lengths)
+            first_hh = glia.stack([h0[d] @ w_hh.t() for d, (_, w_hh, _, _) in enumerate(params)])
+        y = _C.rnn_layer("lstm", x, None, c0,
+                         [(w_ih, w_hh @ w_hr[d], b_ih, b_hh)
+                          for d, (w_ih, w_hh, b_ih, b_hh) in enumerate(params)],
+                         lengths, first_hh)
         outs = [y[:T + 1, :, d * H:(d + 1) * H] @ w_hr[d].t() for d in range(D)]  # (T + 1, B, P)
         output = glia.cat([o[:T] for o in outs], 2) if D > 1 else outs[0][:T]
         h_n = glia.stack([o[T] for o in outs], 0)
-        if h0 is not None and lengths is not None and (lens == 0).any():
+        if h0 is not None and lengths is not None:
             # a sequence with no steps keeps its initial state
-            keep = glia.tensor((lens == 0)[None, :, None])
-            h_n = glia.where(keep, h0, h_n)
+            empty = lengths.numpy() == 0
+            if empty.any():
+                h_n = glia.where(glia.tensor(empty[None, :, None]), h0, h_n)
         c_n = y[T + 1].reshape(B, D, H).transpose(0, 1)
         return output, h_n, c_n
 

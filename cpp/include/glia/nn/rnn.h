@@ -27,11 +27,17 @@ struct RnnParams {
 //   lengths: int64 (B) with 0 <= lengths[b] <= T, or undefined (all T). Steps t >= lengths[b]
 //   leave b's state unchanged and output zeros; the backward direction starts each sequence
 //   at its last valid step.
+//   first_hh (D, B, G*H) or undefined, only without h0 and not for GRU (whose update reads
+//   h_prev itself): each sequence's first recurrent product (what h_prev W_hh^T, without
+//   b_hh, would be at its first step), given directly.
+//   An LSTM with projections passes h0 W_hh^T: its h0 is not a state of the recurrence it
+//   runs (see nn.LSTM's proj_size).
 // Returns one tensor Y (T + 1, B, D*H), or (T + 2, B, D*H) for LSTM: Y[:T] is the output
 // (directions concatenated along the last dim, as PyTorch), Y[T] the final hidden states,
 // Y[T + 1] the final cell states (direction d in columns [d*H, (d+1)*H)). Packing them keeps
 // one graph node per call; slice it (differentiably) to get the parts.
 Tensor rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
-                 const std::vector<RnnParams>& params, const Tensor& lengths);
+                 const std::vector<RnnParams>& params, const Tensor& lengths,
+                 const Tensor& first_hh = Tensor());
 
 }  // namespace glia::nn
