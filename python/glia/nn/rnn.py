@@ -8,8 +8,6 @@ it across batches, and `detach()` it first to truncate backpropagation through t
 """
 import math
 
-import numpy as np
-
 import glia
 from glia import _C
 from glia._C import Tensor
@@ -41,6 +39,11 @@ def _check_sizes(name, input_size, hidden_size):
         raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size}")
     if not isinstance(input_size, int) or input_size < 0:
         raise ValueError(f"{name}: input_size must be a non-negative integer, got {input_size}")
+
+
+def _by_direction(row, D):
+    """A final-state row of the op, (B, D * H) with the directions side by side, as (D, B, H)."""
+    return row.reshape(row.shape[0], D, row.shape[1] // D).transpose(0, 1)
 
 
 class RNNBase(Module):
@@ -227,12 +230,8 @@ class RNNBase(Module):
     def _run(self, x, h0, c0, lengths, T):
         """Stacks the fused layer ops (both directions of a layer in one); returns time-major
         output, h_n, c_n."""
-        lstm, D, H = self.mode == "lstm", self._directions, self.hidden_size
+        lstm, D = self.mode == "lstm", self._directions
         h_n, c_n = [], []
-
-        def final(row):  # (B, D * H) -> (D, B, H)
-            return row.reshape(row.shape[0], D, H).transpose(0, 1)
-
         for layer in range(self.num_layers):
             states = slice(layer * D, (layer + 1) * D)
             h0_l = h0[states] if h0 is not None else None
@@ -245,9 +244,9 @@ class RNNBase(Module):
                 y = _C.rnn_layer(self.mode, x, h0_l, c0_l,
                                  [self._weights(layer, d) for d in range(D)], lengths)
                 x = y[:T]
-                h_n.append(final(y[T]))
+                h_n.append(_by_direction(y[T], D))
                 if lstm:
-                    c_n.append(final(y[T + 1]))
+                    c_n.append(_by_direction(y[T + 1], D))
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 x = _dropout(x, self.dropout, True)
         return x, glia.cat(h_n, 0), (glia.cat(c_n, 0) if lstm else None)
@@ -262,7 +261,6 @@ class RNNBase(Module):
         through these products. Returns the time-major output (T, B, D * P), h_n (D, B, P)
         and c_n (D, B, H)."""
         D, H = self._directions, self.hidden_size
-        B = x.shape[1]
         params = [self._weights(layer, d) for d in range(D)]
         w_hr = [getattr(self, "weight_hr" + self._suffix(layer, d)) for d in range(D)]
         first_hh = None
@@ -280,8 +278,7 @@ class RNNBase(Module):
             empty = lengths.numpy() == 0
             if empty.any():
                 h_n = glia.where(glia.tensor(empty[None, :, None]), h0, h_n)
-        c_n = y[T + 1].reshape(B, D, H).transpose(0, 1)
-        return output, h_n, c_n
+        return output, h_n, _by_direction(y[T + 1], D)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
