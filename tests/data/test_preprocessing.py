@@ -98,3 +98,6 @@ def test_preprocessing_errors():
     check_raises(lambda: one_hot([0.5]), TypeError, "one_hot", "float64")
     check_raises(lambda: class_weights([]), ValueError, "class_weights")
     check_raises(lambda: class_weights([0, 5], num_classes=2), ValueError, "class_weights", "5")
+    # True is no class count (it used to mean 1)
+    check_raises(lambda: one_hot([0], num_classes=True), ValueError, "one_hot", "num_classes", "True")
+    check_raises(lambda: class_weights([0], num_classes=-1), ValueError, "class_weights", "-1")

@@ -1,10 +1,9 @@
 """Preprocessing fitted on the training set and applied to validation and test data:
 standardization, min-max scaling, one-hot labels and class weights for imbalanced data."""
-import numbers
-
 import numpy as np
 
 import glia
+from glia.data._checks import count
 
 
 def _to_numpy(x, op):
@@ -126,8 +125,7 @@ def _labels(labels, op):
 def _num_classes(arr, num_classes, op):
     if num_classes is None:
         return int(arr.max()) + 1 if arr.size else 0
-    if not isinstance(num_classes, numbers.Integral) or num_classes < 0:
-        raise ValueError(f"{op}: num_classes must be an int >= 0, got {num_classes!r}")
+    num_classes = count(num_classes, "num_classes", op, minimum=0)  # True is no count
     if arr.size and arr.max() >= num_classes:
         raise ValueError(f"{op}: label {arr.max()} is out of range for num_classes="
                          f"{num_classes}")
