@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import pytest
 import torch
-from helpers import assert_close, check_raises, gradcheck, randn, to_glia
+from helpers import assert_close, check_raises, gradcheck, load_from_torch, randn, to_glia
 
 import glia
 import glia.nn.utils.rnn as grnn
@@ -29,7 +29,7 @@ def make_pair(mode, input_size, hidden_size, dtype=torch.float64, **kw):
     tm = getattr(torch.nn, cls)(input_size, hidden_size, **extra, **kw).to(dtype)
     gdt = glia.float64 if dtype == torch.float64 else glia.float32
     gm = getattr(glia.nn, cls)(input_size, hidden_size, **extra, **kw, dtype=gdt)
-    gm.load_state_dict({k: glia.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    load_from_torch(gm, tm)
     return gm, tm
 
 
@@ -468,7 +468,7 @@ def test_cell_matches_torch(mode, batched, with_state):
     cls, extra = CELLS[mode]
     tc = getattr(torch.nn, cls)(3, 4, **extra).double()
     gc = getattr(glia.nn, cls)(3, 4, **extra, dtype=glia.float64)
-    gc.load_state_dict({k: glia.tensor(v.detach().numpy()) for k, v in tc.state_dict().items()})
+    load_from_torch(gc, tc)
     lead = (2,) if batched else ()
     x = randn(*lead, 3)
     gx, tx = to_glia(x, True), torch.tensor(x, requires_grad=True)
@@ -828,8 +828,7 @@ def test_initial_state_changed_after_the_forward_keeps_gradients_right():
     torch.manual_seed(0)
     t_gru = torch.nn.GRU(3, 4).double()
     g_gru = glia.nn.GRU(3, 4, dtype=glia.float64)
-    g_gru.load_state_dict({k: glia.tensor(v.detach().numpy())
-                           for k, v in t_gru.state_dict().items()})
+    load_from_torch(g_gru, t_gru)
     x, h = randn(5, 2, 3), randn(1, 2, 4)
     gx, gh = glia.tensor(x, requires_grad=True), glia.tensor(h)
     out, hn = g_gru(gx, gh)
