@@ -116,6 +116,20 @@ def test_layer_larger_sizes(mode, dtype, restore_threads):
     compare(mode, gm, tm, x, **tol)
 
 
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_wide_input_matches_torch(mode, dtype, threads, restore_threads):
+    # the input projection multiplies the 13 * 5 = 65 rows by panels of W_ih^T in blocks of 12
+    # rows (the last one partial) and strips of 16 or 8 gate columns (GRU's 60 leave a partial
+    # one), split over the threads; the two directions' input gradients add into one tensor
+    glia.set_num_threads(threads)
+    gm, tm = make_pair(mode, 37, 20, dtype=dtype, bidirectional=True)
+    tol = dict(atol=1e-10, rtol=1e-7) if dtype == torch.float64 else dict(atol=3e-5, rtol=1e-4)
+    x = randn(13, 5, 37).astype(np.float64 if dtype == torch.float64 else np.float32)
+    compare(mode, gm, tm, x, **tol)
+
+
 # ---- how the time loop splits over threads ----
 # Tiny problems run on one thread. Otherwise each direction gets its own threads; threads
 # sharing a direction split its batch or, when that would leave slices of fewer than 4 or of
