@@ -1,6 +1,6 @@
 """matmul / @, mm, bmm, outer, dot against PyTorch: every numpy matmul case, transposed and
-strided operands, size-0 dims, the Eigen (small) and BLAS (large) paths, gradients, errors and
-thread counts."""
+strided operands, size-0 dims, the Eigen (small), panel (medium) and BLAS (large) paths,
+gradients, errors and thread counts."""
 import numpy as np
 import pytest
 import torch
@@ -150,6 +150,58 @@ def test_matmul_large(sa, sb, dtype):
     check_op(lambda x, y: x @ y, torch.matmul, a, b, **tol)
     ref = np.matmul(a.astype(np.float64), b.astype(np.float64))
     np.testing.assert_allclose((to_glia(a) @ to_glia(b)).numpy(), ref, **tol)
+
+
+# ---------------------------------------------------------------- panel sizes
+# Below BLAS sizes, products with every dim >= 16 and A not stored transposed run on glia's
+# panel kernel: tiles of up to 6 rows against strips of 16 (float32) or 8 (float64) columns.
+# These leave partial tiles and strips, read A and B through leading dims wider than a row,
+# B stored transposed (a Linear layer's weight), batches (one B for all of them too), and
+# the smallest size on either side of the cutoff.
+PANEL_CASES = {
+    "16^3": ((16, 16), (16, 16), None, None),
+    "15_rows_eigen": ((15, 16), (16, 16), None, None),
+    "odd": ((37, 29), (29, 53), None, None),
+    "95^3": ((95, 95), (95, 95), None, None),
+    "wide_ld": ((40, 70), (70, 90), lambda x: x[:, :50], lambda y: y[:50, 3:70]),
+    "b_T": ((33, 45), (61, 45), None, lambda y: y.T),
+    "b_T_wide_ld": ((33, 45), (61, 80), None, lambda y: y[:, 5:50].T),
+    "a_T_eigen": ((45, 33), (45, 61), lambda x: x.T, None),
+    "batch": ((3, 20, 30), (3, 30, 25), None, None),
+    "batch_shared_b": ((3, 20, 30), (30, 25), None, None),
+    "batch_b_T": ((2, 50, 17), (2, 41, 17), None, lambda y: y.mT),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", list(PANEL_CASES))
+def test_matmul_panel_sizes(case, dtype):
+    sa, sb, fa, fb = PANEL_CASES[case]
+    fa, fb = fa or (lambda x: x), fb or (lambda y: y)
+    a, b = randn(*sa, dtype=dtype), randn(*sb, dtype=dtype)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    check_op(lambda x, y: fa(x) @ fb(y), lambda x, y: fa(x) @ fb(y), a, b, noncontig=False, **tol)
+    ref = np.matmul(fa(a.astype(np.float64)), fb(b.astype(np.float64)))
+    np.testing.assert_allclose((fa(to_glia(a)) @ fb(to_glia(b))).numpy(), ref, **tol)
+
+
+def test_matmul_panel_sizes_gradcheck_and_non_finite():
+    gradcheck(lambda a, b: a @ b, randn(17, 19), randn(19, 21))
+    gradcheck(lambda a, b: a @ b.T, randn(2, 18, 16), randn(20, 16))
+    a, b = randn(20, 16), randn(16, 24)
+    a[3, 5], b[7, 20] = np.inf, np.nan  # row 3 and column 20 of the product only
+    got, want = (to_glia(a) @ to_glia(b)).numpy(), a @ b
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(got[np.isinf(want)], want[np.isinf(want)])
+    np.testing.assert_allclose(got[np.isfinite(want)], want[np.isfinite(want)], rtol=1e-10)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_at_panel_sizes_matches_torch(bias):
+    tl = torch.nn.Linear(48, 70, bias=bias).double()
+    gl = glia.nn.Linear(48, 70, bias=bias, dtype=glia.float64)
+    load_from_torch(gl, tl)
+    compare_module(gl, tl, randn(3, 21, 48), rtol=1e-10, atol=1e-10)
 
 
 LARGE_VIEWS = {
