@@ -134,6 +134,35 @@ def test_amax_amin_int64(shape, dim):
         check_op(lambda a: g(a, dim, False), lambda a: t(a, dim, False), x)
 
 
+@pytest.mark.parametrize("shape,dim", CASES, ids=CASE_IDS)
+def test_amax_amin_bool_give_bool(shape, dim):
+    # any / all over the reduced dims, as torch
+    x = np.asarray(RNG.random(shape) < 0.5)
+    for name in ("amax", "amin"):
+        g, t = g_reduce(name, True), TORCH[name]
+        for keepdim in (False, True):
+            out = g(to_glia(x), dim, keepdim)
+            assert out.dtype == glia.bool
+            assert_close(out, t(to_torch(x), dim, keepdim))
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_of_bool(name):
+    x = np.array([[False, True, True], [False, False, False], [True, True, True]])
+    res = getattr(glia, name)(to_glia(x), 1)
+    ref = getattr(torch, name)(to_torch(x), 1)
+    assert res.values.dtype == glia.bool
+    assert_close(res.values, ref.values)
+    assert_close(res.indices, ref.indices)  # the first true (max) or false (min) of each row
+    assert_close(getattr(glia, name)(to_glia(x)), getattr(torch, name)(to_torch(x)))
+    assert_close(getattr(to_glia(x), name)(dim=0, keepdim=True)[0],
+                 getattr(to_torch(x), name)(dim=0, keepdim=True)[0])
+    # torch has no bool argmax/argmin; numpy's picks the same first index
+    arg = glia.argmax if name == "max" else glia.argmin
+    np_arg = np.argmax if name == "max" else np.argmin
+    np.testing.assert_array_equal(arg(to_glia(x), 1).numpy(), np_arg(x, 1))
+
+
 @pytest.mark.parametrize("n", [1_000_003, 4_000_000])
 def test_sum_large_float32_accumulates_accurately(n):
     x = np.full(n, 0.1, dtype=np.float32)

@@ -172,7 +172,8 @@ namespace {
 // amax/amin: the gradient is shared evenly among the tied extremes.
 Tensor extreme(const Tensor& a, const Shape& dims, bool keepdim, bool is_max) {
   const char* name = is_max ? "amax" : "amin";
-  GLIA_CHECK(a.dtype() != DType::Bool, DTypeError, name, ": not supported for bool tensors");
+  if (a.dtype() == DType::Bool)  // any / all, as 0 and 1
+    return to_dtype(extreme(to_dtype(detach(a), DType::Int64), dims, keepdim, is_max), DType::Bool);
   Tensor out = reduce_kernel(is_max ? ReduceOp::Max : ReduceOp::Min, a, dims, keepdim, a.dtype(), name);
   if (any_requires_grad({&a})) {
     auto mask = reduced_mask(a, dims, name);
@@ -192,7 +193,10 @@ Tensor extreme(const Tensor& a, const Shape& dims, bool keepdim, bool is_max) {
 std::pair<Tensor, Tensor> extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_max) {
   const char* name = is_max ? "max" : "min";
   GLIA_CHECK(a.defined(), Error, name, ": got an undefined tensor");
-  GLIA_CHECK(a.dtype() != DType::Bool, DTypeError, name, ": not supported for bool tensors");
+  if (a.dtype() == DType::Bool) {  // as 0 and 1: the first true (max) or false (min)
+    auto [values, indices] = extreme_dim(to_dtype(detach(a), DType::Int64), dim, keepdim, is_max);
+    return {to_dtype(values, DType::Bool), indices};
+  }
   int64_t d = wrap_dim(dim, a.dim(), name);
   Shape dims{d};
   auto mask = reduced_mask(a, dims, name);
