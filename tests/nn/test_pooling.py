@@ -308,6 +308,46 @@ def test_pool_errors():
     check_raises(lambda: F.max_unpool2d(v, i + 100, 2), IndexError, "max_unpool2d")
 
 
+@pytest.mark.parametrize("fn,tfn,shape,kwargs", [
+    (F.max_pool1d, TF.max_pool1d, (2, 3, 1), dict(kernel_size=2, stride=3)),
+    (F.avg_pool1d, TF.avg_pool1d, (2, 3, 1), dict(kernel_size=2, stride=3)),
+    (F.max_pool2d, TF.max_pool2d, (1, 2, 4, 4), dict(kernel_size=(3, 2), stride=3, dilation=2)),
+    (F.avg_pool2d, TF.avg_pool2d, (1, 2, 2, 6), dict(kernel_size=(3, 2), stride=2)),
+    (F.avg_pool2d, TF.avg_pool2d, (1, 2, 2, 5), dict(kernel_size=(5, 3), stride=3, padding=1,
+                                                      count_include_pad=False)),
+    (F.max_pool3d, TF.max_pool3d, (1, 1, 3, 5, 7), dict(kernel_size=(3, 2, 3), stride=3,
+                                                        dilation=(2, 2, 1))),
+])
+def test_ceil_mode_takes_a_kernel_larger_than_the_input(fn, tfn, shape, kwargs):
+    # as torch: the output keeps the window that starts at the first element
+    check_pool(fn, tfn, shape, np.float64, dict(kwargs, ceil_mode=True))
+    check_raises(lambda: fn(glia.randn(*shape), **kwargs), ValueError, "larger than")
+
+
+def test_max_pool_window_of_padding_only():
+    # length 1, padding 1, dilation 2: the window reads positions -1 and 1, both padding. Its
+    # value is -inf (as torch), its index -1, and no input gets its gradient (torch's backward
+    # writes it out of bounds)
+    x = glia.tensor(np.array([[[2.0]], [[-3.0]]]), requires_grad=True)
+    v, i = F.max_pool1d(x, 2, stride=1, padding=1, dilation=2, return_indices=True)
+    np.testing.assert_array_equal(v.detach().numpy(), np.full((2, 1, 1), -np.inf))
+    np.testing.assert_array_equal(i.numpy(), np.full((2, 1, 1), -1))
+    v.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 1, 1)))
+    # beside ordinary windows: depth 1 with dilation 2 leaves every window empty, the others
+    # along H keep theirs
+    x = randn(1, 2, 1, 3, 4)
+    g = glia.tensor(x, requires_grad=True)
+    v = F.max_pool3d(g, 2, stride=(1, 1, 2), padding=1, dilation=(2, 1, 1))
+    t = TF.max_pool3d(torch.tensor(x), 2, stride=(1, 1, 2), padding=1, dilation=(2, 1, 1))
+    assert_close(v, t)
+    v.sum().backward()
+    np.testing.assert_array_equal(g.grad.numpy(), np.zeros(x.shape))
+    check_raises(lambda: F.max_unpool1d(*F.max_pool1d(glia.randn(1, 1, 1), 2, 1, 1, 2,
+                                                      return_indices=True), 2),
+                 IndexError, "max_unpool1d", "indices")
+
+
 def test_empty_batch():
     x = glia.randn(0, 2, 5, 5)
     assert F.max_pool2d(x, 2).shape == (0, 2, 2, 2)

@@ -55,7 +55,7 @@ void max_pool_forward(const T* x, const PoolWindows& w, T* y, int64_t* idx) {
             }
           });
           y[o] = best;
-          idx[o] = bi < 0 ? 0 : bi;
+          idx[o] = bi;  // -1: a window of padding only (dilation over a tiny input), -inf
         }
   });
 }
@@ -66,7 +66,8 @@ void max_pool_backward(const T* gy, const int64_t* idx, const PoolWindows& w, T*
   for_planes(w, [&](int64_t p) {
     T* gp = gx + p * in_n;
     for (int64_t i = 0; i < in_n; ++i) gp[i] = 0;
-    for (int64_t o = p * out_n; o < (p + 1) * out_n; ++o) gp[idx[o]] += gy[o];
+    for (int64_t o = p * out_n; o < (p + 1) * out_n; ++o)
+      if (idx[o] >= 0) gp[idx[o]] += gy[o];  // a padding-only window's -inf depends on no input
   });
 }
 

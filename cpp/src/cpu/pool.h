@@ -16,7 +16,8 @@ struct PoolWindows {
   double divisor_override = 0;                 // > 0 replaces the product of the factors
 };
 
-// Max: writes values and flat input indices (within a plane), NaN wins as in PyTorch.
+// Max: writes values and flat input indices (within a plane), NaN wins as in PyTorch; a
+// window that covers only padding gives -inf and index -1.
 template <class T>
 void max_pool_forward(const T* x, const PoolWindows& w, T* y, int64_t* idx);
 template <class T>

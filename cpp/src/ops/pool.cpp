@@ -49,12 +49,14 @@ void fill_in_out(cpu::PoolWindows& w, const Planes& p, const Shape& out) {
   }
 }
 
+// PyTorch's rule: floor((span [+ s - 1 in ceil_mode]) / s) + 1 windows, rounding down also
+// below zero, so that in ceil_mode a kernel larger than the padded input still gives the window
+// that starts at its first element.
 int64_t pooled_size(int64_t in, int64_t k, int64_t s, int64_t pad, int64_t dil, bool ceil_mode) {
-  const int64_t span = in + 2 * pad - dil * (k - 1) - 1;
-  if (span < 0) return 0;  // the kernel does not fit (C++ division would round up to 1)
-  int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  const int64_t span = in + 2 * pad - dil * (k - 1) - 1 + (ceil_mode ? s - 1 : 0);
+  int64_t out = span / s - (span % s != 0 && span < 0 ? 1 : 0) + 1;
   if (ceil_mode && (out - 1) * s >= in + pad) --out;  // the last window must start inside
-  return out;
+  return std::max<int64_t>(out, 0);
 }
 
 Shape out_shape_of(const Planes& p, const cpu::PoolWindows& w) {

@@ -67,7 +67,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         kernel_size, stride (default kernel_size), padding (implicit -inf, at most half the
             kernel), dilation: int or 1-tuple.
         ceil_mode: round the output size up instead of down.
-        return_indices: also return the argmax, flattened within each plane (for max_unpool1d).
+        return_indices: also return the argmax, flattened within each plane (for max_unpool1d);
+            -1 where a window covers only padding (its value is -inf).
     Returns:
         (N, C, L_out), L_out = floor((L + 2p - d(k - 1) - 1) / s) + 1 (ceil in ceil_mode);
         with return_indices, (values, int64 indices).
