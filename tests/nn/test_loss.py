@@ -348,6 +348,23 @@ def test_nll_loss_matches_torch(case, xshape, tshape, reduction, weighted):
         check_op(lambda a: m(a, to_glia(t)), lambda a: tm(a, to_torch(t)), x)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("loss", ["nll", "cross_entropy"])
+def test_every_target_ignored_gives_nan_mean_and_zero_gradient(loss, weighted):
+    # the mean over no targets is 0 / 0, as torch; its gradient is zero, not 0 / 0
+    x, t = randn(3, 4), np.full(3, 2)
+    w = uniform(0.5, 2, 4) if weighted else None
+    g_fn, t_fn = (F.nll_loss, TF.nll_loss) if loss == "nll" else (F.cross_entropy, TF.cross_entropy)
+    gx, tx = to_glia(x, True), to_torch(x, True)
+    g = g_fn(gx, to_glia(t), None if w is None else to_glia(w), ignore_index=2)
+    tl = t_fn(tx, to_torch(t), None if w is None else to_torch(w), ignore_index=2)
+    assert np.isnan(g.item()) and np.isnan(tl.item())
+    g.backward()
+    tl.backward()
+    np.testing.assert_array_equal(gx.grad.numpy(), np.zeros((3, 4)))
+    np.testing.assert_array_equal(tx.grad.numpy(), np.zeros((3, 4)))
+
+
 # ---------------------------------------------------------------- float64 gradient checks
 
 def gradcheck_cases():

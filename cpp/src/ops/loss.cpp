@@ -1,6 +1,8 @@
 // Losses with a fused kernel (cross_entropy) and composed ones (nll_loss).
 #include "cpu/loss.h"
 
+#include <limits>
+
 #include "check.h"
 #include "dispatch.h"
 #include "glia/autograd.h"
@@ -149,7 +151,13 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& wei
   Tensor losses = neg(mul(picked, w));
   if (reduction == Reduction::None) return unbatched ? reshape(losses, {}) : losses;
   if (reduction == Reduction::Sum) return sum(losses);
-  return div(sum(losses), sum(w));
+  // Every target ignored: the mean is 0 / 0 = NaN, as in PyTorch, but the gradient is zero
+  // (-w / sum(w) would be 0 / 0 as well).
+  Tensor total = sum(w);
+  Tensor none_kept = eq(detach(total), scalar_like(0, total));
+  return add(div(sum(losses), where(none_kept, ones_like(total), total)),
+             where(none_kept, scalar_like(std::numeric_limits<double>::quiet_NaN(), total),
+                   zeros_like(total)));
 }
 
 }  // namespace glia::nn
