@@ -1,6 +1,6 @@
 """Padding and resampling vs PyTorch: F.pad (constant / reflect / replicate / circular,
-negative widths), F.interpolate (nearest, nearest-exact, linear, bilinear, trilinear; size or
-scale_factor; align_corners), F.pixel_shuffle / pixel_unshuffle: outputs and input
+negative widths), F.interpolate (nearest, nearest-exact, linear, bilinear, trilinear, bicubic,
+area; size or scale_factor; align_corners), F.pixel_shuffle / pixel_unshuffle: outputs and input
 gradients in float32 and float64, float64 gradchecks; the layers ZeroPad2d, ConstantPad2d,
 ReflectionPad2d, ReplicationPad2d, Upsample, PixelShuffle, PixelUnshuffle with their repr;
 errors."""
@@ -77,14 +77,27 @@ INTERP = [
     ((2, 3, 5), dict(scale_factor=2, mode="nearest")),
     ((1, 2, 3, 4, 3), dict(size=(5, 4, 6), mode="trilinear")),
     ((1, 2, 3, 4, 3), dict(scale_factor=2, mode="nearest")),
+    ((2, 2, 5, 4), dict(size=(8, 7), mode="bicubic")),
+    ((2, 2, 5, 4), dict(size=(8, 7), mode="bicubic", align_corners=True)),
+    ((1, 3, 7, 6), dict(size=(3, 4), mode="bicubic")),  # taps clamped at both edges
+    ((1, 2, 5, 4), dict(scale_factor=(2.5, 1.3), mode="bicubic")),
+    ((1, 2, 5, 4), dict(scale_factor=0.7, mode="bicubic", recompute_scale_factor=True)),
+    ((1, 2, 1, 4), dict(size=(3, 1), mode="bicubic", align_corners=True)),
+    ((2, 3, 7), dict(size=3, mode="area")),
+    ((1, 2, 6, 5), dict(size=(4, 7), mode="area")),  # windows overlap when upsampling
+    ((1, 2, 6, 5), dict(scale_factor=0.5, mode="area")),
+    ((1, 2, 3, 4, 5), dict(size=(2, 3, 7), mode="area")),
 ]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape,kwargs", INTERP)
 def test_interpolate_matches_torch(shape, kwargs, dtype):
+    tol = dict(TOL[dtype])
+    if kwargs["mode"] == "bicubic" and dtype == np.float32:
+        tol["atol"] = 1e-5  # 16 float32 products per pixel, summed in another order than torch
     check_op(lambda a: F.interpolate(a, **kwargs), lambda a: TF.interpolate(a, **kwargs),
-             randn(*shape, dtype=dtype), **TOL[dtype])
+             randn(*shape, dtype=dtype), **tol)
 
 
 @pytest.mark.parametrize("spatial", [(3,), (4,), (7,), (3, 4), (4, 3), (3, 4, 5)],
@@ -112,7 +125,10 @@ def test_interpolate_nearest_2d_shortcuts_only_for_small_outputs(spatial, scale)
 
 @pytest.mark.parametrize("kwargs", [dict(size=(5, 7), mode="nearest"),
                                     dict(size=(5, 3), mode="bilinear"),
-                                    dict(scale_factor=1.5, mode="bilinear", align_corners=True)])
+                                    dict(scale_factor=1.5, mode="bilinear", align_corners=True),
+                                    dict(size=(6, 3), mode="bicubic"),
+                                    dict(scale_factor=1.7, mode="bicubic", align_corners=True),
+                                    dict(size=(2, 3), mode="area")])
 def test_interpolate_gradcheck(kwargs):
     gradcheck(lambda x: F.interpolate(x, **kwargs), randn(1, 2, 3, 4))
 
@@ -132,8 +148,12 @@ def test_interpolate_errors():
                  "(2, 4)")
     check_raises(lambda: F.interpolate(x, size=8, align_corners=True), ValueError,
                  "interpolate", "align_corners")
-    check_raises(lambda: F.interpolate(x, size=8, mode="bicubic"), ValueError, "interpolate",
-                 "'bicubic'")
+    check_raises(lambda: F.interpolate(glia.randn(1, 2, 4), size=8, mode="bicubic"),
+                 ValueError, "interpolate", "'bicubic'", "4-D")
+    check_raises(lambda: F.interpolate(x, size=8, mode="bilinear2"), ValueError, "interpolate",
+                 "'bilinear2'")
+    check_raises(lambda: F.interpolate(x, size=8, mode="area", align_corners=False), ValueError,
+                 "interpolate", "align_corners")
     check_raises(lambda: F.interpolate(x, size=(8, 8, 8)), ValueError, "interpolate", "size")
     check_raises(lambda: F.interpolate(x, scale_factor=0.1), ValueError, "interpolate",
                  "positive")
@@ -180,6 +200,8 @@ def test_pixel_shuffle_errors():
     (lambda m: m.Upsample(size=(5, 7), mode="bilinear", align_corners=True), (1, 2, 3, 4)),
     (lambda m: m.Upsample(scale_factor=(1.5, 2.0), mode="bilinear"), (2, 1, 3, 4)),
     (lambda m: m.Upsample(size=7, mode="linear"), (2, 3, 4)),
+    (lambda m: m.Upsample(scale_factor=2, mode="bicubic", align_corners=False), (1, 2, 3, 4)),
+    (lambda m: m.Upsample(size=(2, 3), mode="area"), (1, 2, 5, 4)),
     (lambda m: m.PixelShuffle(2), (1, 8, 2, 3)),
     (lambda m: m.PixelUnshuffle(2), (1, 2, 4, 6)),
 ])

@@ -1,4 +1,4 @@
-"""glia.nn upsampling layers: Upsample (nearest / (bi/tri)linear), PixelShuffle and
+"""glia.nn upsampling layers: Upsample (nearest / (bi/tri)linear / bicubic), PixelShuffle and
 PixelUnshuffle, as in torch.nn."""
 from glia.nn import functional as F
 from glia.nn.module import Module
@@ -12,8 +12,9 @@ class Upsample(Module):
     Args:
         size: output spatial size (int or one per dim); or
         scale_factor: multiplier per dim (float or tuple).
-        mode: 'nearest', 'nearest-exact', 'linear', 'bilinear' or 'trilinear'.
-        align_corners: for the linear modes (see F.interpolate).
+        mode: 'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear', 'bicubic' or
+            'area' (see F.interpolate).
+        align_corners: for the linear and bicubic modes (see F.interpolate).
         recompute_scale_factor: derive source positions from the output size.
     Shapes:
         (N, C, *spatial) -> (N, C, *size) or (N, C, *floor(spatial * scale_factor)).

@@ -1,10 +1,11 @@
-"""Resampling of glia.nn.functional: interpolate (nearest and (bi/tri)linear) and
-pixel_shuffle / pixel_unshuffle, as in torch.nn.functional.
+"""Resampling of glia.nn.functional: interpolate (nearest, (bi/tri)linear, bicubic and area)
+and pixel_shuffle / pixel_unshuffle, as in torch.nn.functional.
 
 interpolate is separable: each spatial dim is resampled in turn with index_select (and a
-lerp of two gathered slices for the linear modes), so gradients flow through glia's own
-autograd. Source indices and weights follow PyTorch's CPU kernels, including their float32
-arithmetic, so nearest picks the same pixels and linear the same weights.
+weighted sum of two gathered slices for the linear modes, four for bicubic), so gradients
+flow through glia's own autograd. Source indices and weights follow PyTorch's CPU kernels,
+including their float32 arithmetic, so nearest picks the same pixels and linear and bicubic
+the same weights. 'area' is adaptive average pooling to the output size.
 """
 import math
 import numbers
@@ -15,8 +16,10 @@ import glia
 
 __all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle"]
 
-_LINEAR_MODES = {"linear": 3, "bilinear": 4, "trilinear": 5}
-_MODES = ("nearest", "nearest-exact") + tuple(_LINEAR_MODES)
+# the modes that take align_corners, and the input dims each needs
+_LINEAR_MODES = {"linear": 3, "bilinear": 4, "trilinear": 5, "bicubic": 4}
+_MODES = ("nearest", "nearest-exact", "area") + tuple(_LINEAR_MODES)
+_CUBIC_A = -0.75  # PyTorch's (and OpenCV's) bicubic convolution parameter
 
 
 def _per_dim(value, n, name):
@@ -86,6 +89,30 @@ def _linear_weights(in_size, out_size, scale, align_corners, ftype):
     return i0, i1, (ftype(1) - lam1).astype(ftype), lam1
 
 
+def _cubic_weights(in_size, out_size, scale, align_corners, ftype):
+    """(indices, weights), each (4, out): out[o] = sum_j weights[j, o] x[indices[j, o]], the
+    taps at floor(source) - 1 ... + 2 clamped to the input (PyTorch's upsample_bicubic2d)."""
+    out = np.arange(out_size).astype(ftype)
+    if align_corners:
+        ratio = ftype(in_size - 1) / ftype(out_size - 1) if out_size > 1 else ftype(0)
+        real = ratio * out
+    else:  # unlike the linear modes, a source left of the first pixel is kept
+        real = _ratio(in_size, out_size, scale, ftype) * (out + ftype(0.5)) - ftype(0.5)
+    i0 = np.minimum(np.floor(real).astype(np.int64), in_size - 1)
+    t = np.clip(real - i0.astype(ftype), 0, 1).astype(ftype)
+    a = ftype(_CUBIC_A)
+
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    weights = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)]).astype(ftype)
+    indices = np.clip(i0 + np.arange(-1, 3)[:, None], 0, in_size - 1)
+    return indices, weights
+
+
 def _broadcast_weights(w, dim, ndim, dtype):
     # shape (out, 1, ..., 1) so it multiplies along `dim` of an ndim-D tensor
     return glia.tensor(w).reshape((len(w),) + (1,) * (ndim - 1 - dim)).to(dtype)
@@ -99,10 +126,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         input: (N, C, L), (N, C, H, W) or (N, C, D, H, W).
         size: output spatial size (int or one per dim); or
         scale_factor: multiplier per dim (float or one per dim); output = floor(in * scale).
-        mode: 'nearest', 'nearest-exact', 'linear' (3-D), 'bilinear' (4-D) or
-            'trilinear' (5-D).
-        align_corners: linear modes only; True maps the corner pixel centres onto each other
-            (source = o (in - 1) / (out - 1)), False (default) maps pixel areas
+        mode: 'nearest', 'nearest-exact', 'linear' (3-D), 'bilinear' (4-D), 'trilinear'
+            (5-D), 'bicubic' (4-D; 4 taps with a = -0.75, may overshoot the input's range) or
+            'area' (the mean of each output pixel's window: adaptive average pooling).
+        align_corners: linear and bicubic modes only; True maps the corner pixel centres onto
+            each other (source = o (in - 1) / (out - 1)), False (default) maps pixel areas
             (source = (o + 0.5) / scale - 0.5).
         recompute_scale_factor: True computes the source positions from the output size
             instead of the given scale_factor.
@@ -119,10 +147,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(f"interpolate: mode {mode!r} needs a {_LINEAR_MODES[mode]}-D input, got "
                          f"shape {tuple(input.shape)}")
     if not linear and align_corners is not None:
-        raise ValueError("interpolate: align_corners can only be set with the linear modes "
-                         f"(linear, bilinear, trilinear), got mode {mode!r}")
+        raise ValueError("interpolate: align_corners can only be set with the linear and "
+                         f"bicubic modes ({', '.join(_LINEAR_MODES)}), got mode {mode!r}")
     n = input.dim() - 2
     sizes, scales = _output_sizes(input, size, scale_factor, n)
+    if mode == "area":
+        return glia._C.adaptive_avg_pool(input, sizes)
     if recompute_scale_factor:
         scales = [None] * n
     ftype = np.float64 if input.dtype == glia.float64 else np.float32
@@ -133,6 +163,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             idx = _nearest_index(in_size, out_size, scale, mode == "nearest-exact",
                                  scale is None or (input.dim() == 4 and sum(sizes) <= 128))
             out = glia.index_select(out, dim, glia.tensor(idx))
+        elif mode == "bicubic":
+            indices, weights = _cubic_weights(in_size, out_size, scale, bool(align_corners),
+                                              ftype)
+            taps = [glia.index_select(out, dim, glia.tensor(i))
+                    * _broadcast_weights(w, dim, input.dim(), input.dtype)
+                    for i, w in zip(indices, weights)]
+            out = taps[0] + taps[1] + taps[2] + taps[3]
         elif out_size != in_size:
             i0, i1, lam0, lam1 = _linear_weights(in_size, out_size, scale, bool(align_corners),
                                                  ftype)
