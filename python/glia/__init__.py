@@ -5,7 +5,7 @@ from glia._C import Tensor, dtype, from_dlpack, from_numpy  # noqa: F401
 from glia.random import initial_seed, manual_seed  # noqa: F401
 from glia._C import (  # noqa: F401  elementwise
     add, sub, mul, div, pow, minimum, maximum, atan2, eq, ne, lt, le, gt, ge,
-    logical_and, logical_or, logical_xor, logical_not, isnan, neg, exp, expm1, log, log1p,
+    logical_and, logical_or, logical_xor, logical_not, isnan, isinf, isfinite, neg, exp, expm1, log, log1p,
     sqrt, rsqrt, abs, sign, sin, cos, tanh, sigmoid, relu, square, reciprocal, floor, ceil,
     round, erf, clamp, where,
 )
@@ -17,7 +17,7 @@ from glia._C import (  # noqa: F401  reductions, linear algebra
 from glia._C import (  # noqa: F401  shapes, joining, indexing
     flatten, unsqueeze, transpose, permute, movedim, broadcast_to, narrow, select, cat,
     stack, chunk, index_select, gather, scatter_add, index_add, nonzero, masked_fill,
-    contiguous, clone, detach,
+    contiguous, clone, detach, flip, tril, triu,
 )
 from glia._tensor import reshape, squeeze, split, max, min, broadcast_shapes  # noqa: F401
 from glia._creation import (  # noqa: F401

@@ -80,6 +80,7 @@ void init_ops(py::module_& m) {
       {"sigmoid", glia::sigmoid}, {"relu", glia::relu},       {"square", glia::square},
       {"reciprocal", glia::reciprocal}, {"floor", glia::floor}, {"ceil", glia::ceil},
       {"round", glia::round},     {"erf", glia::erf},     {"logical_not", glia::logical_not}, {"isnan", glia::isnan},
+      {"isinf", glia::isinf},     {"isfinite", glia::isfinite},
       {"contiguous", glia::contiguous}, {"clone", glia::clone}, {"detach", glia::detach},
   };
   for (auto& [name, f] : unaries) def_both(m, t, name, f);
@@ -191,6 +192,10 @@ void init_ops(py::module_& m) {
         py::arg("step") = 1);
   def_both(m, t, "select", &glia::select, py::arg("dim"), py::arg("index"));
   def_both(m, t, "narrow", &glia::narrow, py::arg("dim"), py::arg("start"), py::arg("length"));
+  def_both(m, t, "flip", [](const Tensor& a, py::handle dims) { return glia::flip(a, shape_from(dims)); },
+           py::arg("dims"));
+  def_both(m, t, "tril", &glia::tril, py::arg("diagonal") = 0);
+  def_both(m, t, "triu", &glia::triu, py::arg("diagonal") = 0);
   def_both(m, t, "to_dtype", &glia::to_dtype, py::arg("dtype"));
   m.def("cat", &glia::cat, py::arg("tensors"), py::arg("dim") = 0);
   m.def("stack", &glia::stack, py::arg("tensors"), py::arg("dim") = 0);

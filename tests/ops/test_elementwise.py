@@ -413,11 +413,13 @@ def test_logical_not_and_invert_match_torch():
     check_raises(lambda: ~gl(f), TypeError, "bool")
 
 
-def test_isnan_matches_torch():
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite"])
+def test_isnan_isinf_isfinite_match_torch(name):
     f = np.array([[0.0, np.nan, np.inf], [-np.inf, 1.0, np.nan]])
-    for x in (f, f.astype(np.float32), np.array([1, 2]), np.array([True]), np.zeros((0,))):
-        check_op(glia.isnan, torch.isnan, x)
-        check_op(lambda t: t.isnan(), lambda t: t.isnan(), x)
+    for x in (f, f.astype(np.float32), np.array([1, 2]), np.array([True]), np.zeros((0,)),
+              np.array(-np.inf)):
+        check_op(getattr(glia, name), getattr(torch, name), x)
+        check_op(lambda t: getattr(t, name)(), lambda t: getattr(t, name)(), x)
 
 
 # ---- dtype promotion ----

@@ -517,3 +517,43 @@ def test_index_ops_shape_errors():
         x.index_add(0, glia.tensor([0, 1]), glia.ones(3, 4))   # source rows != index length
     with pytest.raises(ValueError):
         x.index_select(0, glia.tensor([[0, 1]]))               # 2-d index
+
+
+# ---- flip, tril, triu ----
+
+@pytest.mark.parametrize("shape,dims", [((2, 3, 4), (0,)), ((2, 3, 4), (2, 0)), ((2, 3, 4), (-1,)),
+                                        ((5,), 0), ((2, 3), ()), ((0, 3), (0, 1)), ((), (0,)),
+                                        ((3, 1), (1,))])
+def test_flip_matches_torch(shape, dims):
+    x = randn(*shape)
+    check_op(lambda a: glia.flip(a, dims), lambda a: torch.flip(a, dims if isinstance(dims, tuple)
+                                                                  else (dims,)), x)
+    check_op(lambda a: a.flip(dims), lambda a: a.flip(dims), x)
+    y = glia.tensor(x)
+    assert glia.flip(y, dims).data_ptr() != y.data_ptr()  # a copy, even flipping nothing
+
+
+@pytest.mark.parametrize("name", ["tril", "triu"])
+@pytest.mark.parametrize("shape", [(4, 5), (5, 3), (2, 3, 4), (0, 3), (1, 1), (2, 0, 2)])
+@pytest.mark.parametrize("diagonal", [0, 1, -1, 7, -7])
+def test_tril_triu_match_torch(name, shape, diagonal):
+    x = randn(*shape)
+    check_op(lambda a: getattr(glia, name)(a, diagonal),
+             lambda a: getattr(torch, name)(a, diagonal), x)
+    check_op(lambda a: getattr(a, name)(diagonal=diagonal),
+             lambda a: getattr(a, name)(diagonal=diagonal), x)
+
+
+def test_tril_triu_flip_dtypes_gradcheck_and_errors():
+    b = np.ones((3, 3), dtype=bool)
+    check_op(lambda a: glia.triu(a, 1), lambda a: torch.triu(a, 1), b)  # a causal mask
+    check_op(lambda a: glia.tril(a), lambda a: torch.tril(a), np.arange(12).reshape(3, 4))
+    check_op(lambda a: glia.flip(a, (1,)), lambda a: torch.flip(a, (1,)), b)
+    gradcheck(lambda a: glia.tril(a, 1), randn(3, 4))
+    gradcheck(lambda a: a.triu(-1), randn(2, 4, 3))
+    gradcheck(lambda a: glia.flip(a, (0, 2)), randn(2, 3, 4))
+    check_raises(lambda: glia.tril(glia.zeros(3)), ValueError, "tril", "2 dims", "(3,)")
+    check_raises(lambda: glia.zeros(3).triu(), ValueError, "triu")
+    check_raises(lambda: glia.flip(glia.zeros(2, 3), (0, 0)), ValueError, "flip", "more than once")
+    check_raises(lambda: glia.flip(glia.zeros(2, 3), (1, -1)), ValueError, "flip", "more than once")
+    check_raises(lambda: glia.flip(glia.zeros(2, 3), (2,)), IndexError, "flip", "2")

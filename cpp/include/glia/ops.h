@@ -79,6 +79,8 @@ Tensor logical_or(const Tensor& a, const Tensor& b);
 Tensor logical_xor(const Tensor& a, const Tensor& b);
 Tensor logical_not(const Tensor& a);
 Tensor isnan(const Tensor& a);
+Tensor isinf(const Tensor& a);     // +-inf (always false for integers and bools)
+Tensor isfinite(const Tensor& a);  // neither NaN nor +-inf
 
 // Operand with a number on either side; the number takes the tensor's dtype when it can.
 Tensor add(const Tensor& a, Scalar b);
@@ -173,6 +175,14 @@ Tensor gather(const Tensor& a, int64_t dim, const Tensor& index);
 Tensor index_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor nonzero(const Tensor& a);
+// a copy of `a` reversed along each of `dims`
+Tensor flip(const Tensor& a, const Shape& dims);
+
+// ---- triangles (triangular.cpp) ----
+// The last two dims' entries (i, j) with j - i <= diagonal (tril) or >= diagonal (triu);
+// zeros elsewhere. diagonal 0 is the main diagonal, > 0 above it.
+Tensor tril(const Tensor& a, int64_t diagonal = 0);
+Tensor triu(const Tensor& a, int64_t diagonal = 0);
 Tensor masked_fill(const Tensor& a, const Tensor& mask, Scalar value);
 // a[indices...] where indices[k] indexes dim k; the indices broadcast together (NumPy rules).
 Tensor index(const Tensor& a, const std::vector<Tensor>& indices);

@@ -2,6 +2,7 @@
 #include "cpu/elementwise.h"
 
 #include <cmath>
+#include <limits>
 
 #include "check.h"
 #include "glia/autograd.h"
@@ -296,6 +297,18 @@ Tensor isnan(const Tensor& a) {
   Tensor out = Tensor::empty(a.shape(), DType::Bool);
   cpu::unary(UnaryOp::IsNan, a, out);
   return out;
+}
+
+Tensor isinf(const Tensor& a) {
+  check_defined(a, "isinf");
+  if (!is_floating(a.dtype())) return zeros(a.shape(), DType::Bool);
+  return eq(abs(detach(a)), scalar_like(std::numeric_limits<double>::infinity(), a));
+}
+
+Tensor isfinite(const Tensor& a) {
+  check_defined(a, "isfinite");
+  if (!is_floating(a.dtype())) return ones(a.shape(), DType::Bool);
+  return logical_not(logical_or(isnan(a), isinf(a)));
 }
 
 // ---- unary ----

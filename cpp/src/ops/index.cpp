@@ -37,6 +37,22 @@ void outer_inner(const Shape& shape, int64_t d, int64_t& outer, int64_t& inner) 
 
 }  // namespace
 
+Tensor flip(const Tensor& a, const Shape& dims) {
+  GLIA_CHECK(a.defined(), Error, "flip: got an undefined tensor");
+  std::vector<bool> seen(size_t(std::max<int64_t>(a.dim(), 1)), false);
+  Tensor out = a;
+  bool copied = false;
+  for (int64_t dim : dims) {
+    const int64_t d = wrap_dim(dim, a.dim(), "flip");
+    GLIA_CHECK(!seen[size_t(d)], ShapeError, "flip: dim ", d, " appears more than once in ", dims);
+    seen[size_t(d)] = true;
+    if (a.dim() == 0) continue;
+    out = index_select(out, d, arange(a.shape()[d] - 1, -1, -1));
+    copied = true;
+  }
+  return copied ? out : clone(a);  // a copy even with nothing to reverse, as torch
+}
+
 Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index) {
   GLIA_CHECK(a.defined(), Error, "index_select: got an undefined tensor");
   GLIA_CHECK(index.dim() <= 1, ShapeError, "index_select: index must be 0-d or 1-d, got shape ",
