@@ -19,7 +19,9 @@ from glia._C import (  # noqa: F401  shapes, joining, indexing
     stack, chunk, index_select, gather, scatter_add, index_add, nonzero, masked_fill,
     contiguous, clone, detach, flip, tril, triu,
 )
-from glia._tensor import reshape, squeeze, split, max, min, broadcast_shapes  # noqa: F401
+from glia._tensor import (  # noqa: F401
+    reshape, squeeze, split, max, min, sort, argsort, topk, broadcast_shapes,
+)
 from glia._creation import (  # noqa: F401
     tensor, as_tensor, zeros, ones, empty, full, zeros_like, ones_like, empty_like,
     full_like, rand_like, randn_like, arange, linspace, eye, rand, randn, randint, normal,

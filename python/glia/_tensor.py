@@ -13,6 +13,8 @@ from glia._creation import _dtype, _size
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 MinResult = collections.namedtuple("MinResult", ["values", "indices"])
+SortResult = collections.namedtuple("SortResult", ["values", "indices"])
+TopkResult = collections.namedtuple("TopkResult", ["values", "indices"])
 
 
 def _method(fn):
@@ -153,8 +155,29 @@ def min(input, dim=None, keepdim=False, *, other=None):
     return MinResult(*_C.min_dim(input, dim, keepdim))
 
 
+def sort(input, dim=-1, descending=False, stable=False):
+    """(values, indices) along dim in ascending (or descending) order. The sort is always
+    stable (equal values keep their order), so `stable` changes nothing; NaN sorts as the
+    largest value."""
+    return SortResult(*_C.sort(input, dim, descending))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort `input` along dim (see sort)."""
+    return _C.argsort(input, dim, descending)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """(values, indices) of the k largest (or smallest) along dim, largest (smallest) first
+    whatever `sorted` says; ties keep the lower index first."""
+    return TopkResult(*_C.topk(input, k, dim, largest))
+
+
 Tensor.max = max
 Tensor.min = min
+Tensor.sort = sort
+Tensor.argsort = argsort
+Tensor.topk = topk
 Tensor.clip = Tensor.clamp
 
 

@@ -194,6 +194,13 @@ void init_ops(py::module_& m) {
   def_both(m, t, "narrow", &glia::narrow, py::arg("dim"), py::arg("start"), py::arg("length"));
   def_both(m, t, "flip", [](const Tensor& a, py::handle dims) { return glia::flip(a, shape_from(dims)); },
            py::arg("dims"));
+  m.def("sort", [](const Tensor& a, int64_t dim, bool descending) { return glia::sort(a, dim, descending); },
+        py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false);
+  m.def("argsort", &glia::argsort, py::arg("input"), py::arg("dim") = -1,
+        py::arg("descending") = false);
+  m.def("topk", [](const Tensor& a, int64_t k, int64_t dim, bool largest) {
+    return glia::topk(a, k, dim, largest);
+  }, py::arg("input"), py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true);
   def_both(m, t, "tril", &glia::tril, py::arg("diagonal") = 0);
   def_both(m, t, "triu", &glia::triu, py::arg("diagonal") = 0);
   def_both(m, t, "to_dtype", &glia::to_dtype, py::arg("dtype"));

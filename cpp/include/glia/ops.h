@@ -178,6 +178,14 @@ Tensor nonzero(const Tensor& a);
 // a copy of `a` reversed along each of `dims`
 Tensor flip(const Tensor& a, const Shape& dims);
 
+// ---- sorting (sort.cpp) ----
+// Values and int64 positions along dim in ascending (or descending) order; NaN counts as the
+// largest value and equal values keep their order (stable), as PyTorch's stable sort.
+std::pair<Tensor, Tensor> sort(const Tensor& a, int64_t dim = -1, bool descending = false);
+Tensor argsort(const Tensor& a, int64_t dim = -1, bool descending = false);
+// The k largest (or smallest) along dim, largest (smallest) first, with their positions.
+std::pair<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim = -1, bool largest = true);
+
 // ---- triangles (triangular.cpp) ----
 // The last two dims' entries (i, j) with j - i <= diagonal (tril) or >= diagonal (triu);
 // zeros elsewhere. diagonal 0 is the main diagonal, > 0 above it.
