@@ -11,7 +11,7 @@ from glia._C import (  # noqa: F401  elementwise
 )
 from glia._C import (  # noqa: F401  reductions, linear algebra
     sum, mean, prod, amax, amin, argmax, argmin, var, std, logsumexp, norm, softmax,
-    log_softmax, all, any, cumsum, matmul, mm, bmm, outer, dot, set_num_threads,
+    log_softmax, all, any, cumsum, matmul, mm, bmm, outer, dot, einsum, set_num_threads,
     get_num_threads, empty_cache,
 )
 from glia._C import (  # noqa: F401  shapes, joining, indexing

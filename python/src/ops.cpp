@@ -201,6 +201,15 @@ void init_ops(py::module_& m) {
   m.def("topk", [](const Tensor& a, int64_t k, int64_t dim, bool largest) {
     return glia::topk(a, k, dim, largest);
   }, py::arg("input"), py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true);
+  m.def("einsum", [](const std::string& equation, py::args operands) {
+    std::vector<Tensor> ts;
+    // einsum("ij,jk", a, b) or einsum("ij,jk", [a, b]), as torch
+    if (operands.size() == 1 && !py::isinstance<Tensor>(operands[0]))
+      for (auto item : operands[0]) ts.push_back(item.cast<Tensor>());
+    else
+      for (auto item : operands) ts.push_back(item.cast<Tensor>());
+    return glia::einsum(equation, ts);
+  }, py::arg("equation"));
   def_both(m, t, "tril", &glia::tril, py::arg("diagonal") = 0);
   def_both(m, t, "triu", &glia::triu, py::arg("diagonal") = 0);
   def_both(m, t, "to_dtype", &glia::to_dtype, py::arg("dtype"));

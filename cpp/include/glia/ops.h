@@ -1,6 +1,7 @@
 #pragma once
 // The tensor operations, as free functions. Names and semantics follow PyTorch.
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -135,6 +136,9 @@ Tensor mm(const Tensor& a, const Tensor& b);
 Tensor bmm(const Tensor& a, const Tensor& b);
 Tensor outer(const Tensor& a, const Tensor& b);
 Tensor dot(const Tensor& a, const Tensor& b);
+// Einstein summation over the operands' dims, as torch.einsum: "bij,bjk->bik", implicit
+// output ("ij,jk"), '...' for broadcast dims (einsum.cpp).
+Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands);
 void set_num_threads(int n);
 int get_num_threads();
 // Loads a CBLAS library for large products; returns false (keeping Eigen) if it cannot.
