@@ -20,7 +20,8 @@ from glia._C import (  # noqa: F401  shapes, joining, indexing
     contiguous, clone, detach, flip, tril, triu,
 )
 from glia._tensor import (  # noqa: F401
-    reshape, squeeze, split, max, min, sort, argsort, topk, broadcast_shapes,
+    reshape, squeeze, split, max, min, sort, argsort, topk, tile, repeat_interleave, trace,
+    broadcast_shapes,
 )
 from glia._creation import (  # noqa: F401
     tensor, as_tensor, zeros, ones, empty, full, zeros_like, ones_like, empty_like,

@@ -110,6 +110,60 @@ def repeat(self, *sizes):
 
 
 @_method
+def tile(self, *dims):
+    """Repeats the tensor dims[i] times along each dim; fewer dims than the tensor has are
+    padded with ones in front (unlike repeat)."""
+    dims = _size(dims, "tile")
+    return repeat(self, *((1,) * (self.dim() - len(dims)) + tuple(dims)))
+
+
+@_method
+def repeat_interleave(self, repeats, dim=None):
+    """Each element (slice along `dim`) repeated `repeats` times in place: [a, b] -> [a, a, b, b].
+    repeats: an int, or an int64 tensor with one count per slice (or a single count). Without
+    dim, the flattened tensor."""
+    x = self.reshape(-1) if dim is None else self
+    dim = 0 if dim is None else dim
+    if x.dim() == 0:
+        x = x.reshape(1)
+    if not -x.dim() <= dim < x.dim():
+        raise IndexError(f"repeat_interleave: dim {dim} is out of range for a {x.dim()}-d tensor")
+    dim %= x.dim()
+    n = x.shape[dim]
+    if isinstance(repeats, Tensor):
+        if repeats.dtype != _C.dtype.int64 or repeats.dim() > 1:
+            raise ValueError("repeat_interleave: repeats must be an int or a 0-d or 1-d int64 "
+                             f"tensor, got {repeats.dtype} of shape {tuple(repeats.shape)}")
+        counts = repeats.numpy().reshape(-1)
+        if counts.size == 1:
+            counts = np.full(n, counts[0])
+        if counts.size != n or (counts < 0).any():
+            raise ValueError(f"repeat_interleave: repeats must be {n} non-negative counts (the size "
+                             f"of dim {dim}), got {counts.tolist()}")
+        index = np.repeat(np.arange(n), counts)
+        return _C.index_select(x, dim, _C.from_numpy(np.ascontiguousarray(index, np.int64)))
+    if not isinstance(repeats, numbers.Integral) or isinstance(repeats, bool) or repeats < 0:
+        raise ValueError(f"repeat_interleave: repeats must be a non-negative int, got {repeats!r}")
+    shape = list(x.shape)
+    inserted = _C.unsqueeze(x, dim + 1)
+    wide = shape[:dim + 1] + [int(repeats)] + shape[dim + 1:]
+    return _C.reshape(_C.expand(inserted, wide), shape[:dim] + [n * int(repeats)] + shape[dim + 1:])
+
+
+@_method
+def trace(self):
+    """The sum of the main diagonal of a 2-D tensor."""
+    if self.dim() != 2:
+        raise ValueError(f"trace: expects a 2-D tensor, got shape {tuple(self.shape)}")
+    rows, cols = self.shape
+    k = builtins.min(rows, cols)
+    if k == 0:
+        return self.sum()
+    index = _C.from_numpy(np.arange(k, dtype=np.int64).reshape(k, 1))
+    return _C.gather(self[:k], 1, index).sum()
+
+
+@_method
 def chunk(self, chunks, dim=0):
     return tuple(_C.chunk(self, chunks, dim))
 

@@ -460,6 +460,44 @@ def test_repeat(shape, reps):
     compare(lambda x: x.repeat(reps), lambda x: x.repeat(reps), randn(*shape), nc=(False,))
 
 
+@pytest.mark.parametrize("shape,dims", [((2, 3), (2,)), ((2, 3), (2, 1)), ((3,), (2, 2)), ((), (3,)),
+                                        ((0, 2), (2, 3)), ((2, 1, 2), (1, 3, 1))])
+def test_tile_matches_torch(shape, dims):
+    check_op(lambda a: glia.tile(a, dims), lambda a: torch.tile(a, dims), randn(*shape))
+    check_op(lambda a: a.tile(dims), lambda a: a.tile(dims), randn(*shape))
+
+
+@pytest.mark.parametrize("shape,repeats,dim", [((2, 3), 2, 1), ((2, 3), 3, 0), ((2, 3), 2, -1),
+                                               ((2, 3), 2, None), ((4,), 0, 0), ((), 3, None),
+                                               ((0, 3), 2, 1), ((2, 3), [1, 0, 2], 1),
+                                               ((3, 2), [2], 0), ((2, 3), [1, 2, 0, 1, 1, 3], None)])
+def test_repeat_interleave_matches_torch(shape, repeats, dim):
+    def rep(lib):
+        r = repeats if isinstance(repeats, int) else (
+            glia.tensor(np.array(repeats)) if lib is glia else torch.tensor(repeats))
+        return lambda a: lib.repeat_interleave(a, r, dim=dim)
+    check_op(rep(glia), rep(torch), randn(*shape))
+
+
+def test_trace_tile_repeat_interleave_gradcheck_and_errors():
+    check_op(glia.trace, torch.trace, randn(3, 4))
+    check_op(lambda a: a.trace(), lambda a: a.trace(), randn(5, 2))
+    check_op(glia.trace, torch.trace, randn(0, 3))
+    check_op(lambda a: glia.trace(a), lambda a: torch.trace(a), np.arange(9).reshape(3, 3))
+    gradcheck(glia.trace, randn(3, 4))
+    gradcheck(lambda a: a.repeat_interleave(2, dim=0), randn(2, 3))
+    gradcheck(lambda a: a.repeat_interleave(glia.tensor(np.array([2, 0, 1])), dim=1), randn(2, 3))
+    gradcheck(lambda a: glia.tile(a, (2, 1, 2)), randn(2, 3))
+    check_raises(lambda: glia.trace(glia.zeros(2, 2, 2)), ValueError, "trace", "(2, 2, 2)")
+    x = glia.zeros(2, 3)
+    check_raises(lambda: x.repeat_interleave(-1), ValueError, "repeat_interleave", "-1")
+    check_raises(lambda: x.repeat_interleave(glia.tensor(np.array([1, 2])), dim=1), ValueError,
+                 "repeat_interleave", "3 non-negative counts")
+    check_raises(lambda: x.repeat_interleave(glia.tensor([1.0, 2.0, 1.0]), dim=1), ValueError,
+                 "repeat_interleave", "int64")
+    check_raises(lambda: x.repeat_interleave(2, dim=2), IndexError, "repeat_interleave", "2")
+
+
 def test_repeat_too_few_raises():
     with pytest.raises(ValueError):
         glia.zeros(2, 3).repeat(2)
