@@ -37,30 +37,43 @@ def make_pair(layer, i, h, layers, bidir):
 def main():
     fwd, both = forward_and_backward_tables(glia, torch, THREADS)
     rng = np.random.default_rng(0)
+    runs = []
     for name, layer, i, h, seq, batch, layers, bidir in CASES:
         gm, tm = make_pair(layer, i, h, layers, bidir)
         x = rng.standard_normal((seq, batch, i)).astype(np.float32)
-        gx, tx = glia.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-
-        def g_fwd():
-            with glia.no_grad():
-                return gm(gx)[0]
-
-        def t_fwd():
-            with torch.no_grad():
-                return tm(tx)[0]
-
-        def g_both():
-            gm(gx)[0].sum().backward()
-
-        def t_both():
-            tm(tx)[0].sum().backward()
-
+        runs.append((name, *case_functions(gm, tm, x)))
+    # a first pass untimed over every case: the first case timed in a cold process reads up to
+    # 15% slow for glia
+    for _, g_fwd, t_fwd, g_both, t_both in runs:
+        for fn in (g_fwd, t_fwd, g_both, t_both):
+            fn()
+    for name, g_fwd, t_fwd, g_both, t_both in runs:
         diff = np.abs(g_fwd().numpy() - t_fwd().numpy()).max()
         assert diff < 1e-4, f"{name}: outputs differ by {diff}"
         fwd.add(name, *(s * 1e3 for s in time_pair(g_fwd, t_fwd, repeat=21)))
         both.add(name, *(s * 1e3 for s in time_pair(g_both, t_both, repeat=21)))
     print_tables(glia, torch, THREADS, fwd, both)
+
+
+def case_functions(gm, tm, x):
+    """forward (no grad) and forward + backward of each library on the same input."""
+    gx, tx = glia.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+
+    def g_fwd():
+        with glia.no_grad():
+            return gm(gx)[0]
+
+    def t_fwd():
+        with torch.no_grad():
+            return tm(tx)[0]
+
+    def g_both():
+        gm(gx)[0].sum().backward()
+
+    def t_both():
+        tm(tx)[0].sum().backward()
+
+    return g_fwd, t_fwd, g_both, t_both
 
 
 if __name__ == "__main__":

@@ -192,8 +192,10 @@ void init_ops(py::module_& m) {
         py::arg("step") = 1);
   def_both(m, t, "select", &glia::select, py::arg("dim"), py::arg("index"));
   def_both(m, t, "narrow", &glia::narrow, py::arg("dim"), py::arg("start"), py::arg("length"));
-  def_both(m, t, "flip", [](const Tensor& a, py::handle dims) { return glia::flip(a, shape_from(dims)); },
-           py::arg("dims"));
+  m.def("flip", [](const Tensor& a, py::handle dims) { return glia::flip(a, shape_from(dims)); },
+        py::arg("input"), py::arg("dims"));
+  // x.flip(0, 1) as well as x.flip((0, 1)), as torch
+  t.def("flip", [](const Tensor& a, py::args dims) { return glia::flip(a, shape_from_args(dims)); });
   m.def("sort", [](const Tensor& a, int64_t dim, bool descending) { return glia::sort(a, dim, descending); },
         py::arg("input"), py::arg("dim") = -1, py::arg("descending") = false);
   m.def("argsort", &glia::argsort, py::arg("input"), py::arg("dim") = -1,

@@ -365,6 +365,19 @@ def test_every_target_ignored_gives_nan_mean_and_zero_gradient(loss, weighted):
     np.testing.assert_array_equal(tx.grad.numpy(), np.zeros((3, 4)))
 
 
+def test_nll_loss_ignored_row_with_an_infinite_class_0_and_zero_weight_targets():
+    # an ignored row's class-0 entry is never read, even when it is -inf
+    lp = np.array([[-np.inf, 0.0], [0.0, -1.0]])
+    g = F.nll_loss(to_glia(lp), to_glia(np.array([-100, 1])))
+    t = TF.nll_loss(to_torch(lp), to_torch(np.array([-100, 1])))
+    assert g.item() == t.item() == 1.0
+    # kept targets of total weight 0: 0 / 0 in value and gradient, as torch
+    x = to_glia(np.zeros((1, 2)), True)
+    loss = F.nll_loss(x, to_glia(np.array([0])), to_glia(np.array([0.0, 1.0])))
+    loss.backward()
+    assert np.isnan(loss.item()) and np.isnan(x.grad.numpy()[0, 0])
+
+
 # ---------------------------------------------------------------- float64 gradient checks
 
 def gradcheck_cases():

@@ -152,6 +152,9 @@ def test_interpolate_errors():
                  ValueError, "interpolate", "'bicubic'", "4-D")
     check_raises(lambda: F.interpolate(x, size=8, mode="bilinear2"), ValueError, "interpolate",
                  "'bilinear2'")
+    for mode in ("bilinear", "bicubic"):  # integer weights would truncate to 0
+        check_raises(lambda: F.interpolate(glia.arange(16).reshape(1, 1, 4, 4), size=6, mode=mode),
+                     TypeError, "interpolate", mode, "int64")
     check_raises(lambda: F.interpolate(x, size=8, mode="area", align_corners=False), ValueError,
                  "interpolate", "align_corners")
     check_raises(lambda: F.interpolate(x, size=(8, 8, 8)), ValueError, "interpolate", "size")

@@ -35,7 +35,14 @@ CASES = {
     "size1_broadcast": ("ij,jk->ik", [(3, 1), (4, 5)]),
     "empty_rows": ("ij,jk->ik", [(0, 4), (4, 5)]),
     "empty_inner": ("ij,jk->ik", [(3, 0), (0, 5)]),
+    "scalar_operand": (",ij->ij", [(), (2, 3)]),
+    "implicit_mixed_case": ("bA,Ac", [(2, 3), (3, 4)]),
 }
+
+
+def test_einsum_of_one_tensor_twice():
+    a = randn(4, 3)
+    check_op(lambda x: glia.einsum("ij,ij->j", x, x), lambda x: torch.einsum("ij,ij->j", x, x), a)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -70,3 +77,6 @@ def test_einsum_errors():
     check_raises(lambda: glia.einsum("ij->ii", a), ValueError, "einsum", "repeats")
     check_raises(lambda: glia.einsum("i1->i", a), ValueError, "einsum", "'1'", "letter")
     check_raises(lambda: glia.einsum("...i...->i", a), ValueError, "einsum", "'...'")
+    letters = "".join(chr(c) for c in list(range(65, 91)) + list(range(97, 123)))
+    check_raises(lambda: glia.einsum(letters[:51] + "...->", glia.zeros(*([1] * 53))), ValueError,
+                 "einsum", "'...'", "letters")

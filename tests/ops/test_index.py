@@ -557,3 +557,5 @@ def test_tril_triu_flip_dtypes_gradcheck_and_errors():
     check_raises(lambda: glia.flip(glia.zeros(2, 3), (0, 0)), ValueError, "flip", "more than once")
     check_raises(lambda: glia.flip(glia.zeros(2, 3), (1, -1)), ValueError, "flip", "more than once")
     check_raises(lambda: glia.flip(glia.zeros(2, 3), (2,)), IndexError, "flip", "2")
+    x = randn(2, 3, 4)  # dims as separate arguments of the method, as torch
+    assert_close(glia.tensor(x).flip(0, 2), torch.tensor(x).flip(0, 2))

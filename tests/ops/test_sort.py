@@ -80,6 +80,13 @@ def test_sort_topk_gradcheck():
     gradcheck(lambda a: a.topk(3, dim=0, largest=False).values, randn(4, 3))
 
 
+def test_topk_of_a_0d_tensor_is_itself_for_k_0_and_1():
+    for k in (0, 1):
+        res = glia.topk(glia.tensor(3.0), k)
+        assert res.values.item() == 3.0 and res.indices.item() == 0
+    check_raises(lambda: glia.topk(glia.tensor(3.0), 2), ValueError, "topk", "[0, 1]")
+
+
 def test_sort_topk_errors():
     x = glia.zeros(3, 4)
     check_raises(lambda: glia.topk(x, 5, 1), ValueError, "topk", "[0, 4]", "5")

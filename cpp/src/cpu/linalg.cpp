@@ -168,7 +168,7 @@ void bmm_typed(const Tensor& a, const Tensor& b, const Tensor& out, bool acc) {
     }
   }
   if constexpr (std::is_floating_point_v<T>) {
-    if (!la.trans && std::min({M, N, K}) >= kPanelMinDim) {
+    if (!la.trans && std::min({M, N, K}) >= kPanelMinDim && flops < kBlasMinFlops) {
       parallel_for(0, batch, std::max<int64_t>(1, 65536 / flops), [&](int64_t s, int64_t e) {
         for (int64_t i = s; i < e; ++i) {
           Panels<T> P(B + i * sb, lb.ld, lb.trans, K, N);

@@ -10,6 +10,9 @@
 #include "cpu/scratch.h"
 
 namespace glia::cpu {
+// Internal linkage: each file including this gets its own copy, which the compiler specialises
+// to that file's calls (the strips' constant width, for one).
+namespace {
 
 // C (R, 2 vectors) (+)= A (R, K) @ B (K, 2 vectors), row-major with leading dims. Each step's
 // recurrent product has few rows (a batch slice) against a weight matrix that stays the
@@ -125,4 +128,5 @@ void step_gemm(const T* A, int64_t lda, const Panels<T>& P, T* C, int64_t ldc, i
   }
 }
 
+}  // namespace
 }  // namespace glia::cpu

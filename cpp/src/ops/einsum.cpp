@@ -107,6 +107,8 @@ Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands) 
   std::string unused;
   for (char c = 'A'; c <= 'z' && int64_t(unused.size()) < ellipsis_dims; ++c)
     if (is_letter(c) && eq.find(c) == std::string::npos) unused += c;
+  GLIA_CHECK(int64_t(unused.size()) == ellipsis_dims, ShapeError, "einsum: '...' stands for ",
+             ellipsis_dims, " dims in '", equation, "', more than the letters it leaves free");
   std::vector<Term> xs;
   std::map<char, int64_t> size;
   std::map<char, int> count;

@@ -144,7 +144,8 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& wei
   check_targets(contiguous(detach(t)), C, ignore_index, "nll_loss");
   Tensor keep = ne(t, scalar_tensor(Scalar(ignore_index), DType::Int64));
   Tensor safe = where(keep, t, zeros({}, DType::Int64));
-  Tensor picked = squeeze(gather(lp, 1, unsqueeze(safe, 1)), 1);
+  // an ignored row reads class 0 in place of its target: zero it, even where that is -inf
+  Tensor picked = where(keep, squeeze(gather(lp, 1, unsqueeze(safe, 1)), 1), zeros({}, lp.dtype()));
   Tensor w = weight.defined() ? reshape(index_select(weight, 0, reshape(safe, {-1})), row_shape)
                               : ones(row_shape, lp.dtype());
   w = mul(w, to_dtype(keep, lp.dtype()));
@@ -152,9 +153,9 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& wei
   if (reduction == Reduction::None) return unbatched ? reshape(losses, {}) : losses;
   if (reduction == Reduction::Sum) return sum(losses);
   // Every target ignored: the mean is 0 / 0 = NaN, as in PyTorch, but the gradient is zero
-  // (-w / sum(w) would be 0 / 0 as well).
+  // (-w / sum(w) would be 0 / 0 as well). Kept targets of total weight 0 divide as they are.
   Tensor total = sum(w);
-  Tensor none_kept = eq(detach(total), scalar_like(0, total));
+  Tensor none_kept = logical_not(any(keep));
   return add(div(sum(losses), where(none_kept, ones_like(total), total)),
              where(none_kept, scalar_like(std::numeric_limits<double>::quiet_NaN(), total),
                    zeros_like(total)));

@@ -51,7 +51,8 @@ std::pair<Tensor, Tensor> topk(const Tensor& a, int64_t k, int64_t dim, bool lar
   const int64_t n = line_length(a, dim, "topk");
   GLIA_CHECK(k >= 0 && k <= n, ShapeError, "topk: k must be in [0, ", n, "] (the size of dim ",
              dim, " of shape ", a.shape(), "), got ", k);
-  return sorted_prefix(a, dim, k, largest, "topk");
+  // a 0-d tensor is its own top element, for k = 0 as for k = 1 (as torch)
+  return sorted_prefix(a, dim, a.dim() == 0 ? 1 : k, largest, "topk");
 }
 
 }  // namespace glia

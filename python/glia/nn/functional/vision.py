@@ -108,7 +108,7 @@ def _cubic_weights(in_size, out_size, scale, align_corners, ftype):
     def far(x):  # 1 < |x| < 2
         return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
 
-    weights = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)]).astype(ftype)
+    weights = np.stack([far(t + 1), near(t), near(1 - t), far((1 - t) + 1)]).astype(ftype)
     indices = np.clip(i0 + np.arange(-1, 3)[:, None], 0, in_size - 1)
     return indices, weights
 
@@ -146,6 +146,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if linear and input.dim() != _LINEAR_MODES[mode]:
         raise ValueError(f"interpolate: mode {mode!r} needs a {_LINEAR_MODES[mode]}-D input, got "
                          f"shape {tuple(input.shape)}")
+    if linear and not input.dtype.is_floating_point:
+        raise TypeError(f"interpolate: mode {mode!r} needs a floating-point input, got "
+                        f"{input.dtype}")
     if not linear and align_corners is not None:
         raise ValueError("interpolate: align_corners can only be set with the linear and "
                          f"bicubic modes ({', '.join(_LINEAR_MODES)}), got mode {mode!r}")
