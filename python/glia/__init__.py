@@ -7,7 +7,8 @@ from glia._C import (  # noqa: F401  elementwise
     add, sub, mul, div, pow, minimum, maximum, atan2, eq, ne, lt, le, gt, ge,
     logical_and, logical_or, logical_xor, logical_not, isnan, isinf, isfinite, neg, exp, expm1, log, log1p,
     sqrt, rsqrt, abs, sign, sin, cos, tanh, sigmoid, relu, square, reciprocal, floor, ceil,
-    round, erf, clamp, where,
+    round, erf, clamp, where, trunc, log2, log10, exp2, hypot, floor_divide, remainder, fmod,
+    bitwise_and, bitwise_or, bitwise_xor, bitwise_not,
 )
 from glia._C import (  # noqa: F401  reductions, linear algebra
     sum, mean, prod, amax, amin, argmax, argmin, var, std, logsumexp, norm, softmax,

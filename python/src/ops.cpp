@@ -62,6 +62,13 @@ void init_ops(py::module_& m) {
   bin("minimum", glia::minimum);
   bin("maximum", glia::maximum);
   bin("atan2", glia::atan2);
+  bin("hypot", glia::hypot);
+  bin("floor_divide", glia::floor_divide);
+  bin("remainder", glia::remainder);
+  bin("fmod", glia::fmod);
+  bin("bitwise_and", glia::bitwise_and);
+  bin("bitwise_or", glia::bitwise_or);
+  bin("bitwise_xor", glia::bitwise_xor);
   bin("eq", glia::eq);
   bin("ne", glia::ne);
   bin("lt", glia::lt);
@@ -79,7 +86,8 @@ void init_ops(py::module_& m) {
       {"sin", glia::sin},         {"cos", glia::cos},         {"tanh", glia::tanh},
       {"sigmoid", glia::sigmoid}, {"relu", glia::relu},       {"square", glia::square},
       {"reciprocal", glia::reciprocal}, {"floor", glia::floor}, {"ceil", glia::ceil},
-      {"round", glia::round},     {"erf", glia::erf},     {"logical_not", glia::logical_not}, {"isnan", glia::isnan},
+      {"round", glia::round},     {"trunc", glia::trunc},     {"log2", glia::log2},
+      {"log10", glia::log10},     {"exp2", glia::exp2},       {"bitwise_not", glia::bitwise_not},     {"erf", glia::erf},     {"logical_not", glia::logical_not}, {"isnan", glia::isnan},
       {"isinf", glia::isinf},     {"isfinite", glia::isfinite},
       {"contiguous", glia::contiguous}, {"clone", glia::clone}, {"detach", glia::detach},
   };
@@ -283,17 +291,21 @@ void init_ops(py::module_& m) {
   op("__le__", glia::le);
   op("__gt__", glia::gt);
   op("__ge__", glia::ge);
-  op("__and__", glia::logical_and);
-  op("__or__", glia::logical_or);
-  op("__xor__", glia::logical_xor);
+  op("__floordiv__", glia::floor_divide);
+  rop("__rfloordiv__", glia::floor_divide);
+  op("__mod__", glia::remainder);
+  rop("__rmod__", glia::remainder);
+  // as PyTorch: bitwise on integers, and on bools the same as the logical ops
+  op("__and__", glia::bitwise_and);
+  rop("__rand__", glia::bitwise_and);
+  op("__or__", glia::bitwise_or);
+  rop("__ror__", glia::bitwise_or);
+  op("__xor__", glia::bitwise_xor);
+  rop("__rxor__", glia::bitwise_xor);
   t.def("__matmul__", &glia::matmul);
   t.def("__neg__", static_cast<Unary>(glia::neg));
   t.def("__abs__", static_cast<Unary>(glia::abs));
-  t.def("__invert__", [](const Tensor& a) {
-    if (a.dtype() != DType::Bool) throw glia::DTypeError("~: only bool tensors can be inverted, got " +
-                                                         std::string(glia::dtype_name(a.dtype())));
-    return glia::logical_not(a);
-  });
+  t.def("__invert__", static_cast<Unary>(glia::bitwise_not));
   t.def("__hash__", [](const Tensor& a) { return reinterpret_cast<intptr_t>(a.impl()); });
   using InPlace = void (*)(Tensor&, const Tensor&);
   auto iop = [&](const char* name, Binary outplace, InPlace inplace) {

@@ -46,6 +46,17 @@ Tensor pow(Scalar base, const Tensor& exponent);
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor atan2(const Tensor& a, const Tensor& b);
+Tensor hypot(const Tensor& a, const Tensor& b);  // sqrt(a^2 + b^2) without overflow
+// Division rounded toward -inf, its remainder (sign of b, as Python's %) and the remainder of
+// division rounded toward zero (sign of a, as C's fmod); integer dtypes stay integer.
+Tensor floor_divide(const Tensor& a, const Tensor& b);
+Tensor remainder(const Tensor& a, const Tensor& b);
+Tensor fmod(const Tensor& a, const Tensor& b);
+// bool and int64 only
+Tensor bitwise_and(const Tensor& a, const Tensor& b);
+Tensor bitwise_or(const Tensor& a, const Tensor& b);
+Tensor bitwise_xor(const Tensor& a, const Tensor& b);
+Tensor bitwise_not(const Tensor& a);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor neg(const Tensor& a);
 Tensor exp(const Tensor& a);
@@ -66,6 +77,10 @@ Tensor reciprocal(const Tensor& a);
 Tensor floor(const Tensor& a);
 Tensor ceil(const Tensor& a);
 Tensor round(const Tensor& a);
+Tensor trunc(const Tensor& a);  // toward zero
+Tensor log2(const Tensor& a);
+Tensor log10(const Tensor& a);
+Tensor exp2(const Tensor& a);
 Tensor erf(const Tensor& a);
 Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max);
 // comparisons and logic give bool tensors

@@ -49,6 +49,10 @@ GLIA_UNARY(ReciprocalF, T(1) / x, a.inverse())
 GLIA_UNARY(FloorF, std::floor(x), a.floor())
 GLIA_UNARY(CeilF, std::ceil(x), a.ceil())
 GLIA_UNARY(RoundF, std::nearbyint(x), a.rint())
+GLIA_UNARY(TruncF, std::trunc(x), a.unaryExpr([](typename A::Scalar v) { return std::trunc(v); }))
+GLIA_UNARY(Log2F, std::log2(x), a.unaryExpr([](typename A::Scalar v) { return std::log2(v); }))
+GLIA_UNARY(Log10F, std::log10(x), a.log10())
+GLIA_UNARY(Exp2F, std::exp2(x), a.unaryExpr([](typename A::Scalar v) { return std::exp2(v); }))
 GLIA_UNARY(ErfF, std::erf(x), a.unaryExpr([](typename A::Scalar v) { return std::erf(v); }))
 #undef GLIA_UNARY
 
@@ -138,6 +142,38 @@ T max_nan(T a, T b) {
   return a > b ? a : b;
 }
 
+// Division rounded toward -inf, and the remainders of division rounded toward -inf (sign of
+// the divisor, as Python's %) and toward zero (fmod, sign of the dividend), as PyTorch
+// computes them. Integer divisors are nonzero (checked by the op); x / -1 is written as -x
+// since INT64_MIN / -1 traps.
+template <class T>
+T floor_divide_scalar(T x, T y) {
+  if constexpr (std::is_integral_v<T>) {
+    if (y == -1) return T(0 - static_cast<uint64_t>(x));
+    const T q = x / y;
+    return (x % y != 0 && ((x < 0) != (y < 0))) ? q - 1 : q;
+  } else {
+    if (y == 0) return x / y;
+    const T mod = std::fmod(x, y);
+    T div = (x - mod) / y;
+    if (mod != 0 && ((y < 0) != (mod < 0))) div -= 1;
+    if (div == 0) return std::copysign(T(0), x / y);
+    T floored = std::floor(div);
+    if (div - floored > T(0.5)) floored += 1;  // (x - mod) / y rounded just below an integer
+    return floored;
+  }
+}
+template <class T>
+T fmod_scalar(T x, T y) {
+  if constexpr (std::is_integral_v<T>) return y == -1 ? T(0) : T(x % y);
+  else return std::fmod(x, y);
+}
+template <class T>
+T remainder_scalar(T x, T y) {
+  const T r = fmod_scalar(x, y);
+  return (r != 0 && ((r < 0) != (y < 0))) ? T(r + y) : r;
+}
+
 template <class T, class Out, class F>
 void map_binary(const Tensor& a, const Tensor& b, const Tensor& out, const F& f) {
   const T* pa = a.data<T>();
@@ -184,6 +220,18 @@ void arith(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
       } else {
         return map_binary<T, T>(a, b, out, [](T x, T y) { return std::atan2(x, y); });
       }
+    case BinaryOp::Hypot:
+      if constexpr (std::is_integral_v<T>) {
+        throw DTypeError("hypot: integer inputs must be converted to float first");
+      } else {
+        return map_binary<T, T>(a, b, out, [](T x, T y) { return std::hypot(x, y); });
+      }
+    case BinaryOp::FloorDivide:
+      return map_binary<T, T>(a, b, out, [](T x, T y) { return floor_divide_scalar(x, y); });
+    case BinaryOp::Remainder:
+      return map_binary<T, T>(a, b, out, [](T x, T y) { return remainder_scalar(x, y); });
+    case BinaryOp::Fmod:
+      return map_binary<T, T>(a, b, out, [](T x, T y) { return fmod_scalar(x, y); });
     default: break;
   }
   throw Error("binary: not an arithmetic op");
@@ -234,6 +282,24 @@ bool try_contiguous_arith(BinaryOp op, const Tensor& a, const Tensor& b, const T
 }
 
 bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq; }
+bool is_bitwise(BinaryOp op) { return op >= BinaryOp::BitwiseAnd && op <= BinaryOp::BitwiseXor; }
+
+template <class T>
+void bitwise(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
+  switch (op) {
+    case BinaryOp::BitwiseAnd: return map_binary<T, T>(a, b, out, [](T x, T y) { return T(x & y); });
+    case BinaryOp::BitwiseOr: return map_binary<T, T>(a, b, out, [](T x, T y) { return T(x | y); });
+    default: return map_binary<T, T>(a, b, out, [](T x, T y) { return T(x ^ y); });
+  }
+}
+
+// bool or int64: the dtypes with bits to operate on.
+template <class F>
+void dispatch_bits(DType d, const char* op, const F& fn) {
+  if (d == DType::Bool) return fn(TypeTag<bool>{});
+  if (d == DType::Int64) return fn(TypeTag<int64_t>{});
+  throw DTypeError(std::string(op) + ": only bool and integer tensors are supported");
+}
 
 }  // namespace
 
@@ -258,7 +324,17 @@ void unary(UnaryOp op, const Tensor& a, const Tensor& out) {
     case UnaryOp::Floor: return unary_float<FloorF>(a, out, "floor");
     case UnaryOp::Ceil: return unary_float<CeilF>(a, out, "ceil");
     case UnaryOp::Round: return unary_float<RoundF>(a, out, "round");
+    case UnaryOp::Trunc: return unary_float<TruncF>(a, out, "trunc");
     case UnaryOp::Erf: return unary_float<ErfF>(a, out, "erf");
+    case UnaryOp::Log2: return unary_float<Log2F>(a, out, "log2");
+    case UnaryOp::Log10: return unary_float<Log10F>(a, out, "log10");
+    case UnaryOp::Exp2: return unary_float<Exp2F>(a, out, "exp2");
+    case UnaryOp::BitwiseNot:
+      return dispatch_bits(a.dtype(), "bitwise_not", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        if constexpr (std::is_same_v<T, bool>) map_unary<T, T>(a, out, [](T x) { return !x; });
+        else map_unary<T, T>(a, out, [](T x) { return T(~x); });
+      });
     case UnaryOp::LogicalNot:
       return dispatch_all(a.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
@@ -280,6 +356,13 @@ void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
     dispatch_all(a.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       compare<T>(op, a, b, out);
+    });
+    return;
+  }
+  if (is_bitwise(op)) {
+    dispatch_bits(a.dtype(), "bitwise", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      bitwise<T>(op, a, b, out);
     });
     return;
   }

@@ -7,17 +7,21 @@ namespace glia::cpu {
 
 enum class UnaryOp {
   Neg, Exp, Expm1, Log, Log1p, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu,
-  Square, Reciprocal, Floor, Ceil, Round, Erf, LogicalNot, IsNan
+  Square, Reciprocal, Floor, Ceil, Round, Trunc, Erf, Log2, Log10, Exp2, LogicalNot, IsNan,
+  BitwiseNot
 };
 enum class BinaryOp {
-  Add, Sub, Mul, Div, Pow, Minimum, Maximum, Atan2,
+  Add, Sub, Mul, Div, Pow, Minimum, Maximum, Atan2, Hypot, FloorDivide, Remainder, Fmod,
+  BitwiseAnd, BitwiseOr, BitwiseXor,
   Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor
 };
 
 // out = op(a); a and out have the same dtype except for LogicalNot/IsNan (bool out).
+// BitwiseNot takes bool or int64 only.
 void unary(UnaryOp op, const Tensor& a, const Tensor& out);
 // out = op(a, b) with a and b of one dtype, broadcast to out's shape; comparisons and
-// logical ops write bool.
+// logical ops write bool. Integer FloorDivide, Remainder and Fmod need nonzero divisors (the
+// op checks); the bitwise ops take bool or int64 only.
 void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out);
 // out = a * alpha + b (the in-place add_ with alpha, and axpy-like updates).
 void add_scaled(const Tensor& a, const Tensor& b, double alpha, const Tensor& out);

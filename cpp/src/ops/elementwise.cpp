@@ -16,6 +16,7 @@ using cpu::UnaryOp;
 Tensor floor_float(const Tensor& a);
 Tensor ceil_float(const Tensor& a);
 Tensor round_float(const Tensor& a);
+Tensor trunc_float(const Tensor& a);
 
 namespace {
 
@@ -247,6 +248,124 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+Tensor hypot(const Tensor& a, const Tensor& b) {
+  DType t = arith_type(a, b);
+  if (!is_floating(t)) t = DType::Float32;
+  Tensor x, y;
+  Tensor out = binary_kernel(BinaryOp::Hypot, a, b, t, t, "hypot", &x, &y);
+  if (any_requires_grad({&x, &y})) {
+    Tensor o = out.detach();
+    attach_grad_fn(
+        out, "HypotBackward", {x, y},
+        [x, y, o](const Tensor& g, const NeedsGrad& n) {
+          Tensor scale = div(g, saved_output(o));
+          return Grads{n[0] ? sum_to(mul(scale, x), x.shape()) : Tensor(),
+                       n[1] ? sum_to(mul(scale, y), y.shape()) : Tensor()};
+        },
+        {x, y, out});
+  }
+  return out;
+}
+
+// ---- division rounded down, and remainders ----
+
+namespace {
+
+// An integer has no quotient by zero: raise, as PyTorch does, rather than trap.
+void check_int_divisor(const Tensor& y, const char* op) {
+  if (is_floating(y.dtype())) return;
+  GLIA_CHECK(!any(eq(y, scalar_like(0, y))).item<bool>(), Error, op,
+             ": integer division by zero");
+}
+
+}  // namespace
+
+Tensor floor_divide(const Tensor& a, const Tensor& b) {
+  Tensor x, y;
+  const DType t = arith_type(a, b);
+  check_int_divisor(as_dtype(b, t), "floor_divide");
+  Tensor out = binary_kernel(BinaryOp::FloorDivide, a, b, t, t, "floor_divide", &x, &y);
+  if (any_requires_grad({&x, &y})) {  // a step function: zero almost everywhere, as floor
+    attach_grad_fn(out, "FloorDivideBackward", {x, y},
+                   [sa = x.shape(), sb = y.shape()](const Tensor& g, const NeedsGrad& n) {
+                     return Grads{n[0] ? zeros(sa, g.dtype()) : Tensor(),
+                                  n[1] ? zeros(sb, g.dtype()) : Tensor()};
+                   });
+  }
+  return out;
+}
+
+// remainder (sign of the divisor, as Python's %) and fmod (sign of the dividend): both are
+// x - q * y for a rounded quotient q, whose gradient is zero almost everywhere.
+Tensor remainder(const Tensor& a, const Tensor& b) {
+  Tensor x, y;
+  const DType t = arith_type(a, b);
+  check_int_divisor(as_dtype(b, t), "remainder");
+  Tensor out = binary_kernel(BinaryOp::Remainder, a, b, t, t, "remainder", &x, &y);
+  if (any_requires_grad({&x, &y})) {
+    attach_grad_fn(
+        out, "RemainderBackward", {x, y},
+        [x, y](const Tensor& g, const NeedsGrad& n) {
+          return Grads{n[0] ? sum_to(g, x.shape()) : Tensor(),
+                       n[1] ? sum_to(neg(mul(g, floor_divide(x, y))), y.shape()) : Tensor()};
+        },
+        {x, y});
+  }
+  return out;
+}
+
+Tensor fmod(const Tensor& a, const Tensor& b) {
+  Tensor x, y;
+  const DType t = arith_type(a, b);
+  check_int_divisor(as_dtype(b, t), "fmod");
+  Tensor out = binary_kernel(BinaryOp::Fmod, a, b, t, t, "fmod", &x, &y);
+  if (any_requires_grad({&x, &y})) {
+    attach_grad_fn(
+        out, "FmodBackward", {x, y},
+        [x, y](const Tensor& g, const NeedsGrad& n) {
+          return Grads{n[0] ? sum_to(g, x.shape()) : Tensor(),
+                       n[1] ? sum_to(neg(mul(g, trunc(div(x, y)))), y.shape()) : Tensor()};
+        },
+        {x, y});
+  }
+  return out;
+}
+
+// ---- bitwise (bool and int64; no gradient) ----
+
+namespace {
+
+Tensor bitwise(BinaryOp op, const Tensor& a, const Tensor& b, const char* name) {
+  check_defined(a, name);
+  check_defined(b, name);
+  const DType t = types_of(a, b);
+  GLIA_CHECK(t == DType::Bool || t == DType::Int64, DTypeError, name,
+             ": only bool and integer tensors are supported, got ", a.dtype(), " and ",
+             b.dtype());
+  return binary_kernel(op, a, b, t, t, name);
+}
+
+}  // namespace
+
+Tensor bitwise_and(const Tensor& a, const Tensor& b) {
+  return bitwise(BinaryOp::BitwiseAnd, a, b, "bitwise_and");
+}
+Tensor bitwise_or(const Tensor& a, const Tensor& b) {
+  return bitwise(BinaryOp::BitwiseOr, a, b, "bitwise_or");
+}
+Tensor bitwise_xor(const Tensor& a, const Tensor& b) {
+  return bitwise(BinaryOp::BitwiseXor, a, b, "bitwise_xor");
+}
+
+Tensor bitwise_not(const Tensor& a) {
+  check_defined(a, "bitwise_not");
+  GLIA_CHECK(a.dtype() == DType::Bool || a.dtype() == DType::Int64, DTypeError,
+             "bitwise_not: only bool and integer tensors are supported, got ", a.dtype());
+  Tensor out = Tensor::empty(a.shape(), a.dtype());
+  cpu::unary(UnaryOp::BitwiseNot, a, out);
+  return out;
+}
+
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   check_defined(cond, "where");
   GLIA_CHECK(cond.dtype() == DType::Bool, DTypeError, "where: condition must be bool, got ",
@@ -356,6 +475,11 @@ GLIA_UNARY_OP(reciprocal, UnaryOp::Reciprocal, true, "ReciprocalBackward",
 GLIA_UNARY_OP(floor_float, UnaryOp::Floor, true, "FloorBackward", zeros_like(g))
 GLIA_UNARY_OP(ceil_float, UnaryOp::Ceil, true, "CeilBackward", zeros_like(g))
 GLIA_UNARY_OP(round_float, UnaryOp::Round, true, "RoundBackward", zeros_like(g))
+GLIA_UNARY_OP(trunc_float, UnaryOp::Trunc, true, "TruncBackward", zeros_like(g))
+GLIA_UNARY_OP(log2, UnaryOp::Log2, true, "Log2Backward", div(g, mul(x, 0.6931471805599453)))
+GLIA_UNARY_OP(log10, UnaryOp::Log10, true, "Log10Backward", div(g, mul(x, 2.302585092994046)))
+GLIA_UNARY_OP(exp2, UnaryOp::Exp2, true, "Exp2Backward",
+              mul(g, mul(saved_output(o), 0.6931471805599453)))  // ln 2 * 2^x
 GLIA_UNARY_OP(erf, UnaryOp::Erf, true, "ErfBackward",
               mul(g, mul(exp(neg(square(x))), 1.1283791670955126)))  // 2/sqrt(pi) e^(-x^2)
 #undef GLIA_UNARY_OP
@@ -364,6 +488,7 @@ GLIA_UNARY_OP(erf, UnaryOp::Erf, true, "ErfBackward",
 Tensor floor(const Tensor& a) { return is_floating(a.dtype()) ? floor_float(a) : clone(a); }
 Tensor ceil(const Tensor& a) { return is_floating(a.dtype()) ? ceil_float(a) : clone(a); }
 Tensor round(const Tensor& a) { return is_floating(a.dtype()) ? round_float(a) : clone(a); }
+Tensor trunc(const Tensor& a) { return is_floating(a.dtype()) ? trunc_float(a) : clone(a); }
 
 Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max) {
   check_defined(a, "clamp");
