@@ -8,7 +8,8 @@ from glia._C import (  # noqa: F401  elementwise
     logical_and, logical_or, logical_xor, logical_not, isnan, isinf, isfinite, neg, exp, expm1, log, log1p,
     sqrt, rsqrt, abs, sign, sin, cos, tanh, sigmoid, relu, square, reciprocal, floor, ceil,
     round, erf, clamp, where, trunc, log2, log10, exp2, hypot, floor_divide, remainder, fmod,
-    bitwise_and, bitwise_or, bitwise_xor, bitwise_not,
+    bitwise_and, bitwise_or, bitwise_xor, bitwise_not, erfc, tan, asin, acos, atan, sinh, cosh,
+    asinh, acosh, atanh,
 )
 from glia._C import (  # noqa: F401  reductions, linear algebra
     sum, mean, prod, amax, amin, argmax, argmin, var, std, logsumexp, norm, softmax,
@@ -23,6 +24,14 @@ from glia._C import (  # noqa: F401  shapes, joining, indexing
 from glia._tensor import (  # noqa: F401
     reshape, squeeze, split, max, min, sort, argsort, topk, tile, repeat_interleave, trace,
     broadcast_shapes,
+)
+from glia._math import (  # noqa: F401  keyword forms, composites, aliases
+    add, sub, div, lerp, logaddexp, logaddexp2, xlogy, logit, nan_to_num, addcmul, addcdiv,
+    isclose, allclose, equal, deg2rad, rad2deg, frac, clamp_min, clamp_max, heaviside, sinc,
+    float_power, isposinf, isneginf, count_nonzero, nansum, nanmean, aminmax, var_mean,
+    std_mean, positive, arcsin, arccos, arctan, arcsinh, arccosh, arctanh, arctan2, absolute,
+    negative, fix, sgn, multiply, subtract, divide, true_divide, greater, greater_equal, less,
+    less_equal, not_equal, clip,
 )
 from glia._creation import (  # noqa: F401
     tensor, as_tensor, zeros, ones, empty, full, zeros_like, ones_like, empty_like,

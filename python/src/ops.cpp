@@ -87,7 +87,12 @@ void init_ops(py::module_& m) {
       {"sigmoid", glia::sigmoid}, {"relu", glia::relu},       {"square", glia::square},
       {"reciprocal", glia::reciprocal}, {"floor", glia::floor}, {"ceil", glia::ceil},
       {"round", glia::round},     {"trunc", glia::trunc},     {"log2", glia::log2},
-      {"log10", glia::log10},     {"exp2", glia::exp2},       {"bitwise_not", glia::bitwise_not},     {"erf", glia::erf},     {"logical_not", glia::logical_not}, {"isnan", glia::isnan},
+      {"log10", glia::log10},     {"exp2", glia::exp2},       {"erf", glia::erf},
+      {"erfc", glia::erfc},       {"tan", glia::tan},         {"asin", glia::asin},
+      {"acos", glia::acos},       {"atan", glia::atan},       {"sinh", glia::sinh},
+      {"cosh", glia::cosh},       {"asinh", glia::asinh},     {"acosh", glia::acosh},
+      {"atanh", glia::atanh},     {"bitwise_not", glia::bitwise_not},
+      {"logical_not", glia::logical_not}, {"isnan", glia::isnan},
       {"isinf", glia::isinf},     {"isfinite", glia::isfinite},
       {"contiguous", glia::contiguous}, {"clone", glia::clone}, {"detach", glia::detach},
   };

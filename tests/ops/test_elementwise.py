@@ -36,6 +36,8 @@ DOMAINS = {
     "nonzero": lambda x: x + np.where(x >= 0, 0.25, -0.25),  # abs, sign, relu, divisors
     "gt-1": lambda x: np.abs(x) - 0.5,                     # log1p
     "frac": _frac_away,                                    # floor, ceil, round
+    "unit": lambda x: 0.9 * np.tanh(x),                    # asin, acos, atanh, tan
+    "gt1": lambda x: np.abs(x) + 1.1,                      # acosh
 }
 
 
@@ -91,6 +93,8 @@ UNARY = {
     "rsqrt": "pos", "abs": "nonzero", "sign": "nonzero", "sin": "any", "cos": "any",
     "tanh": "any", "sigmoid": "any", "relu": "nonzero", "square": "any",
     "reciprocal": "nonzero", "floor": "frac", "ceil": "frac", "round": "frac", "erf": "any",
+    "erfc": "any", "tan": "unit", "asin": "unit", "acos": "unit", "atan": "any", "sinh": "any",
+    "cosh": "any", "asinh": "any", "acosh": "gt1", "atanh": "unit",
 }
 
 UNARY_SHAPES = [(), (5,), (3, 4), (2, 3, 4), (0, 3), (1, 1, 3), (300, 257)]  # the last splits over threads
@@ -258,7 +262,8 @@ def test_unary_special_values_match_torch():
     a = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-30, 80.0, -80.0])
     for name in ["neg", "exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "abs", "sign",
                  "tanh", "sigmoid", "relu", "square", "reciprocal", "floor", "ceil", "round",
-                 "erf"]:
+                 "erf", "erfc", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
+                 "atanh"]:
         x = a[~np.isnan(a)] if name == "sign" else a  # torch.sign(nan) is 0, numpy's nan
         check_op(getattr(glia, name), getattr(torch, name), x, grad=False)
 

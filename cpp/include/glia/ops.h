@@ -82,6 +82,16 @@ Tensor log2(const Tensor& a);
 Tensor log10(const Tensor& a);
 Tensor exp2(const Tensor& a);
 Tensor erf(const Tensor& a);
+Tensor erfc(const Tensor& a);
+Tensor tan(const Tensor& a);
+Tensor asin(const Tensor& a);
+Tensor acos(const Tensor& a);
+Tensor atan(const Tensor& a);
+Tensor sinh(const Tensor& a);
+Tensor cosh(const Tensor& a);
+Tensor asinh(const Tensor& a);
+Tensor acosh(const Tensor& a);
+Tensor atanh(const Tensor& a);
 Tensor clamp(const Tensor& a, std::optional<double> min, std::optional<double> max);
 // comparisons and logic give bool tensors
 Tensor eq(const Tensor& a, const Tensor& b);

@@ -54,6 +54,16 @@ GLIA_UNARY(Log2F, std::log2(x), a.unaryExpr([](typename A::Scalar v) { return st
 GLIA_UNARY(Log10F, std::log10(x), a.log10())
 GLIA_UNARY(Exp2F, std::exp2(x), a.unaryExpr([](typename A::Scalar v) { return std::exp2(v); }))
 GLIA_UNARY(ErfF, std::erf(x), a.unaryExpr([](typename A::Scalar v) { return std::erf(v); }))
+GLIA_UNARY(ErfcF, std::erfc(x), a.unaryExpr([](typename A::Scalar v) { return std::erfc(v); }))
+GLIA_UNARY(TanF, std::tan(x), a.unaryExpr([](typename A::Scalar v) { return std::tan(v); }))
+GLIA_UNARY(AsinF, std::asin(x), a.unaryExpr([](typename A::Scalar v) { return std::asin(v); }))
+GLIA_UNARY(AcosF, std::acos(x), a.unaryExpr([](typename A::Scalar v) { return std::acos(v); }))
+GLIA_UNARY(AtanF, std::atan(x), a.unaryExpr([](typename A::Scalar v) { return std::atan(v); }))
+GLIA_UNARY(SinhF, std::sinh(x), a.unaryExpr([](typename A::Scalar v) { return std::sinh(v); }))
+GLIA_UNARY(CoshF, std::cosh(x), a.unaryExpr([](typename A::Scalar v) { return std::cosh(v); }))
+GLIA_UNARY(AsinhF, std::asinh(x), a.unaryExpr([](typename A::Scalar v) { return std::asinh(v); }))
+GLIA_UNARY(AcoshF, std::acosh(x), a.unaryExpr([](typename A::Scalar v) { return std::acosh(v); }))
+GLIA_UNARY(AtanhF, std::atanh(x), a.unaryExpr([](typename A::Scalar v) { return std::atanh(v); }))
 #undef GLIA_UNARY
 
 template <class T, class Op>
@@ -326,6 +336,16 @@ void unary(UnaryOp op, const Tensor& a, const Tensor& out) {
     case UnaryOp::Round: return unary_float<RoundF>(a, out, "round");
     case UnaryOp::Trunc: return unary_float<TruncF>(a, out, "trunc");
     case UnaryOp::Erf: return unary_float<ErfF>(a, out, "erf");
+    case UnaryOp::Erfc: return unary_float<ErfcF>(a, out, "erfc");
+    case UnaryOp::Tan: return unary_float<TanF>(a, out, "tan");
+    case UnaryOp::Asin: return unary_float<AsinF>(a, out, "asin");
+    case UnaryOp::Acos: return unary_float<AcosF>(a, out, "acos");
+    case UnaryOp::Atan: return unary_float<AtanF>(a, out, "atan");
+    case UnaryOp::Sinh: return unary_float<SinhF>(a, out, "sinh");
+    case UnaryOp::Cosh: return unary_float<CoshF>(a, out, "cosh");
+    case UnaryOp::Asinh: return unary_float<AsinhF>(a, out, "asinh");
+    case UnaryOp::Acosh: return unary_float<AcoshF>(a, out, "acosh");
+    case UnaryOp::Atanh: return unary_float<AtanhF>(a, out, "atanh");
     case UnaryOp::Log2: return unary_float<Log2F>(a, out, "log2");
     case UnaryOp::Log10: return unary_float<Log10F>(a, out, "log10");
     case UnaryOp::Exp2: return unary_float<Exp2F>(a, out, "exp2");

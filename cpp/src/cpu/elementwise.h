@@ -7,8 +7,8 @@ namespace glia::cpu {
 
 enum class UnaryOp {
   Neg, Exp, Expm1, Log, Log1p, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu,
-  Square, Reciprocal, Floor, Ceil, Round, Trunc, Erf, Log2, Log10, Exp2, LogicalNot, IsNan,
-  BitwiseNot
+  Square, Reciprocal, Floor, Ceil, Round, Trunc, Erf, Erfc, Log2, Log10, Exp2, Tan, Asin, Acos,
+  Atan, Sinh, Cosh, Asinh, Acosh, Atanh, LogicalNot, IsNan, BitwiseNot
 };
 enum class BinaryOp {
   Add, Sub, Mul, Div, Pow, Minimum, Maximum, Atan2, Hypot, FloorDivide, Remainder, Fmod,

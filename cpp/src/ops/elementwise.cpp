@@ -482,6 +482,19 @@ GLIA_UNARY_OP(exp2, UnaryOp::Exp2, true, "Exp2Backward",
               mul(g, mul(saved_output(o), 0.6931471805599453)))  // ln 2 * 2^x
 GLIA_UNARY_OP(erf, UnaryOp::Erf, true, "ErfBackward",
               mul(g, mul(exp(neg(square(x))), 1.1283791670955126)))  // 2/sqrt(pi) e^(-x^2)
+GLIA_UNARY_OP(erfc, UnaryOp::Erfc, true, "ErfcBackward",
+              mul(g, mul(exp(neg(square(x))), -1.1283791670955126)))
+GLIA_UNARY_OP(tan, UnaryOp::Tan, true, "TanBackward",
+              mul(g, add(square(saved_output(o)), 1)))  // 1 + tan^2
+GLIA_UNARY_OP(asin, UnaryOp::Asin, true, "AsinBackward", mul(g, rsqrt(sub(1, square(x)))))
+GLIA_UNARY_OP(acos, UnaryOp::Acos, true, "AcosBackward", neg(mul(g, rsqrt(sub(1, square(x))))))
+GLIA_UNARY_OP(atan, UnaryOp::Atan, true, "AtanBackward", div(g, add(square(x), 1)))
+GLIA_UNARY_OP(sinh, UnaryOp::Sinh, true, "SinhBackward", mul(g, cosh(x)))
+GLIA_UNARY_OP(cosh, UnaryOp::Cosh, true, "CoshBackward", mul(g, sinh(x)))
+GLIA_UNARY_OP(asinh, UnaryOp::Asinh, true, "AsinhBackward", mul(g, rsqrt(add(square(x), 1))))
+GLIA_UNARY_OP(acosh, UnaryOp::Acosh, true, "AcoshBackward",
+              mul(g, rsqrt(mul(sub(x, 1), add(x, 1)))))  // 1/sqrt(x^2-1), exact near 1
+GLIA_UNARY_OP(atanh, UnaryOp::Atanh, true, "AtanhBackward", div(g, sub(1, square(x))))
 #undef GLIA_UNARY_OP
 
 // Rounding an integer tensor gives an integer copy, as in PyTorch.
