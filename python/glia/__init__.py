@@ -33,6 +33,7 @@ from glia._math import (  # noqa: F401  keyword forms, composites, aliases
     negative, fix, sgn, multiply, subtract, divide, true_divide, greater, greater_equal, less,
     less_equal, not_equal, clip,
 )
+from glia import _inplace  # noqa: F401,E402  (x.<op>_ methods; needs _math's methods)
 from glia._creation import (  # noqa: F401
     tensor, as_tensor, zeros, ones, empty, full, zeros_like, ones_like, empty_like,
     full_like, rand_like, randn_like, arange, linspace, eye, rand, randn, randint, normal,

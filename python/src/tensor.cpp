@@ -300,25 +300,42 @@ void init_tensor(py::module_& m) {
       .def("contiguous", &Tensor::contiguous)
       .def("clone", &Tensor::clone)
       // in-place (no-grad) updates
-      .def("add_", [](Tensor& x, const Tensor& o, double alpha) { return x.add_(o, alpha); },
-           py::arg("other"), py::arg("alpha") = 1.0)
+      // each returns self (the same Python object, so a Parameter stays one), as torch
+      .def("add_", [](py::object self, const Tensor& o, double alpha) {
+         self.cast<Tensor&>().add_(o, alpha);
+         return self;
+       }, py::arg("other"), py::arg("alpha") = 1.0)
       // a number takes the dtype it would promote to, so 1.5 into an int tensor is refused
-      .def("add_", [](Tensor& x, glia::Scalar s, double alpha) {
-         return x.add_(glia::scalar_like(s, x), alpha);
+      .def("add_", [](py::object self, glia::Scalar s, double alpha) {
+         Tensor& x = self.cast<Tensor&>();
+         x.add_(glia::scalar_like(s, x), alpha);
+         return self;
        }, py::arg("other"), py::arg("alpha") = 1.0)
-      .def("sub_", [](Tensor& x, const Tensor& o, double alpha) {
-         return alpha == 1.0 ? x.sub_(o) : x.add_(o, -alpha);
+      .def("sub_", [](py::object self, const Tensor& o, double alpha) {
+         Tensor& x = self.cast<Tensor&>();
+         if (alpha == 1.0) x.sub_(o); else x.add_(o, -alpha);
+         return self;
        }, py::arg("other"), py::arg("alpha") = 1.0)
-      .def("sub_", [](Tensor& x, glia::Scalar s, double alpha) {
-         return alpha == 1.0 ? x.sub_(glia::scalar_like(s, x)) : x.add_(glia::scalar_like(s, x), -alpha);
+      .def("sub_", [](py::object self, glia::Scalar s, double alpha) {
+         Tensor& x = self.cast<Tensor&>();
+         if (alpha == 1.0) x.sub_(glia::scalar_like(s, x)); else x.add_(glia::scalar_like(s, x), -alpha);
+         return self;
        }, py::arg("other"), py::arg("alpha") = 1.0)
-      .def("mul_", [](Tensor& x, const Tensor& o) { return x.mul_(o); })
-      .def("mul_", [](Tensor& x, glia::Scalar s) { return x.mul_(glia::scalar_like(s, x)); })
-      .def("div_", [](Tensor& x, const Tensor& o) { return x.div_(o); })
-      .def("div_", [](Tensor& x, glia::Scalar s) { return x.div_(glia::scalar_like(s, x)); })
-      .def("zero_", [](Tensor& x) { return x.zero_(); })
-      .def("fill_", [](Tensor& x, glia::Scalar v) { return x.fill_(v.value); })
-      .def("copy_", [](Tensor& x, const Tensor& src) { return x.copy_(src); })
+      .def("mul_", [](py::object self, const Tensor& o) { self.cast<Tensor&>().mul_(o); return self; })
+      .def("mul_", [](py::object self, glia::Scalar s) {
+         Tensor& x = self.cast<Tensor&>();
+         x.mul_(glia::scalar_like(s, x));
+         return self;
+       })
+      .def("div_", [](py::object self, const Tensor& o) { self.cast<Tensor&>().div_(o); return self; })
+      .def("div_", [](py::object self, glia::Scalar s) {
+         Tensor& x = self.cast<Tensor&>();
+         x.div_(glia::scalar_like(s, x));
+         return self;
+       })
+      .def("zero_", [](py::object self) { self.cast<Tensor&>().zero_(); return self; })
+      .def("fill_", [](py::object self, glia::Scalar v) { self.cast<Tensor&>().fill_(v.value); return self; })
+      .def("copy_", [](py::object self, const Tensor& src) { self.cast<Tensor&>().copy_(src); return self; })
       .def("_index_put_", [](Tensor& x, const std::vector<std::optional<Tensor>>& idx, const Tensor& v) {
         glia::index_put_(x, or_undefined(idx), v);
       });

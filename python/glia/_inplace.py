@@ -1,0 +1,135 @@
+"""Tensor methods that update the tensor in place: `x.<op>_(...)` for the elementwise ops,
+and the random fills (uniform_, normal_, bernoulli_, exponential_, random_).
+
+Each computes the out-of-place result and copies it into the tensor, so a view writes
+through to its base. As for add_ and copy_, a tensor that requires grad is refused while
+grad is enabled: its old value may be needed by the backward."""
+import numbers
+
+import glia
+from glia import _C
+from glia._C import Tensor
+
+_FLOATS = (_C.dtype.float32, _C.dtype.float64)
+_RANK = {_C.dtype.bool: 0, _C.dtype.int64: 1, _C.dtype.float32: 2, _C.dtype.float64: 2}
+
+
+def _check_writable(x, name):
+    if x.requires_grad and glia.is_grad_enabled():
+        raise RuntimeError(f"{name}: in-place operation on a tensor that requires grad; wrap "
+                           "it in no_grad() or use the out-of-place op")
+
+
+def _store(x, result, name):
+    """Copies result into x, refusing what would change its shape or lose its kind
+    (a float result into an integer tensor), as torch does."""
+    if tuple(result.shape) != tuple(x.shape):
+        raise ValueError(f"{name}: the result's shape {tuple(result.shape)} does not match the "
+                         f"tensor's {tuple(x.shape)} (in-place ops cannot broadcast the tensor)")
+    if _RANK[result.dtype] > _RANK[x.dtype]:
+        raise TypeError(f"{name}: the result type {result.dtype} cannot be stored in a "
+                        f"{x.dtype} tensor")
+    with glia.no_grad():
+        x.copy_(result)
+    return x
+
+
+def _inplace(name):
+    op = getattr(Tensor, name)
+
+    def method(self, *args, **kwargs):
+        _check_writable(self, name + "_")
+        return _store(self, op(self, *args, **kwargs), name + "_")
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place {name}: self.copy_(self.{name}(...)); returns self."
+    return method
+
+
+_ELEMENTWISE = [
+    "abs", "neg", "exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt",
+    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
+    "atanh", "sigmoid", "relu", "square", "reciprocal", "sign", "floor", "ceil", "round",
+    "trunc", "frac", "erf", "erfc", "clamp", "clamp_min", "clamp_max", "pow", "atan2",
+    "hypot", "fmod", "remainder", "floor_divide", "lerp", "addcmul", "addcdiv", "nan_to_num",
+    "logit", "xlogy", "masked_fill", "tril", "triu", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "bitwise_not", "logical_and", "logical_or", "logical_xor", "logical_not",
+    "scatter_add", "index_add", "deg2rad", "rad2deg",
+]
+for _name in _ELEMENTWISE:
+    setattr(Tensor, _name + "_", _inplace(_name))
+Tensor.clip_ = Tensor.clamp_
+Tensor.absolute_, Tensor.negative_, Tensor.fix_ = Tensor.abs_, Tensor.neg_, Tensor.trunc_
+Tensor.arctan2_ = Tensor.atan2_
+
+
+# ---- random fills (glia's generator, so glia.manual_seed makes them reproducible) ----
+
+def _random_fill(x, name, draw):
+    _check_writable(x, name)
+    if x.dtype not in _FLOATS:
+        raise TypeError(f"{name}: only floating tensors can be filled, got {x.dtype}")
+    return _store(x, draw(tuple(x.shape), x.dtype), name)
+
+
+def uniform_(self, from_=0.0, to=1.0):
+    """Fills with values drawn uniformly from [from_, to)."""
+    if not from_ <= to:
+        raise ValueError(f"uniform_: expects from_ <= to, got from_={from_}, to={to}")
+    return _random_fill(self, "uniform_",
+                        lambda s, dt: glia.rand(*s, dtype=dt) * (to - from_) + from_)
+
+
+def normal_(self, mean=0.0, std=1.0):
+    """Fills with values drawn from N(mean, std^2)."""
+    if std < 0:
+        raise ValueError(f"normal_: expects std >= 0, got std={std}")
+    return _random_fill(self, "normal_", lambda s, dt: glia.randn(*s, dtype=dt) * std + mean)
+
+
+def exponential_(self, lambd=1.0):
+    """Fills with values drawn from the exponential distribution of rate lambd."""
+    if not lambd > 0:
+        raise ValueError(f"exponential_: expects lambd > 0, got lambd={lambd}")
+    # -log(1 - U) / lambd, with U in [0, 1) so the log is finite
+    return _random_fill(self, "exponential_",
+                        lambda s, dt: glia.log1p(-glia.rand(*s, dtype=dt)) * (-1.0 / lambd))
+
+
+def log_normal_(self, mean=1.0, std=2.0):
+    """Fills with exp of values drawn from N(mean, std^2)."""
+    if std <= 0:
+        raise ValueError(f"log_normal_: expects std > 0, got std={std}")
+    return _random_fill(self, "log_normal_",
+                        lambda s, dt: glia.exp(glia.randn(*s, dtype=dt) * std + mean))
+
+
+def bernoulli_(self, p=0.5):
+    """Fills with 1 with probability p (a number or a tensor that broadcasts), else 0."""
+    _check_writable(self, "bernoulli_")
+    if isinstance(p, numbers.Number) and not 0 <= p <= 1:
+        raise ValueError(f"bernoulli_: expects 0 <= p <= 1, got p={p}")
+    probs = p if isinstance(p, Tensor) else glia.full(tuple(self.shape), float(p),
+                                                      dtype=_C.dtype.float64)
+    probs = probs.to(_C.dtype.float64).expand(*self.shape)
+    return _store(self, glia.bernoulli(probs).to(self.dtype), "bernoulli_")
+
+
+def random_(self, from_=0, to=None):
+    """Fills with integers drawn uniformly from [from_, to) (from [0, from_) when only one
+    bound is given, as torch)."""
+    _check_writable(self, "random_")
+    low, high = (0, from_) if to is None else (from_, to)
+    if to is None and from_ == 0:
+        raise ValueError("random_: give an upper bound, e.g. random_(10) or random_(0, 10)")
+    if not low < high:
+        raise ValueError(f"random_: expects from_ < to, got from_={low}, to={high}")
+    if self.dtype == _C.dtype.bool and not (low >= 0 and high <= 2):
+        raise ValueError(f"random_: a bool tensor takes values in [0, 2), got [{low}, {high})")
+    values = glia.randint(int(low), int(high), tuple(self.shape))
+    return _store(self, values.to(self.dtype), "random_")
+
+
+for _fn in (uniform_, normal_, exponential_, log_normal_, bernoulli_, random_):
+    setattr(Tensor, _fn.__name__, _fn)
+del _fn, _name
