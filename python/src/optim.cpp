@@ -46,6 +46,17 @@ void init_optim(py::module_& m) {
                             o::NAdamOptions{lr, b1, b2, eps, wd, momentum_decay, maximize});
     return mu_products;
   });
+  m.def("_adamax_step", [](const Tensors& p, const Tensors& g, Tensors m1, Tensors u,
+                           const Steps& steps, double lr, double b1, double b2, double eps,
+                           double wd, bool maximize) {
+    glia::optim::adamax_step(p, g, m1, u, steps, o::AdamaxOptions{lr, b1, b2, eps, wd, maximize});
+  });
+  m.def("_radam_step", [](const Tensors& p, const Tensors& g, Tensors m1, Tensors m2,
+                          const Steps& steps, double lr, double b1, double b2, double eps,
+                          double wd, bool decoupled, bool maximize) {
+    glia::optim::radam_step(p, g, m1, m2, steps,
+                            o::RAdamOptions{lr, b1, b2, eps, wd, decoupled, maximize});
+  });
   m.def("_rprop_step", [](const Tensors& p, const Tensors& g, Tensors prevs, Tensors step_sizes,
                           double lr, double eta_minus, double eta_plus, double step_min,
                           double step_max, bool maximize) {

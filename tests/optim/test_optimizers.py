@@ -96,6 +96,29 @@ CASES = {
             {"maximize": True},
         ],
     ),
+    "Adamax": (
+        optim.Adamax,
+        torch.optim.Adamax,
+        0.05,
+        [
+            {},
+            {"weight_decay": 0.1},
+            {"betas": (0.8, 0.99), "eps": 1e-3},
+            {"maximize": True},
+        ],
+    ),
+    "RAdam": (
+        optim.RAdam,
+        torch.optim.RAdam,
+        0.05,
+        [
+            {},
+            {"weight_decay": 0.1},
+            {"weight_decay": 0.1, "decoupled_weight_decay": True},
+            {"betas": (0.5, 0.9)},  # rho_t passes 5 within the run: both update rules
+            {"maximize": True, "eps": 1e-3},
+        ],
+    ),
     "Rprop": (
         optim.Rprop,
         torch.optim.Rprop,
@@ -272,6 +295,8 @@ def test_state_dict_is_a_copy():
         ("RMSprop", "rmsprop", "_rmsprop_step"),
         ("Adadelta", "adadelta", "_adadelta_step"),
         ("NAdam", "nadam", "_nadam_step"),
+        ("Adamax", "adamax", "_adamax_step"),
+        ("RAdam", "radam", "_radam_step"),
         ("Rprop", "rprop", "_rprop_step"),
     ],
 )
@@ -303,6 +328,8 @@ def test_one_cpp_call_per_group(monkeypatch, name, module, fn):
         optim.RMSprop,
         optim.Adadelta,
         optim.NAdam,
+        optim.Adamax,
+        optim.RAdam,
         optim.Rprop,
         optim.LBFGS,
     ],
@@ -321,6 +348,8 @@ def test_invalid_lr_raises(cls):
     [
         (lambda p: optim.Adam(p, betas=(1.0, 0.999)), ("Adam:", "betas (1.0, 0.999)")),
         (lambda p: optim.NAdam(p, betas=(0.9, -0.1)), ("NAdam:", "betas (0.9, -0.1)")),
+        (lambda p: optim.Adamax(p, betas=(0.9, 1.5)), ("Adamax:", "betas (0.9, 1.5)")),
+        (lambda p: optim.RAdam(p, betas=(-0.1, 0.9)), ("RAdam:", "betas (-0.1, 0.9)")),
         (lambda p: optim.SGD(p, lr=0.1, nesterov=True), ("SGD:", "Nesterov", "momentum")),
         (lambda p: optim.Adadelta(p, rho=1.5), ("Adadelta:", "rho 1.5")),
         (lambda p: optim.Rprop(p, etas=(1.5, 1.2)), ("Rprop:", "etas (1.5, 1.2)")),
@@ -340,7 +369,7 @@ def test_invalid_options_raise(make_opt, fragments):
 @pytest.mark.parametrize("cls,name", [
     (optim.SGD, "momentum"), (optim.SGD, "weight_decay"), (optim.Adam, "eps"),
     (optim.NAdam, "momentum_decay"), (optim.Adagrad, "lr_decay"), (optim.RMSprop, "alpha"),
-    (optim.Adadelta, "weight_decay"),
+    (optim.Adadelta, "weight_decay"), (optim.Adamax, "eps"), (optim.RAdam, "weight_decay"),
 ])
 def test_negative_hyperparameters_raise_in_constructor_and_groups(cls, name):
     W, _ = make(glia, np.float64)
@@ -583,6 +612,8 @@ def test_loaded_state_of_the_wrong_shape_raises(make_opt, key):
     lambda p: optim.RMSprop(p, lr=0.1, centered=True, momentum=0.5),
     lambda p: optim.Adadelta(p),
     lambda p: optim.NAdam(p, lr=0.1),
+    lambda p: optim.Adamax(p, lr=0.1),
+    lambda p: optim.RAdam(p, lr=0.1),
     lambda p: optim.Rprop(p, lr=0.1),
 ])
 def test_a_failed_first_step_leaves_no_state_behind(make_opt):
@@ -616,6 +647,8 @@ def test_a_failed_first_step_leaves_no_state_behind(make_opt):
     (lambda p: optim.RMSprop(p, lr=0.1, momentum=0.5), "momentum_buffer"),
     (lambda p: optim.Adadelta(p), "acc_delta"),
     (lambda p: optim.NAdam(p, lr=0.1), "exp_avg"),
+    (lambda p: optim.Adamax(p, lr=0.1), "exp_inf"),
+    (lambda p: optim.RAdam(p, lr=0.1), "exp_avg_sq"),
     (lambda p: optim.Rprop(p, lr=0.1), "step_size"),
 ])
 @pytest.mark.parametrize("bad", ["shape", "dtype"])

@@ -60,6 +60,24 @@ void nadam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
                 std::vector<double>& mu_products, const std::vector<int64_t>& steps,
                 const NAdamOptions& o);
 
+struct AdamaxOptions {
+  double lr = 2e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+  bool maximize = false;
+};
+// Adam with the infinity norm: u = max(beta2 * u, |g| + eps) replaces the second moment.
+void adamax_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                 std::vector<Tensor>& exp_avgs, std::vector<Tensor>& exp_infs,
+                 const std::vector<int64_t>& steps, const AdamaxOptions& o);
+
+struct RAdamOptions {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+  bool decoupled_weight_decay = false, maximize = false;
+};
+// Rectified Adam: plain momentum SGD until the variance of the adaptive rate is tractable.
+void radam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                std::vector<Tensor>& exp_avgs, std::vector<Tensor>& exp_avg_sqs,
+                const std::vector<int64_t>& steps, const RAdamOptions& o);
+
 struct RpropOptions {
   double lr = 1e-2, eta_minus = 0.5, eta_plus = 1.2, step_min = 1e-6, step_max = 50;
   bool maximize = false;

@@ -127,6 +127,47 @@ void nadam_update(T* p, const T* g, T* m, T* v, int64_t n, const optim::NAdamOpt
 }
 
 template <class T>
+void adamax_update(T* p, const T* g, T* m, T* u, int64_t n, const optim::AdamaxOptions& o,
+                   int64_t step) {
+  const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps), wd = T(o.weight_decay);
+  const T clr = T(o.lr / (1 - std::pow(o.beta1, double(step))));
+  const T sign = o.maximize ? T(-1) : T(1);
+  each(n, [&](int64_t i) {
+    T gi = sign * g[i] + wd * p[i];
+    m[i] += (1 - b1) * (gi - m[i]);
+    u[i] = std::max(b2 * u[i], std::abs(gi) + eps);
+    p[i] -= clr * m[i] / u[i];
+  });
+}
+
+template <class T>
+void radam_update(T* p, const T* g, T* m, T* v, int64_t n, const optim::RAdamOptions& o,
+                  int64_t step) {
+  const double t = double(step), bc1 = 1 - std::pow(o.beta1, t), bc2 = 1 - std::pow(o.beta2, t);
+  // rho: the length of the approximated simple moving average of the squared gradients
+  const double rho_inf = 2 / (1 - o.beta2) - 1;
+  const double rho_t = rho_inf - 2 * t * std::pow(o.beta2, t) / bc2;
+  const bool adaptive = rho_t > 5.0;
+  const double rect = adaptive ? std::sqrt((rho_t - 4) * (rho_t - 2) * rho_inf /
+                                           ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+                               : 0.0;
+  const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps);
+  const T step_size = T(o.lr / bc1), scale = T(rect * std::sqrt(bc2));
+  const T l2 = o.decoupled_weight_decay ? T(0) : T(o.weight_decay);
+  const T decay = T(1 - o.lr * o.weight_decay);
+  const bool decoupled = o.decoupled_weight_decay && o.weight_decay != 0;
+  const T sign = o.maximize ? T(-1) : T(1);
+  each(n, [&](int64_t i) {
+    if (decoupled) p[i] *= decay;
+    T gi = sign * g[i] + l2 * p[i];
+    m[i] += (1 - b1) * (gi - m[i]);
+    v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+    T d = step_size * m[i];
+    p[i] -= adaptive ? d * scale / (std::sqrt(v[i]) + eps) : d;
+  });
+}
+
+template <class T>
 void rprop_update(T* p, const T* g, T* prev, T* step_size, int64_t n, const optim::RpropOptions& o) {
   const T up = T(o.eta_plus), down = T(o.eta_minus), lo = T(o.step_min), hi = T(o.step_max);
   const T sign = o.maximize ? T(-1) : T(1);
@@ -153,6 +194,10 @@ void rprop_update(T* p, const T* g, T* prev, T* step_size, int64_t n, const opti
                                    const optim::AdadeltaOptions&);                            \
   template void nadam_update<T>(T*, const T*, T*, T*, int64_t, const optim::NAdamOptions&,   \
                                 int64_t, double, double, double);                             \
+  template void adamax_update<T>(T*, const T*, T*, T*, int64_t, const optim::AdamaxOptions&, \
+                                 int64_t);                                                  \
+  template void radam_update<T>(T*, const T*, T*, T*, int64_t, const optim::RAdamOptions&,   \
+                                int64_t);                                                   \
   template void rprop_update<T>(T*, const T*, T*, T*, int64_t, const optim::RpropOptions&);
 GLIA_OPTIM_INSTANTIATE(float)
 GLIA_OPTIM_INSTANTIATE(double)

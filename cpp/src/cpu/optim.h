@@ -24,6 +24,12 @@ template <class T>
 void nadam_update(T* p, const T* g, T* m, T* v, int64_t n, const optim::NAdamOptions& o,
                   int64_t step, double mu, double mu_next, double mu_product);
 template <class T>
+void adamax_update(T* p, const T* g, T* m, T* u, int64_t n, const optim::AdamaxOptions& o,
+                   int64_t step);
+template <class T>
+void radam_update(T* p, const T* g, T* m, T* v, int64_t n, const optim::RAdamOptions& o,
+                  int64_t step);
+template <class T>
 void rprop_update(T* p, const T* g, T* prev, T* step_size, int64_t n, const optim::RpropOptions& o);
 
 }  // namespace glia::cpu

@@ -178,6 +178,32 @@ void nadam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
   });
 }
 
+void adamax_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                 std::vector<Tensor>& m, std::vector<Tensor>& u, const std::vector<int64_t>& steps,
+                 const AdamaxOptions& o) {
+  check_steps("adamax", steps, params);
+  for_each_param("adamax", params, grads, {&m, &u},
+                 [&](size_t i, auto* p, const auto* g, auto zero) {
+    using T = decltype(zero);
+    Tensor& mi = state(m, i, params[i]);
+    Tensor& ui = state(u, i, params[i]);
+    cpu::adamax_update<T>(p, g, mi.data<T>(), ui.data<T>(), params[i].numel(), o, steps[i]);
+  });
+}
+
+void radam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                std::vector<Tensor>& m, std::vector<Tensor>& v, const std::vector<int64_t>& steps,
+                const RAdamOptions& o) {
+  check_steps("radam", steps, params);
+  for_each_param("radam", params, grads, {&m, &v},
+                 [&](size_t i, auto* p, const auto* g, auto zero) {
+    using T = decltype(zero);
+    Tensor& mi = state(m, i, params[i]);
+    Tensor& vi = state(v, i, params[i]);
+    cpu::radam_update<T>(p, g, mi.data<T>(), vi.data<T>(), params[i].numel(), o, steps[i]);
+  });
+}
+
 void rprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                 std::vector<Tensor>& prevs, std::vector<Tensor>& step_sizes, const RpropOptions& o) {
   for_each_param("rprop", params, grads, {&prevs, &step_sizes},

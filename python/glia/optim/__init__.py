@@ -7,6 +7,8 @@ from glia.optim.adagrad import *  # noqa: F401,F403
 from glia.optim.rmsprop import *  # noqa: F401,F403
 from glia.optim.adadelta import *  # noqa: F401,F403
 from glia.optim.nadam import *  # noqa: F401,F403
+from glia.optim.adamax import *  # noqa: F401,F403
+from glia.optim.radam import *  # noqa: F401,F403
 from glia.optim.rprop import *  # noqa: F401,F403
 from glia.optim.lbfgs import *  # noqa: F401,F403
 from glia.optim.evolution import *  # noqa: F401,F403
