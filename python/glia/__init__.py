@@ -54,3 +54,11 @@ bool = dtype.bool  # noqa: A001  (as torch.bool)
 __version__ = "0.1.0"
 
 load_default_blas()
+
+from glia._shapes import (  # noqa: F401,E402  rearranging, joining and picking composites
+    roll, diff, rot90, fliplr, flipud, swapaxes, swapdims, moveaxis, ravel, unflatten,
+    diagonal, diag_embed, diag, tensordot, kron, cross, atleast_1d, atleast_2d, atleast_3d,
+    hstack, vstack, row_stack, dstack, column_stack, block_diag, meshgrid, cartesian_prod,
+    tensor_split, hsplit, vsplit, dsplit, take, take_along_dim, masked_select, argwhere,
+    tril_indices, triu_indices,
+)
