@@ -1,4 +1,6 @@
 // Grad mode and the functional autograd entry points.
+#include <pybind11/functional.h>
+
 #include "bindings.h"
 
 using glia::Tensor;
@@ -14,6 +16,21 @@ void init_autograd(py::module_& m) {
     py::list result;
     for (auto& g : grads) result.append(g.defined() ? py::cast(g) : py::none());
     return result;
+  });
+  // glia.autograd.Function: `out` gets a node whose backward calls Python's
+  // backward(grad, needs) -> one Tensor or None per input. `saved` are version-checked.
+  m.def("_attach_python_grad_fn", [](Tensor out, const std::string& name,
+                                     const std::vector<Tensor>& inputs,
+                                     std::function<py::object(Tensor, std::vector<bool>)> fn,
+                                     const std::vector<Tensor>& saved) {
+    glia::attach_grad_fn(
+        out, name.c_str(), inputs,
+        [fn](const Tensor& g, const glia::NeedsGrad& needs) {
+          py::gil_scoped_acquire gil;
+          auto grads = fn(g, needs).cast<std::vector<std::optional<Tensor>>>();
+          return or_undefined(grads);
+        },
+        saved);
   });
   m.def("_backward", [](const std::vector<Tensor>& outputs,
                         const std::vector<std::optional<Tensor>>& grad_outputs, bool retain_graph,
