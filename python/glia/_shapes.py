@@ -189,22 +189,11 @@ def swapdims(input, dim0, dim1):
 @_named
 def moveaxis(input, source, destination):
     """A view of `input` with the dims in `source` moved to the positions in `destination`
-    (ints or sequences of ints); the other dims keep their order."""
-    src, dst = _ints(source, "moveaxis", "source"), _ints(destination, "moveaxis", "destination")
-    if len(src) != len(dst):
-        raise ValueError(f"moveaxis: source {src} and destination {dst} must have the same "
-                         "length")
-    n = input.dim()
-    src = [_dim(d, n, "moveaxis") for d in src]
-    dst = [_dim(d, n, "moveaxis") for d in dst]
-    for name, dims in (("source", src), ("destination", dst)):
-        if len(set(dims)) != len(dims):
-            raise ValueError(f"moveaxis: {name} repeats a dim: {dims}")
-    order = [None] * n
-    for s, d in zip(src, dst):
-        order[d] = s
-    rest = iter(d for d in range(n) if d not in src)
-    return _C.permute(input, [next(rest) if o is None else o for o in order])
+    (ints or sequences of ints); the other dims keep their order. Alias of movedim."""
+    if isinstance(source, numbers.Integral) and isinstance(destination, numbers.Integral):
+        return _C.movedim(input, source, destination)
+    return _C.movedim(input, _ints(source, "moveaxis", "source"),
+                      _ints(destination, "moveaxis", "destination"))
 
 
 @_method

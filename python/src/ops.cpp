@@ -197,7 +197,11 @@ void init_ops(py::module_& m) {
   def_both(m, t, "unsqueeze", &glia::unsqueeze, py::arg("dim"));
   def_both(m, t, "transpose", &glia::transpose, py::arg("dim0"), py::arg("dim1"));
   m.def("permute", &glia::permute, py::arg("input"), py::arg("dims"));
-  def_both(m, t, "movedim", &glia::movedim, py::arg("source"), py::arg("destination"));
+  def_both(m, t, "movedim", static_cast<Tensor (*)(const Tensor&, int64_t, int64_t)>(&glia::movedim),
+           py::arg("source"), py::arg("destination"));
+  def_both(m, t, "movedim",
+           static_cast<Tensor (*)(const Tensor&, const Shape&, const Shape&)>(&glia::movedim),
+           py::arg("source"), py::arg("destination"));
   m.def("expand", &glia::expand, py::arg("input"), py::arg("size"));
   m.def("broadcast_to", &glia::broadcast_to, py::arg("input"), py::arg("size"));
   m.def("broadcast_shapes", [](const Shape& a, const Shape& b) { return glia::broadcast_shapes(a, b); });

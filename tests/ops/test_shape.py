@@ -296,13 +296,19 @@ def test_permute(dims, form):
 
 def test_permute_errors():
     x = glia.zeros(2, 3, 4)
+    check_raises(lambda: x.movedim((0, 0), (1, 2)), ValueError, "movedim", "source (0, 0)")
+    check_raises(lambda: x.movedim((0, 1), (2, 2)), ValueError, "movedim", "destination")
+    check_raises(lambda: x.movedim((0, 1), (2,)), ValueError, "movedim", "same number")
+    check_raises(lambda: x.movedim((0, 3), (1, 2)), IndexError, "movedim", "3")
     check_raises(lambda: x.permute(0, 1), ValueError, "permute")
     check_raises(lambda: x.permute(0, 1, 3), IndexError, "3")
     with pytest.raises((IndexError, ValueError)):
         x.permute(0, 1, 1)
 
 
-@pytest.mark.parametrize("src,dst", [(0, 2), (2, 0), (-1, 0), (1, -1), (1, 1)])
+@pytest.mark.parametrize("src,dst", [(0, 2), (2, 0), (-1, 0), (1, -1), (1, 1), ((0, 1), (1, 0)),
+                                     ((0,), (2,)), ((2, 0), (0, 1)), ((0, 1, 2), (2, 1, 0)),
+                                     ([-1, 0], [0, -1]), ((), ())])
 def test_movedim(src, dst):
     compare(lambda x: x.movedim(src, dst), lambda x: x.movedim(src, dst), randn(2, 3, 4))
     compare(lambda x: glia.movedim(x, src, dst), lambda x: torch.movedim(x, src, dst),
@@ -381,7 +387,8 @@ def test_expand_errors(shape, target):
 # ---- narrow / select ----
 
 @pytest.mark.parametrize("dim,start,length", [(0, 0, 2), (0, 1, 2), (1, 2, 2), (-1, 3, 1),
-                                              (2, 0, 5), (1, 4, 0)])
+                                              (2, 0, 5), (1, 4, 0), (1, -2, 2), (2, -5, 3),
+                                              (0, -1, 1)])
 def test_narrow(dim, start, length):
     compare(lambda x: x.narrow(dim, start, length), lambda x: x.narrow(dim, start, length),
             randn(3, 4, 5))
@@ -411,6 +418,8 @@ def test_narrow_select_errors():
     check_raises(lambda: x.select(2, 0), IndexError, "2")
     check_raises(lambda: x.narrow(1, 3, 2), IndexError, "4")
     check_raises(lambda: x.narrow(2, 0, 1), IndexError, "2")
+    check_raises(lambda: x.narrow(1, -5, 1), IndexError, "narrow", "-5", "4")
+    check_raises(lambda: x.narrow(1, -2, 3), IndexError, "narrow", "length 3")
 
 
 # ---- copies ----
@@ -570,6 +579,18 @@ def test_cat_mixed_float_gradients_keep_input_dtypes():
 def test_cat_skips_empty_1d(shapes, dim):
     arrays = [randn(*s) for s in shapes]
     compare(lambda *xs: glia.cat(xs, dim), lambda *xs: torch.cat(xs, dim), *arrays, nc=(False,))
+
+
+def test_cat_empty_1d_takes_part_in_promotion_and_gets_an_empty_gradient():
+    for dtypes in ((np.int64, np.float32), (np.bool_, np.float64), (np.float32, np.int64)):
+        arrays = [np.array([1, 2]).astype(dtypes[0]), np.zeros(0, dtypes[1])]
+        compare(lambda *xs: glia.cat(xs, 0), lambda *xs: torch.cat(xs, 0), *arrays, grad=False)
+    e = glia.zeros(0, requires_grad=True)
+    x = glia.ones(2, 3, requires_grad=True)
+    glia.cat([e, x, e]).sum().backward()
+    assert e.grad is not None and tuple(e.grad.shape) == (0,) and e.grad.dtype == glia.float32
+    only = glia.cat([glia.zeros(0, requires_grad=True), glia.zeros(0, dtype=glia.float64)])
+    assert tuple(only.shape) == (0,) and only.dtype == glia.float64 and only.requires_grad
 
 
 def test_cat_errors():

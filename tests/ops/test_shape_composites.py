@@ -194,7 +194,7 @@ def test_swap_and_moveaxis_errors():
     x = glia.zeros(2, 3, 4)
     check_raises(lambda: glia.swapaxes(x, 0, 3), IndexError, "swapaxes", "3")
     check_raises(lambda: x.swapdims(-4, 0), IndexError, "swapdims", "-4")
-    check_raises(lambda: glia.moveaxis(x, (0, 0), (1, 2)), ValueError, "moveaxis", "[0, 0]")
+    check_raises(lambda: glia.moveaxis(x, (0, 0), (1, 2)), ValueError, "moveaxis", "repeated", "(0, 0)")
     check_raises(lambda: glia.moveaxis(x, (0, 1), (2,)), ValueError, "moveaxis", "(0, 1)", "(2,)")
     check_raises(lambda: glia.moveaxis(x, 3, 0), IndexError, "moveaxis", "dim 3")
     check_raises(lambda: glia.moveaxis(x, 0.5, 0), TypeError, "moveaxis", "0.5")

@@ -180,6 +180,8 @@ Tensor unsqueeze(const Tensor& a, int64_t dim);
 Tensor transpose(const Tensor& a, int64_t d0, int64_t d1);
 Tensor permute(const Tensor& a, const Shape& dims);
 Tensor movedim(const Tensor& a, int64_t src, int64_t dst);
+// Moves each dim src[i] to position dst[i]; the other dims keep their order.
+Tensor movedim(const Tensor& a, const Shape& src, const Shape& dst);
 Tensor expand(const Tensor& a, const Shape& shape);
 Tensor broadcast_to(const Tensor& a, const Shape& shape);
 Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t stop, int64_t step = 1);

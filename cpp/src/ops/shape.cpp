@@ -173,6 +173,28 @@ Tensor movedim(const Tensor& a, int64_t src, int64_t dst) {
   return permute(a, order);
 }
 
+Tensor movedim(const Tensor& a, const Shape& src, const Shape& dst) {
+  GLIA_CHECK(src.size() == dst.size(), ShapeError, "movedim: source ", src, " and destination ",
+             dst, " must have the same number of dims");
+  const int64_t n = a.dim();
+  std::vector<int64_t> order(n, -1);
+  std::vector<bool> moved(n, false);
+  for (size_t i = 0; i < src.size(); ++i) {
+    int64_t s = wrap_dim(src[i], n, "movedim"), t = wrap_dim(dst[i], n, "movedim");
+    GLIA_CHECK(!moved[s], ShapeError, "movedim: repeated dim in source ", src);
+    GLIA_CHECK(order[t] < 0, ShapeError, "movedim: repeated dim in destination ", dst);
+    moved[s] = true;
+    order[t] = s;
+  }
+  int64_t next = 0;  // the other dims fill the free places in their order
+  for (int64_t k = 0; k < n; ++k) {
+    if (order[k] >= 0) continue;
+    while (moved[next]) ++next;
+    order[k] = next++;
+  }
+  return permute(a, Shape(order.begin(), order.end()));
+}
+
 Tensor expand(const Tensor& a, const Shape& shape_in) {
   GLIA_CHECK(static_cast<int64_t>(shape_in.size()) >= a.dim(), ShapeError, "expand: the target ",
              shape_in, " has fewer dims than the tensor's shape ", a.shape());
@@ -265,9 +287,12 @@ Tensor select(const Tensor& a, int64_t dim, int64_t index) {
 
 Tensor narrow(const Tensor& a, int64_t dim, int64_t start, int64_t length) {
   int64_t d = wrap_dim(dim, a.dim(), "narrow");
-  GLIA_CHECK(start >= 0 && length >= 0 && start + length <= a.shape()[d], IndexError,
-             "narrow: start ", start, " + length ", length, " exceeds dim ", d, " of size ",
-             a.shape()[d]);
+  const int64_t size = a.shape()[d];
+  GLIA_CHECK(start >= -size && start <= size, IndexError, "narrow: start ", start,
+             " is out of range for dim ", d, " of size ", size);
+  if (start < 0) start += size;  // counted from the end, as PyTorch
+  GLIA_CHECK(length >= 0 && start + length <= size, IndexError, "narrow: start ", start,
+             " + length ", length, " exceeds dim ", d, " of size ", size);
   return slice(a, d, start, start + length, 1);
 }
 
@@ -309,49 +334,62 @@ Tensor detach(const Tensor& a) {
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   GLIA_CHECK(!tensors.empty(), ShapeError, "cat: expected a non-empty list of tensors");
-  // PyTorch skips 1-d empty tensors in cat; so do we.
+  // PyTorch skips 1-d empty tensors in cat (they still take part in type promotion and get
+  // an empty gradient); so do we.
   std::vector<Tensor> parts;
+  std::vector<bool> skipped;
+  DType dtype = tensors[0].defined() ? tensors[0].dtype() : DType::Float32;
   for (const Tensor& t : tensors) {
     GLIA_CHECK(t.defined(), Error, "cat: got an undefined tensor");
-    if (!(t.dim() == 1 && t.numel() == 0)) parts.push_back(t);
-  }
-  if (parts.empty()) return tensors[0];
-  const Tensor& first = parts[0];
-  GLIA_CHECK(first.dim() > 0, ShapeError, "cat: zero-dimensional tensors cannot be joined");
-  int64_t d = wrap_dim(dim, first.dim(), "cat");
-  DType dtype = first.dtype();
-  Shape shape = first.shape();
-  shape[d] = 0;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const Tensor& t = parts[i];
     dtype = promote(dtype, t.dtype());
-    GLIA_CHECK(t.dim() == first.dim(), ShapeError, "cat: tensor ", i, " has shape ", t.shape(),
-               " but tensor 0 has shape ", first.shape(), " (ranks differ)");
-    for (int64_t k = 0; k < t.dim(); ++k)
-      GLIA_CHECK(k == d || t.shape()[k] == first.shape()[k], ShapeError, "cat: tensor ", i,
-                 " has shape ", t.shape(), " but tensor 0 has shape ", first.shape(),
-                 "; sizes must match except in dim ", d);
-    shape[d] += t.shape()[d];
+    skipped.push_back(t.dim() == 1 && t.numel() == 0);
+    if (!skipped.back()) parts.push_back(t);
   }
-  Tensor out = Tensor::empty(shape, dtype);
-  Shape sizes;
-  int64_t at = 0;
-  for (const Tensor& t : parts) {
-    int64_t len = t.shape()[d];
-    Tensor dst = Tensor::make(out.storage(), t.shape(), out.strides(),
-                              at * out.strides()[d], dtype);
-    cpu::copy(t, dst);
-    sizes.push_back(len);
-    at += len;
+  int64_t d = 0;
+  Tensor out;
+  std::vector<int64_t> sizes(tensors.size(), 0);  // each input's extent along d
+  if (parts.empty()) {
+    out = Tensor::empty({0}, dtype);
+  } else {
+    const Tensor& first = parts[0];
+    GLIA_CHECK(first.dim() > 0, ShapeError, "cat: zero-dimensional tensors cannot be joined");
+    d = wrap_dim(dim, first.dim(), "cat");
+    Shape shape = first.shape();
+    shape[d] = 0;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const Tensor& t = parts[i];
+      GLIA_CHECK(t.dim() == first.dim(), ShapeError, "cat: tensor ", i, " has shape ", t.shape(),
+                 " but tensor 0 has shape ", first.shape(), " (ranks differ)");
+      for (int64_t k = 0; k < t.dim(); ++k)
+        GLIA_CHECK(k == d || t.shape()[k] == first.shape()[k], ShapeError, "cat: tensor ", i,
+                   " has shape ", t.shape(), " but tensor 0 has shape ", first.shape(),
+                   "; sizes must match except in dim ", d);
+      shape[d] += t.shape()[d];
+    }
+    out = Tensor::empty(shape, dtype);
+    int64_t at = 0;
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      if (skipped[i]) continue;
+      const Tensor& t = tensors[i];
+      sizes[i] = t.shape()[d];
+      Tensor dst = Tensor::make(out.storage(), t.shape(), out.strides(),
+                                at * out.strides()[d], dtype);
+      cpu::copy(t, dst);
+      at += sizes[i];
+    }
   }
-  if (any_requires_grad(parts)) {
+  if (any_requires_grad(tensors)) {
     std::vector<DType> dtypes;
-    for (const Tensor& t : parts) dtypes.push_back(t.dtype());
-    attach_grad_fn(out, "CatBackward", parts, [sizes, d, dtypes](const Tensor& g, const NeedsGrad& n) {
+    for (const Tensor& t : tensors) dtypes.push_back(t.dtype());
+    attach_grad_fn(out, "CatBackward", tensors,
+                   [sizes, skipped, d, dtypes](const Tensor& g, const NeedsGrad& n) {
       Grads grads(sizes.size());
       int64_t at = 0;
       for (size_t i = 0; i < sizes.size(); ++i) {
-        if (n[i]) grads[i] = to_dtype(narrow(g, d, at, sizes[i]), dtypes[i]);
+        if (n[i]) {
+          grads[i] = skipped[i] ? zeros({0}, dtypes[i])
+                                : to_dtype(narrow(g, d, at, sizes[i]), dtypes[i]);
+        }
         at += sizes[i];
       }
       return grads;
