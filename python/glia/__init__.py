@@ -13,8 +13,8 @@ from glia._C import (  # noqa: F401  elementwise
 )
 from glia._C import (  # noqa: F401  reductions, linear algebra
     sum, mean, prod, amax, amin, argmax, argmin, var, std, logsumexp, norm, softmax,
-    log_softmax, all, any, cumsum, matmul, mm, bmm, outer, dot, einsum, set_num_threads,
-    get_num_threads, empty_cache,
+    log_softmax, all, any, cumsum, cumprod, logcumsumexp, matmul, mm, bmm, outer, dot, einsum,
+    set_num_threads, get_num_threads, empty_cache,
 )
 from glia._C import (  # noqa: F401  shapes, joining, indexing
     flatten, unsqueeze, transpose, permute, movedim, broadcast_to, narrow, select, cat,
@@ -23,6 +23,7 @@ from glia._C import (  # noqa: F401  shapes, joining, indexing
 )
 from glia._tensor import (  # noqa: F401
     reshape, squeeze, split, max, min, sort, argsort, topk, tile, repeat_interleave, trace,
+    cummax, cummin,
     broadcast_shapes,
 )
 from glia._math import (  # noqa: F401  keyword forms, composites, aliases

@@ -15,6 +15,8 @@ MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 MinResult = collections.namedtuple("MinResult", ["values", "indices"])
 SortResult = collections.namedtuple("SortResult", ["values", "indices"])
 TopkResult = collections.namedtuple("TopkResult", ["values", "indices"])
+CummaxResult = collections.namedtuple("CummaxResult", ["values", "indices"])
+CumminResult = collections.namedtuple("CumminResult", ["values", "indices"])
 
 
 def _method(fn):
@@ -227,6 +229,18 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return TopkResult(*_C.topk(input, k, dim, largest))
 
 
+def cummax(input, dim):
+    """(running maximum along dim, index of each running maximum: the latest on ties)."""
+    return CummaxResult(*_C._cummax(input, dim))
+
+
+def cummin(input, dim):
+    """(running minimum along dim, index of each running minimum: the latest on ties)."""
+    return CumminResult(*_C._cummin(input, dim))
+
+
+Tensor.cummax = cummax
+Tensor.cummin = cummin
 Tensor.max = max
 Tensor.min = min
 Tensor.sort = sort

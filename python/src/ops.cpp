@@ -160,6 +160,10 @@ void init_ops(py::module_& m) {
     return glia::any(a, dims_from(dim), keepdim);
   }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   def_both(m, t, "cumsum", &glia::cumsum, py::arg("dim"));
+  def_both(m, t, "cumprod", &glia::cumprod, py::arg("dim"));
+  def_both(m, t, "logcumsumexp", &glia::logcumsumexp, py::arg("dim"));
+  m.def("_cummax", &glia::cummax, py::arg("input"), py::arg("dim"));
+  m.def("_cummin", &glia::cummin, py::arg("input"), py::arg("dim"));
   def_both(m, t, "sum_to", &glia::sum_to, py::arg("shape"));
 
   // ---- linear algebra ----

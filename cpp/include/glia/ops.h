@@ -151,7 +151,13 @@ Tensor softmax(const Tensor& a, int64_t dim);
 Tensor log_softmax(const Tensor& a, int64_t dim);
 Tensor all(const Tensor& a, const Shape& dims = {}, bool keepdim = false);
 Tensor any(const Tensor& a, const Shape& dims = {}, bool keepdim = false);
+// Running reductions along `dim` (scan.cpp): sums, products, extremes with their indices
+// (the latest on ties), and log(sum(exp)).
 Tensor cumsum(const Tensor& a, int64_t dim);
+Tensor cumprod(const Tensor& a, int64_t dim);
+std::pair<Tensor, Tensor> cummax(const Tensor& a, int64_t dim);
+std::pair<Tensor, Tensor> cummin(const Tensor& a, int64_t dim);
+Tensor logcumsumexp(const Tensor& a, int64_t dim);
 // Sums `a` down to `shape` (the inverse of broadcasting `shape` to a's shape).
 Tensor sum_to(const Tensor& a, const Shape& shape);
 

@@ -203,21 +203,4 @@ void softmax_rows(const Tensor& in, int64_t rows, int64_t n, bool log, const Ten
   });
 }
 
-void cumsum(const Tensor& in, ReduceLayout L, const Tensor& out) {
-  dispatch_numeric(in.dtype(), "cumsum", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* p = in.data<T>();
-    T* q = out.data<T>();
-    for (int64_t o = 0; o < L.outer; ++o)
-      for (int64_t j = 0; j < L.inner; ++j) {
-        T acc = 0;
-        for (int64_t r = 0; r < L.reduced; ++r) {
-          int64_t k = (o * L.reduced + r) * L.inner + j;
-          acc += p[k];
-          q[k] = acc;
-        }
-      }
-  });
-}
-
 }  // namespace glia::cpu

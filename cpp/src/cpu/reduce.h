@@ -20,7 +20,5 @@ void arg_reduce(bool is_max, const Tensor& in, ReduceLayout layout, const Tensor
                 const Tensor& indices);
 // Softmax / log-softmax over rows of a contiguous [rows, n] tensor.
 void softmax_rows(const Tensor& in, int64_t rows, int64_t n, bool log, const Tensor& out);
-// Running sum over the middle dim of [outer, n, inner].
-void cumsum(const Tensor& in, ReduceLayout layout, const Tensor& out);
 
 }  // namespace glia::cpu

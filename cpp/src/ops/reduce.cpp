@@ -377,22 +377,4 @@ Tensor any(const Tensor& a, const Shape& dims, bool keepdim) {
   return reduce_kernel(ReduceOp::Any, detach(a), dims, keepdim, DType::Bool, "any");
 }
 
-Tensor cumsum(const Tensor& a_in, int64_t dim) {
-  Tensor a = a_in.dtype() == DType::Bool ? to_dtype(a_in, DType::Int64) : a_in;
-  int64_t d = wrap_dim(dim, a.dim(), "cumsum");
-  Tensor x = contiguous(detach(a));
-  ReduceLayout L{1, 1, 1};
-  for (int64_t k = 0; k < a.dim(); ++k) (k < d ? L.outer : (k == d ? L.reduced : L.inner)) *= a.shape()[k];
-  Tensor out = Tensor::empty(a.shape(), a.dtype());
-  if (out.numel() > 0) cpu::cumsum(x, L, out);
-  if (any_requires_grad({&a})) {
-    attach_grad_fn(out, "CumsumBackward", {a}, [d](const Tensor& g, const NeedsGrad&) {
-      // each input feeds every later output: total - cumsum(g) + g
-      if (g.dim() == 0) return Grads{g};
-      return Grads{add(sub(sum(g, {d}, true), cumsum(g, d)), g)};
-    });
-  }
-  return out;
-}
-
 }  // namespace glia
