@@ -12,28 +12,53 @@ from collections import Counter
 from glia.optim.optimizer import Optimizer
 
 __all__ = [
+    "ChainedScheduler",
+    "ConstantLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
     "OneCycleLR",
+    "PolynomialLR",
     "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
 ]
 
 
-def _per_group(name, optimizer, value):
-    """A list with one value per param group, from a scalar or a list."""
+def _per_group(owner, name, optimizer, value):
+    """A list with one value per param group, from a scalar or a list; `owner` (the
+    scheduler's name) starts the error message."""
     if isinstance(value, (list, tuple)):
         if len(value) != len(optimizer.param_groups):
             raise ValueError(
-                f"{name} must have one value per param group: got {len(value)} "
+                f"{owner}: {name} must have one value per param group: got {len(value)} "
                 f"values for {len(optimizer.param_groups)} groups"
             )
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+def _set_momentum(group, use_beta1, value):
+    """Sets group['momentum'], or beta1 of group['betas'] (Adam and its kin), as torch does."""
+    if use_beta1:
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value
+
+
+def _check_momentum_option(owner, optimizer):
+    """True if the optimizer's momentum is beta1; raises if it has no momentum to cycle."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(
+            f"{owner}: cycle_momentum needs an optimizer with a momentum or betas option"
+        )
+    return "betas" in optimizer.defaults
 
 
 class LRScheduler:
@@ -65,9 +90,13 @@ class LRScheduler:
                     )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self):
+        """The constructor's step: it sets the epoch-0 rates (SequentialLR calls it again
+        when a scheduler's turn comes); recursive schedules must not advance a resumed rate
+        then."""
         self._step_count = 0
-        # the constructor's step sets the epoch-0 rates; recursive schedules must not
-        # advance a resumed rate then
         self._is_initial = True
         self.step()
         self._is_initial = False
@@ -82,6 +111,9 @@ class LRScheduler:
     def step(self, epoch=None):
         """Advances one epoch (or jumps to `epoch`) and writes the new rates into the groups."""
         self._step_count += 1
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
@@ -113,7 +145,7 @@ class LambdaLR(LRScheduler):
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.lr_lambdas = _per_group("lr_lambda", optimizer, lr_lambda)
+        self.lr_lambdas = _per_group("LambdaLR", "lr_lambda", optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -135,6 +167,35 @@ class LambdaLR(LRScheduler):
         for fn, saved in zip(self.lr_lambdas, lambdas):
             if saved is not None:
                 fn.__dict__.update(saved)
+
+
+class MultiplicativeLR(LRScheduler):
+    """lr = previous lr * lr_lambda(epoch), from epoch 1 on.
+
+    Args:
+        optimizer: the optimizer.
+        lr_lambda: a function of the epoch giving the factor, or a list of them, one per
+            param group.
+        last_epoch: index of the last epoch (default -1).
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.lr_lambdas = _per_group("MultiplicativeLR", "lr_lambda", optimizer, lr_lambda)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(
+                    f"MultiplicativeLR: lr_lambda must be a function, got {type(fn).__name__}"
+                )
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self._is_initial:
+            return self._current_lrs()
+        return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._current_lrs())]
+
+    # functions are not state; callable objects keep their attributes, as in LambdaLR
+    state_dict = LambdaLR.state_dict
+    load_state_dict = LambdaLR.load_state_dict
 
 
 class StepLR(LRScheduler):
@@ -288,9 +349,11 @@ class LinearLR(LRScheduler):
         return [lr * ratio for lr in self._current_lrs()]
 
     def _closed_form_lr(self):
+        # torch's order of operations, so the values agree to the last bit
         span = self.end_factor - self.start_factor
-        done = min(self.total_iters, self.last_epoch) / self.total_iters
-        factor = self.start_factor + span * done
+        factor = (
+            self.start_factor + span * min(self.total_iters, self.last_epoch) / self.total_iters
+        )
         return [base * factor for base in self.base_lrs]
 
 
@@ -384,7 +447,7 @@ class OneCycleLR(LRScheduler):
                 (rise_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
                 (self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
-        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        max_lrs = _per_group("OneCycleLR", "max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for group, top in zip(optimizer.param_groups, max_lrs):
                 group["initial_lr"] = top / div_factor
@@ -392,28 +455,17 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "OneCycleLR: cycle_momentum needs an optimizer with a momentum "
-                    "or betas option"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _check_momentum_option("OneCycleLR", optimizer)
             if last_epoch == -1:
                 for group, top, bottom in zip(
                     optimizer.param_groups,
-                    _per_group("max_momentum", optimizer, max_momentum),
-                    _per_group("base_momentum", optimizer, base_momentum),
+                    _per_group("OneCycleLR", "max_momentum", optimizer, max_momentum),
+                    _per_group("OneCycleLR", "base_momentum", optimizer, base_momentum),
                 ):
-                    self._set_momentum(group, top)
+                    _set_momentum(group, self.use_beta1, top)
                     group["max_momentum"] = top
                     group["base_momentum"] = bottom
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group, value):
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def _anneal(self, start, end, pct):
         if self.anneal_strategy == "cos":
@@ -434,7 +486,9 @@ class OneCycleLR(LRScheduler):
                     pct = (step - start) / (end - start)
                     lrs.append(self._anneal(group[lr0], group[lr1], pct))
                     if self.cycle_momentum:
-                        self._set_momentum(group, self._anneal(group[m0], group[m1], pct))
+                        _set_momentum(
+                            group, self.use_beta1, self._anneal(group[m0], group[m1], pct)
+                        )
                     break
                 start = end
         return lrs
@@ -480,7 +534,7 @@ class ReduceLROnPlateau(LRScheduler):
             )
         self.optimizer = optimizer
         self.factor = factor
-        self.min_lrs = _per_group("min_lr", optimizer, min_lr)
+        self.min_lrs = _per_group("ReduceLROnPlateau", "min_lr", optimizer, min_lr)
         self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
         self.patience, self.cooldown, self.eps = patience, cooldown, eps
         self.last_epoch = 0
@@ -528,3 +582,400 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = self._current_lrs()
+
+
+class ConstantLR(LRScheduler):
+    """lr = base_lr * factor for epochs before total_iters, then base_lr.
+
+    Computed, like torch's, on the current rate (times factor at epoch 0, divided by it at
+    epoch total_iters), so it composes with other changes of the rate.
+
+    Args:
+        optimizer: the optimizer.
+        factor: multiplier until epoch total_iters, in [0, 1] (default 1/3).
+        total_iters: epochs during which the factor applies (default 5).
+        last_epoch: index of the last epoch (default -1).
+    """
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        if not 0 <= factor <= 1:
+            raise ValueError(f"ConstantLR: factor must be in [0, 1], got {factor}")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._current_lrs()]
+
+    def _closed_form_lr(self):
+        done = self.last_epoch >= self.total_iters
+        return [base * (self.factor + done * (1 - self.factor)) for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power: decays to 0 at
+    epoch total_iters and stays there.
+
+    Args:
+        optimizer: the optimizer.
+        total_iters: epochs of the decay (default 5).
+        power: power of the polynomial (default 1.0).
+        last_epoch: index of the last epoch (default -1).
+    """
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        e, n = self.last_epoch, self.total_iters
+        if self._is_initial or e > n:
+            return self._current_lrs()
+        ratio = ((1.0 - e / n) / (1.0 - (e - 1) / n)) ** self.power
+        return [lr * ratio for lr in self._current_lrs()]
+
+    def _closed_form_lr(self):
+        left = 1.0 - min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base * left**self.power for base in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR: lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2, where
+    T_cur counts the epochs since the last restart and T_i, the length of the current
+    cycle, starts at T_0 and is multiplied by T_mult at each restart.
+
+    Args:
+        optimizer: the optimizer.
+        T_0: epochs until the first restart, a positive int.
+        T_mult: factor by which T_i grows after a restart, an int >= 1 (default 1).
+        eta_min: lowest rate (default 0).
+        last_epoch: index of the last epoch (default -1).
+
+    step(epoch) may be given a fractional epoch (e.g. epoch + i / batches_per_epoch after
+    batch i); last_epoch is then floor(epoch), and a later step() continues from there.
+    """
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+        if not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(
+                f"CosineAnnealingWarmRestarts: T_0 must be a positive integer, got {T_0}"
+            )
+        if not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(
+                f"CosineAnnealingWarmRestarts: T_mult must be an integer >= 1, got {T_mult}"
+            )
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(  # noqa: TRY004 -- torch raises ValueError here
+                f"CosineAnnealingWarmRestarts: eta_min must be a float or int, got "
+                f"{eta_min!r} of type {type(eta_min).__name__}"
+            )
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        lo = self.eta_min
+        return [
+            lo + (base - lo) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+            for base in self.base_lrs
+        ]
+
+    def step(self, epoch=None):
+        """Advances one epoch, or jumps to `epoch` (an int or a float >= 0)."""
+        # like torch's, this step does not count _step_count
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        else:
+            if epoch < 0:
+                raise ValueError(
+                    f"CosineAnnealingWarmRestarts: epoch must be non-negative, got {epoch}"
+                )
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:
+                    # the number of completed cycles: T_0 (T_mult^n - 1) / (T_mult - 1) <= epoch
+                    n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult**n
+            else:
+                self.T_i = self.T_0
+                self.T_cur = epoch
+        self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = self._current_lrs()
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rate: the rate moves between base_lr and max_lr, up over
+    step_size_up steps and down over step_size_down, the swing scaled by the policy;
+    momentum (or Adam's beta1) moves the opposite way between max_momentum and
+    base_momentum. Step it after every batch.
+
+    Args:
+        optimizer: the optimizer.
+        base_lr: lowest rate, or one per group; written into the groups at construction.
+        max_lr: highest rate, or one per group (reached only where the scale is 1).
+        step_size_up: steps of the rising half of a cycle (default 2000).
+        step_size_down: steps of the falling half (default None: step_size_up).
+        mode: 'triangular' (scale 1), 'triangular2' (halved each cycle) or 'exp_range'
+            (gamma ** step); ignored when scale_fn is given (default 'triangular').
+        gamma: the base of 'exp_range' (default 1.0).
+        scale_fn: a function of the cycle number (1, 2, ...) or of the step, in [0, 1],
+            that replaces the mode's scale (default None).
+        scale_mode: what scale_fn is given, 'cycle' or 'iterations' (default 'cycle'); the
+            built-in modes set it themselves ('exp_range': 'iterations').
+        cycle_momentum: cycle group['momentum'] or betas[0] too (default True).
+        base_momentum, max_momentum: momentum at the peak and at the ends of a cycle, or
+            one per group (0.8, 0.9).
+        last_epoch: index of the last batch (default -1).
+
+    With cycle = floor(1 + step / (up + down)), x = 1 + step / (up + down) - cycle and
+    f = x / r when x <= r = up / (up + down), else (x - 1) / (r - 1):
+    lr = base_lr + (max_lr - base_lr) * f * scale,
+    momentum = max_momentum - (max_momentum - base_momentum) * f * scale.
+    """
+
+    def __init__(
+        self,
+        optimizer,
+        base_lr,
+        max_lr,
+        step_size_up=2000,
+        step_size_down=None,
+        mode="triangular",
+        gamma=1.0,
+        scale_fn=None,
+        scale_mode="cycle",
+        cycle_momentum=True,
+        base_momentum=0.8,
+        max_momentum=0.9,
+        last_epoch=-1,
+    ):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(
+                f"CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range' when "
+                f"scale_fn is None, got {mode!r}"
+            )
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(
+                f"CyclicLR: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}"
+            )
+        base_lrs = _per_group("CyclicLR", "base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for group, lr in zip(optimizer.param_groups, base_lrs):
+                group["lr"] = lr
+        self.max_lrs = _per_group("CyclicLR", "max_lr", optimizer, max_lr)
+        step_size_up = float(step_size_up)
+        step_size_down = step_size_up if step_size_down is None else float(step_size_down)
+        self.total_size = step_size_up + step_size_down
+        self.step_ratio = step_size_up / self.total_size
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_fn()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1 = _check_momentum_option("CyclicLR", optimizer)
+            self.base_momentums = _per_group("CyclicLR", "base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("CyclicLR", "max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for group, top, bottom in zip(
+                    optimizer.param_groups, self.max_momentums, self.base_momentums
+                ):
+                    _set_momentum(group, self.use_beta1, top)
+                    group["max_momentum"] = top
+                    group["base_momentum"] = bottom
+        # as in torch, the constructor's step runs with base_lrs = the groups' initial_lr
+        # (base_lr unless the groups already had one); base_lr is used from then on
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_fn(self):
+        if self._scale_fn_custom is None:
+            self.scale_mode = "iterations" if self.mode == "exp_range" else "cycle"
+
+    def scale_fn(self, x):
+        """The amplitude's scale at cycle number or step x."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def get_lr(self):
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            f = x / self.step_ratio
+        else:
+            f = (x - 1) / (self.step_ratio - 1)
+        at = cycle if self.scale_mode == "cycle" else self.last_epoch
+        # scale_fn is called once per group and value, as torch does
+        lrs = [
+            base + (top - base) * f * self.scale_fn(at)
+            for base, top in zip(self.base_lrs, self.max_lrs)
+        ]
+        if self.cycle_momentum:
+            momentums = [
+                top - (top - bottom) * f * self.scale_fn(at)
+                for bottom, top in zip(self.base_momentums, self.max_momentums)
+            ]
+            for group, momentum in zip(self.optimizer.param_groups, momentums):
+                _set_momentum(group, self.use_beta1, momentum)
+        return lrs
+
+    def state_dict(self):
+        # a function scale_fn is not state; a callable object keeps its attributes
+        state = super().state_dict()
+        fn = state.pop("_scale_fn_custom")
+        state["_scale_fn_custom"] = (
+            None if fn is None or isinstance(fn, types.FunctionType) else dict(fn.__dict__)
+        )
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        fn = state.pop("_scale_fn_custom")
+        super().load_state_dict(state)
+        if fn is not None:
+            self._scale_fn_custom.__dict__.update(fn)
+        self._init_scale_fn()
+
+
+def _check_schedulers(owner, optimizer, schedulers):
+    """The checks torch makes of SequentialLR's and ChainedScheduler's schedulers."""
+    if len(schedulers) < 1:
+        raise ValueError(f"{owner}: expected at least one scheduler, got none")
+    for i, sched in enumerate(schedulers):
+        if not hasattr(sched, "optimizer"):
+            raise TypeError(
+                f"{owner}: the {type(sched).__name__} at index {i} has no optimizer attribute"
+            )
+        if isinstance(sched, ReduceLROnPlateau):
+            raise ValueError(  # noqa: TRY004 -- torch raises ValueError here
+                f"{owner}: got ReduceLROnPlateau at index {i}, which is not supported (its "
+                "step() needs a metric)"
+            )
+        if sched.optimizer != optimizer:
+            raise ValueError(
+                f"{owner}: all schedulers must belong to the same optimizer, but the "
+                f"{type(sched).__name__} at index {i} has another one"
+            )
+
+
+class SequentialLR(LRScheduler):
+    """Runs schedulers one after another: schedulers[i] steps from epoch milestones[i-1] on.
+
+    At construction the groups' rates go back to their initial_lr and only the first
+    scheduler's epoch-0 step is kept; at milestone m the next scheduler restarts at its
+    epoch 0 (computed in closed form where it has one), as in torch.
+
+    Args:
+        optimizer: the optimizer all the schedulers belong to.
+        schedulers: the schedulers, in order.
+        milestones: increasing epochs at which the next scheduler takes over, one fewer
+            than the schedulers.
+        last_epoch: index of the last epoch (default -1).
+    """
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        _check_schedulers("SequentialLR", optimizer, schedulers)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                f"SequentialLR: expected one milestone fewer than schedulers, got "
+                f"{len(schedulers)} schedulers and {len(milestones)} milestones"
+            )
+        self._schedulers = schedulers
+        self._milestones = milestones
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        # undo the constructors' steps, then take the first scheduler's step again
+        self.recursive_undo()
+        idx = bisect_right(self._milestones, 0)
+        self._schedulers[idx]._initial_step()
+        self._last_lr = schedulers[idx].get_last_lr()
+
+    def recursive_undo(self, sched=None):
+        """Moves every (nested) scheduler's last_epoch back one step."""
+        sched = self if sched is None else sched
+        if hasattr(sched, "_schedulers"):
+            for inner in sched._schedulers:
+                self.recursive_undo(inner)
+        elif hasattr(sched, "last_epoch"):
+            sched.last_epoch -= 1
+
+    def step(self):
+        """Advances one epoch: steps the scheduler whose turn it is."""
+        self.last_epoch += 1
+        idx = bisect_right(self._milestones, self.last_epoch)
+        sched = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            sched._update_lr(0)
+        else:
+            sched.step()
+        self._last_lr = sched.get_last_lr()
+
+    def state_dict(self):
+        """Every attribute except the optimizer, with the schedulers' own state dicts."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [sched.state_dict() for sched in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        inner = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for sched, saved in zip(self._schedulers, inner):
+            sched.load_state_dict(saved)
+
+
+class ChainedScheduler(LRScheduler):
+    """Steps several schedulers of one optimizer together: each step() calls every
+    scheduler's step() in order, so their (recursive) changes of the rate compose.
+
+    Args:
+        schedulers: the schedulers, in the order they step.
+        optimizer: their optimizer (default None: the first scheduler's).
+    """
+
+    def __init__(self, schedulers, optimizer=None):
+        if len(schedulers) < 1:
+            raise ValueError("ChainedScheduler: expected at least one scheduler, got none")
+        if optimizer is None:
+            optimizer = getattr(schedulers[0], "optimizer", None)
+        _check_schedulers("ChainedScheduler", optimizer, schedulers)
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = [group["lr"] for group in schedulers[-1].optimizer.param_groups]
+
+    def step(self):
+        """Steps every scheduler once."""
+        for sched in self._schedulers:
+            sched.step()
+        self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]
+
+    state_dict = SequentialLR.state_dict
+    load_state_dict = SequentialLR.load_state_dict
