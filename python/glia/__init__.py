@@ -34,6 +34,8 @@ from glia._math import (  # noqa: F401  keyword forms, composites, aliases
     negative, fix, sgn, multiply, subtract, divide, true_divide, greater, greater_equal, less,
     less_equal, not_equal, clip,
 )
+from glia import linalg  # noqa: F401,E402
+from glia.linalg import det, slogdet, logdet, inverse, pinverse, matrix_power  # noqa: F401,E402
 from glia import _inplace  # noqa: F401,E402  (x.<op>_ methods; needs _math's methods)
 from glia._creation import (  # noqa: F401
     tensor, as_tensor, zeros, ones, empty, full, zeros_like, ones_like, empty_like,

@@ -68,6 +68,7 @@ void init_nn(py::module_& m);
 void init_attention(py::module_& m);
 void init_optim(py::module_& m);
 void init_rnn(py::module_& m);
+void init_linalg(py::module_& m);
 
 // An optional tensor argument (None) as the core's undefined Tensor.
 inline glia::Tensor or_undefined(const std::optional<glia::Tensor>& t) { return t ? *t : glia::Tensor(); }

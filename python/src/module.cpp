@@ -11,4 +11,5 @@ PYBIND11_MODULE(_C, m) {
   init_attention(m);
   init_optim(m);
   init_rnn(m);
+  init_linalg(m);
 }

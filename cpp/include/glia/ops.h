@@ -2,6 +2,7 @@
 // The tensor operations, as free functions. Names and semantics follow PyTorch.
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -163,6 +164,18 @@ Tensor sum_to(const Tensor& a, const Shape& shape);
 
 // ---- linear algebra (linalg.cpp) ----
 Tensor matmul(const Tensor& a, const Tensor& b);
+
+// glia.linalg (decompositions.cpp): over the last two dims, batched over the others.
+Tensor det(const Tensor& a);
+std::pair<Tensor, Tensor> slogdet(const Tensor& a);  // (sign, log|det|)
+Tensor inv(const Tensor& a);
+Tensor linalg_solve(const Tensor& a, const Tensor& b);  // A^-1 B; B a matrix or a vector
+Tensor cholesky(const Tensor& a, bool upper = false);
+std::pair<Tensor, Tensor> eigh(const Tensor& a);  // (ascending eigenvalues, eigenvectors)
+Tensor eigvalsh(const Tensor& a);
+std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& a, bool full_matrices = true);
+Tensor svdvals(const Tensor& a);
+std::pair<Tensor, Tensor> qr(const Tensor& a, const std::string& mode = "reduced");
 Tensor mm(const Tensor& a, const Tensor& b);
 Tensor bmm(const Tensor& a, const Tensor& b);
 Tensor outer(const Tensor& a, const Tensor& b);
