@@ -8,6 +8,7 @@ from glia.nn.embedding import *  # noqa: F401,F403
 from glia.nn.activation import *  # noqa: F401,F403
 from glia.nn.dropout import *  # noqa: F401,F403
 from glia.nn.normalization import *  # noqa: F401,F403
+from glia.nn.distance import *  # noqa: F401,F403
 from glia.nn.perceptron import *  # noqa: F401,F403
 from glia.nn.loss import *  # noqa: F401,F403
 from glia.nn.conv import *  # noqa: F401,F403

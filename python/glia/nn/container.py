@@ -1,13 +1,17 @@
-"""glia.nn containers (Sequential, ModuleList, ModuleDict) and shape-only layers
-(Identity, Flatten, Unflatten), as in torch.nn."""
+"""glia.nn containers (Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict)
+and shape-only layers (Identity, Flatten, Unflatten), as in torch.nn."""
 import math
 import operator
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 
 import glia
+from glia._C import Tensor
 from glia.nn.module import Module
+from glia.nn.parameter import Parameter
 
-__all__ = ["Flatten", "Identity", "ModuleDict", "ModuleList", "Sequential", "Unflatten"]
+__all__ = ["Flatten", "Identity", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList",
+           "Sequential", "Unflatten"]
 
 
 def _check_module(owner, module):
@@ -187,6 +191,206 @@ class ModuleDict(Module):
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward(); index it by name")
+
+
+def _set_entry(module, name, value):
+    """Registers a tensor as the Parameter `name` (a plain tensor is wrapped, sharing its
+    memory, as torch); any other value (None, a number) becomes a plain attribute."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        value = Parameter(value)
+    setattr(module, name, value)
+
+
+def _entries_repr(module, items):
+    """torch's repr of a ParameterList/Dict: one line per entry, "Name(line)" for one entry
+    and "Name(\n  lines\n)" for more."""
+    lines = []
+    for k, p in items:
+        if isinstance(p, Tensor):
+            kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+            size = "x".join(str(s) for s in p.shape)
+            lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}]")
+        else:
+            lines.append(f"  ({k}): Object of type: {type(p).__name__}")
+    name = type(module).__name__
+    if len(lines) <= 1:
+        return f"{name}({''.join(lines)})"
+    return f"{name}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ParameterList(Module):
+    """A list of Parameters registered as "0", "1", ..., so that parameters() and
+    state_dict() see them; tensors are wrapped in Parameter. It has no forward."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    def _name(self, idx):
+        return str(_norm_index("ParameterList", idx, len(self)))
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return type(self)([self[i] for i in range(*idx.indices(len(self)))])
+        return getattr(self, self._name(idx))
+
+    def __setitem__(self, idx, value):
+        _set_entry(self, self._name(idx), value)
+
+    def __len__(self):
+        return self._size
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __iadd__(self, values):
+        return self.extend(values)
+
+    def append(self, value):
+        """Adds `value` at the end; returns self."""
+        self._size += 1
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values):
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError(f"ParameterList.extend: expected an iterable of parameters, got "
+                            f"{type(values).__name__}")
+        for value in values:
+            self.append(value)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called; index or iterate over it")
+
+    def __repr__(self):
+        return _entries_repr(self, enumerate(self))
+
+
+class ParameterDict(Module):
+    """An ordered dict of Parameters registered under their (string) keys; tensors are
+    wrapped in Parameter. A plain dict given to the constructor or update() is added in
+    sorted key order, an OrderedDict or ParameterDict in its own order (as torch)."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        self._keys = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    @staticmethod
+    def _check_key(key):
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict: keys must be strings, got {type(key).__name__}")
+
+    def __getitem__(self, key):
+        self._check_key(key)
+        if key not in self._keys:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key, value):
+        self._check_key(key)
+        # a key such as "training" or "update" would hide the module's own attribute
+        if key not in self._keys and (key in self.__dict__ or hasattr(type(self), key)):
+            raise KeyError(f"ParameterDict: key {key!r} is already an attribute of the module")
+        self._keys[key] = None
+        _set_entry(self, key, value)
+
+    def __delitem__(self, key):
+        self._check_key(key)
+        del self._keys[key]
+        delattr(self, key)
+
+    def __len__(self):
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __reversed__(self):
+        return reversed(self._keys)
+
+    def __contains__(self, key):
+        return key in self._keys
+
+    def keys(self):
+        return self._keys.keys()
+
+    def items(self):
+        return ((k, self[k]) for k in self._keys)
+
+    def values(self):
+        return (self[k] for k in self._keys)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self):
+        """Removes and returns the last (key, value) added."""
+        if not self._keys:
+            raise KeyError("popitem(): ParameterDict is empty")
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
+
+    def clear(self):
+        for key in list(self._keys):
+            del self[key]
+
+    def copy(self):
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict((k, default) for k in keys)
+
+    def update(self, parameters):
+        """Adds (key, value) pairs from a mapping or an iterable of pairs."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = list(parameters.items())
+        elif isinstance(parameters, Mapping):
+            items = sorted(parameters.items())
+        elif isinstance(parameters, Iterable) and not isinstance(parameters, Tensor):
+            items = list(parameters)
+        else:
+            raise TypeError(f"ParameterDict.update: expected a mapping or an iterable of "
+                            f"(key, value) pairs, got {type(parameters).__name__}")
+        for i, pair in enumerate(items):
+            if not isinstance(pair, Iterable) or len(pair) != 2:
+                raise ValueError(f"ParameterDict.update: element #{i} must be a (key, value) "
+                                 f"pair, got {pair!r}")
+            self[pair[0]] = pair[1]
+
+    def __or__(self, other):
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other):
+        out = ParameterDict(other) if not isinstance(other, ParameterDict) else other.copy()
+        out.update(self)
+        return out
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterDict should not be called; index it by key")
+
+    def __repr__(self):
+        return _entries_repr(self, self.items())
 
 
 class Identity(Module):

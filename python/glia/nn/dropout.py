@@ -5,7 +5,7 @@ from glia.nn import functional as F
 from glia.nn.functional.dropout import _check_p
 from glia.nn.module import Module
 
-__all__ = ["Dropout", "Dropout2d", "AlphaDropout", "DropConnect"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "DropConnect"]
 
 
 class _DropoutNd(Module):
@@ -31,12 +31,28 @@ class Dropout(_DropoutNd):
         return F.dropout(input, self.p, self.training, self.inplace)
 
 
+class Dropout1d(_DropoutNd):
+    """Zeroes whole channels with probability p during training, scaling the rest by
+    1 / (1 - p). Input and output: (N, C, L) or (C, L)."""
+
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
 class Dropout2d(_DropoutNd):
     """Zeroes whole channels (feature maps) with probability p during training, scaling the
     rest by 1 / (1 - p). Input and output: (N, C, H, W) or (C, H, W)."""
 
     def forward(self, input):
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Zeroes whole channels with probability p during training, scaling the rest by
+    1 / (1 - p). Input and output: (N, C, D, H, W) or (C, D, H, W)."""
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(_DropoutNd):

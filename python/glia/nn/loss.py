@@ -4,12 +4,15 @@ Each layer stores its options; class weights and pos_weight are buffers, so they
 Module.to(dtype) and appear in state_dict as in PyTorch.
 """
 from glia.nn import functional as F
+from glia.nn.distance import PairwiseDistance
 from glia.nn.functional.loss import _REDUCTIONS, _check_reduction
 from glia.nn.module import Module
 
 __all__ = ["MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
            "CrossEntropyLoss", "NLLLoss", "KLDivLoss", "HingeLoss", "MultiMarginLoss",
-           "ContrastiveLoss", "TripletMarginLoss", "CosineEmbeddingLoss"]
+           "ContrastiveLoss", "TripletMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
+           "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss",
+           "GaussianNLLLoss", "TripletMarginWithDistanceLoss"]
 
 
 class _Loss(Module):
@@ -239,3 +242,107 @@ class CosineEmbeddingLoss(_Loss):
 
     def extra_repr(self):
         return f"margin={self.margin}, " + super().extra_repr()
+
+
+class MarginRankingLoss(_Loss):
+    """max(0, -y (x1 - x2) + margin), y = 1 (x1 should rank higher) or -1."""
+
+    def __init__(self, margin=0.0, reduction="mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+    def extra_repr(self):
+        return f"margin={self.margin}, " + super().extra_repr()
+
+
+class HingeEmbeddingLoss(_Loss):
+    """x where y = 1, max(0, margin - x) where y = -1."""
+
+    def __init__(self, margin=1.0, reduction="mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input, target):
+        return F.hinge_embedding_loss(input, target, self.margin, self.reduction)
+
+    def extra_repr(self):
+        return f"margin={self.margin}, " + super().extra_repr()
+
+
+class SoftMarginLoss(_Loss):
+    """log(1 + exp(-y x)) with labels y in {-1, 1}."""
+
+    def forward(self, input, target):
+        return F.soft_margin_loss(input, target, self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """Multi-label logistic loss averaged over the classes; weight (C,) rescales them."""
+
+    def forward(self, input, target):
+        return F.multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """Poisson negative log-likelihood: exp(x) - y x (log_input) or x - y log(x + eps),
+    plus Stirling's term with full=True."""
+
+    def __init__(self, log_input=True, full=False, eps=1e-8, reduction="mean"):
+        super().__init__(reduction)
+        if not eps > 0:
+            raise ValueError(f"PoissonNLLLoss: eps must be positive, got {eps}")
+        self.log_input = log_input
+        self.full = full
+        self.eps = eps
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, self.log_input, self.full, self.eps,
+                                  self.reduction)
+
+    def extra_repr(self):
+        return (f"log_input={self.log_input}, full={self.full}, eps={self.eps}, "
+                + super().extra_repr())
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood 0.5 (log var + (x - y)^2 / var), var clamped at
+    eps; forward(input, target, var)."""
+
+    def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
+        super().__init__(reduction)
+        if not eps >= 0:
+            raise ValueError(f"GaussianNLLLoss: eps must be non-negative, got {eps}")
+        self.full = full
+        self.eps = eps
+
+    def forward(self, input, target, var):
+        return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+    def extra_repr(self):
+        return f"full={self.full}, eps={self.eps}, " + super().extra_repr()
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """max(0, margin + d(a, p) - d(a, n)) with a given distance function (default: a
+    PairwiseDistance sub-module, as torch)."""
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(reduction)
+        if not margin > 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: margin must be positive, got "
+                             f"{margin}")
+        self.distance_function = (distance_function if distance_function is not None
+                                  else PairwiseDistance())
+        self.margin = margin
+        self.swap = swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+    def extra_repr(self):
+        return f"margin={self.margin}, swap={self.swap}, " + super().extra_repr()

@@ -9,7 +9,7 @@ from glia.nn.module import Module
 from glia.nn.parameter import Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
-           "LayerNorm", "GroupNorm", "LocalResponseNorm"]
+           "LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm"]
 
 
 def _shape(x):
@@ -268,3 +268,39 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class RMSNorm(Module):
+    """y = x / sqrt(mean(x^2) + eps) * weight over the trailing dims given by
+    normalized_shape; weight (init 1) has shape normalized_shape.
+
+    Args:
+        normalized_shape: int or tuple, the trailing shape of the input to normalize over.
+        eps: added to the mean square; None uses torch.finfo(input.dtype).eps.
+        elementwise_affine: learn weight.
+    Shapes: input (*, *normalized_shape) -> output of the same shape.
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(glia.ones(self.normalized_shape, dtype=dtype or glia.float32))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            with glia.no_grad():
+                self.weight.fill_(1.0)
+
+    def forward(self, input):
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

@@ -4,6 +4,7 @@ from glia.nn.functional.core import *  # noqa: F401,F403
 from glia.nn.functional.activation import *  # noqa: F401,F403
 from glia.nn.functional.dropout import *  # noqa: F401,F403
 from glia.nn.functional.normalization import *  # noqa: F401,F403
+from glia.nn.functional.distance import *  # noqa: F401,F403
 from glia.nn.functional.embedding import *  # noqa: F401,F403
 from glia.nn.functional.loss import *  # noqa: F401,F403
 from glia.nn.functional.conv import *  # noqa: F401,F403

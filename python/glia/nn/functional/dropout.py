@@ -6,7 +6,7 @@ import numbers
 import glia
 from glia.nn.functional.activation import _inplace
 
-__all__ = ["dropout", "dropout2d", "alpha_dropout"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
 
 # SELU_SCALE * SELU_ALPHA: SELU tends to minus this as x -> -inf (torch's constant).
 _ALPHA_PRIME = 1.7580993408473766
@@ -39,6 +39,29 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _inplace(input, input * _scaled_mask(input, input.shape, p), inplace, "dropout")
 
 
+def _feature_dropout(input, p, training, inplace, op, spatial, layouts):
+    """Channel dropout: one keep/drop draw per (sample, channel), shared by the `spatial`
+    trailing dims; an input with one dim fewer is a single unbatched sample."""
+    _check_p(p, op)
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(f"{op}: input must be {spatial + 1}-D {layouts[0]} or {spatial + 2}-D "
+                         f"{layouts[1]}, got shape {tuple(input.shape)}")
+    if not training or p == 0.0 or input.numel() == 0:
+        return input  # nothing is written, so inplace needs no check (as torch)
+    shape = tuple(input.shape[:-spatial]) + (1,) * spatial
+    return _inplace(input, input * _scaled_mask(input, shape, p), inplace, op)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels with probability p and scales the rest by 1 / (1 - p).
+
+    Args:
+        input: (N, C, L), or (C, L) read as one unbatched sample.
+    """
+    return _feature_dropout(input, p, training, inplace, "dropout1d", 1,
+                            ("(C, L)", "(N, C, L)"))
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zeroes whole channels with probability p and scales the rest by 1 / (1 - p).
 
@@ -47,14 +70,18 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
             reads a 3-D input as (N, C, L) and warns that this will change; glia does what
             it announces.)
     """
-    _check_p(p, "dropout2d")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: input must be 3-D (C, H, W) or 4-D (N, C, H, W), got "
-                         f"shape {tuple(input.shape)}")
-    if not training or p == 0.0 or input.numel() == 0:
-        return input  # nothing is written, so inplace needs no check (as torch)
-    shape = tuple(input.shape[:-2]) + (1, 1)  # one draw per (sample, channel)
-    return _inplace(input, input * _scaled_mask(input, shape, p), inplace, "dropout2d")
+    return _feature_dropout(input, p, training, inplace, "dropout2d", 2,
+                            ("(C, H, W)", "(N, C, H, W)"))
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels with probability p and scales the rest by 1 / (1 - p).
+
+    Args:
+        input: (N, C, D, H, W), or (C, D, H, W) read as one unbatched sample.
+    """
+    return _feature_dropout(input, p, training, inplace, "dropout3d", 3,
+                            ("(C, D, H, W)", "(N, C, D, H, W)"))
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):

@@ -5,13 +5,18 @@ Every loss takes reduction='mean' | 'sum' | 'none' (kl_div also 'batchmean') and
 ValueError naming the loss and the shapes when input and target do not match.
 """
 import math
+import numbers
 
 import glia
-from glia.nn.functional.activation import softplus
+from glia.nn.functional.activation import _check_float, logsigmoid, softplus
+from glia.nn.functional.distance import pairwise_distance
 
 __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "kl_div", "hinge_loss", "multi_margin_loss",
-           "contrastive_loss", "triplet_margin_loss", "cosine_embedding_loss"]
+           "contrastive_loss", "triplet_margin_loss", "cosine_embedding_loss",
+           "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
+           "multilabel_soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
+           "triplet_margin_with_distance_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -270,11 +275,6 @@ def contrastive_loss(x1, x2, label, margin=1.0, reduction="mean"):
     return _reduce(loss, reduction)
 
 
-def _pairwise_distance(a, b, p, eps):
-    # as torch.pairwise_distance: eps keeps the p-norm differentiable when a == b
-    return glia.norm(a - b + eps, p, -1)
-
-
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False,
                         reduction="mean"):
     """Triplet loss (as torch): max(0, margin + d(a, p) - d(a, n)), d(x, y) = ||x - y + eps||_p.
@@ -292,10 +292,10 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6,
                          f"{tuple(anchor.shape)}")
     if margin <= 0:
         raise ValueError(f"{name}: margin must be positive, got {margin}")
-    d_pos = _pairwise_distance(anchor, positive, p, eps)
-    d_neg = _pairwise_distance(anchor, negative, p, eps)
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        d_neg = glia.minimum(d_neg, _pairwise_distance(positive, negative, p, eps))
+        d_neg = glia.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
     return _reduce(glia.clamp(margin + d_pos - d_neg, min=0.0), reduction)
 
 
@@ -325,3 +325,166 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
             + glia.where(target == -1, glia.clamp(cos - margin, min=0.0), zero))
     return _reduce(loss, reduction)
 
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """max(0, -y (x1 - x2) + margin): y = 1 asks for x1 ranked above x2, y = -1 below.
+
+    Args:
+        input1, input2, target: tensors with the same number of dims that broadcast
+            together, e.g. (N,) or (); target holds 1 or -1.
+    """
+    name = "margin_ranking_loss"
+    _check_reduction(name, reduction)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise ValueError(f"{name}: input1, input2 and target must have the same number of dims, "
+                         f"got shapes {tuple(input1.shape)}, {tuple(input2.shape)} and "
+                         f"{tuple(target.shape)}")
+    try:
+        glia.broadcast_shapes(tuple(input1.shape), tuple(input2.shape), tuple(target.shape))
+    except ValueError:
+        raise ValueError(f"{name}: shapes {tuple(input1.shape)}, {tuple(input2.shape)} and "
+                         f"{tuple(target.shape)} do not broadcast") from None
+    return _reduce(glia.clamp_min(-target * (input1 - input2) + margin, 0.0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
+    """x where y = 1, max(0, margin - x) where y = -1 (x is usually a distance).
+
+    As torch, a target that is neither 1 nor -1 gets both terms.
+    Args: input and target of the same shape (*).
+    """
+    name = "hinge_embedding_loss"
+    _check_reduction(name, reduction)
+    _check_shapes(name, input, target)
+    loss = (glia.where(target != 1, glia.clamp_min(margin - input, 0.0), 0.0)
+            + glia.where(target != -1, input, 0.0))
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, reduction="mean"):
+    """log(1 + exp(-y x)), the logistic loss of labels y in {-1, 1}, averaged over all
+    elements; computed as softplus(-y x), finite where torch's log1p(exp) overflows.
+
+    Args: input and target of the same shape (*).
+    """
+    name = "soft_margin_loss"
+    _check_reduction(name, reduction)
+    _check_shapes(name, input, target)
+    return _reduce(softplus(-target * input, 1.0, math.inf), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
+    """Multi-label one-versus-all logistic loss, averaged over the C classes (last dim):
+        loss = -sum_c w_c [y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c)] / C
+
+    Args:
+        input: logits (N, C) or (C,) (any shape (*, C)).
+        target: the same shape, values in [0, 1].
+        weight: optional rescaling broadcastable to the input, usually (C,).
+    Shapes: 'none' gives (N,) (the input shape without its last dim).
+    """
+    name = "multilabel_soft_margin_loss"
+    _check_reduction(name, reduction)
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have a class dim, got a scalar")
+    _check_shapes(name, input, target)
+    _check_broadcast(name, "weight", weight, input.shape)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss.sum(-1) / input.shape[-1], reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
+    """Negative log-likelihood of target ~ Poisson(rate):
+        log_input=True (input = log rate):  exp(input) - target * input
+        log_input=False (input = rate):     input - target * log(input + eps)
+    plus, with full, Stirling's approximation of log(target!),
+    target log(target) - target + 0.5 log(2 pi target), where target > 1 (0 elsewhere).
+
+    Args: input and target of the same shape (*); eps > 0 keeps log(rate) finite at rate 0.
+    """
+    name = "poisson_nll_loss"
+    _check_reduction(name, reduction)
+    _check_shapes(name, input, target)
+    if not eps > 0:
+        raise ValueError(f"{name}: eps must be positive, got {eps}")
+    if log_input:
+        loss = glia.exp(input) - target * input
+    else:
+        loss = input - target * glia.log(input + eps)
+    if full:
+        big = target > 1
+        # the Stirling term of target <= 1 is 0; a safe 1 there keeps log(0) out of the graph
+        t = glia.where(big, target, 1.0)
+        stirling = t * glia.log(t) - t + 0.5 * glia.log(2 * math.pi * t)
+        loss = loss + glia.where(big, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Negative log-likelihood of target ~ N(input, var):
+        0.5 (log(max(var, eps)) + (input - target)^2 / max(var, eps)) [+ 0.5 log(2 pi)].
+
+    Args:
+        input: the predicted means, (N, *) or (*).
+        target: the observations, broadcastable to the input.
+        var: the predicted variances (>= 0): a number, the input's shape, the input's shape
+            without its last dim (one variance per sample), or the input's shape with one dim
+            of size 1 (as torch).
+        full: add the constant 0.5 log(2 pi).
+        eps: the smallest variance used. As torch, the clamp does not enter the gradient
+            (torch clamps in place under no_grad): var's gradient is that of the unclamped
+            formula, evaluated at max(var, eps).
+    """
+    name = "gaussian_nll_loss"
+    _check_reduction(name, reduction)
+    _check_float(name, input)
+    if not eps >= 0:
+        raise ValueError(f"{name}: eps must be non-negative, got {eps}")
+    if isinstance(var, numbers.Real):
+        if var < 0:
+            raise ValueError(f"{name}: var must be non-negative, got {var}")
+        var = glia.full_like(input, float(var))
+    elif var.numel() and bool((var < 0).any()):
+        raise ValueError(f"{name}: var has negative entries")
+    ishape, vshape = tuple(input.shape), tuple(var.shape)
+    if vshape != ishape:
+        if ishape[:-1] == vshape:  # one variance per sample: broadcast over the last dim
+            var = var.unsqueeze(-1)
+        elif not (len(ishape) == len(vshape)
+                  and sum(v for i, v in zip(ishape, vshape) if i != v) == 1):
+            raise ValueError(f"{name}: var shape {vshape} must be the input shape {ishape}, "
+                             f"that shape without its last dim, or with one dim of size 1")
+    _check_broadcast(name, "target", target, input.shape)
+    var = var + (glia.clamp_min(var, eps) - var).detach()
+    loss = 0.5 * (glia.log(var) + glia.square(input - target) / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)) with any distance d
+    (default pairwise_distance, the Euclidean distance over the last dim).
+
+    Args:
+        anchor, positive, negative: tensors with the same number of dims, e.g. (N, D).
+        distance_function: a callable (x1, x2) -> distances, e.g. 1 - cosine_similarity.
+        swap: use min(d(a, n), d(p, n)) as the negative distance.
+    """
+    name = "triplet_margin_with_distance_loss"
+    _check_reduction(name, reduction)
+    if not margin > 0:
+        raise ValueError(f"{name}: margin must be positive, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ValueError(f"{name}: anchor, positive and negative must have the same number of "
+                         f"dims, got shapes {tuple(anchor.shape)}, {tuple(positive.shape)} and "
+                         f"{tuple(negative.shape)}")
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_neg = glia.minimum(d_neg, dist(positive, negative))
+    return _reduce(glia.clamp_min(margin + d_pos - d_neg, 0.0), reduction)

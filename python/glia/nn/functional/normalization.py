@@ -3,10 +3,16 @@
 batch_norm and layer_norm are fused C++ ops in functional/core.py; group_norm and
 instance_norm reuse them on reshaped views, so they get fused backwards too.
 """
+import numbers
+
 import glia
 from glia import _C
+from glia.nn.functional.activation import _check_float
 
-__all__ = ["group_norm", "instance_norm", "local_response_norm"]
+__all__ = ["group_norm", "instance_norm", "local_response_norm", "normalize", "rms_norm"]
+
+# torch.finfo(dtype).eps, rms_norm's default eps
+_FINFO_EPS = {_C.dtype.float32: 2.0 ** -23, _C.dtype.float64: 2.0 ** -52}
 
 
 def _channel_view(t, ndim):
@@ -119,3 +125,58 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     for i in range(1, size):
         window = window + padded.narrow(1, i, c)
     return input / (window * (alpha / size) + k) ** beta
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    """x / max(||x||_p, eps) along `dim` (as torch: the clamp keeps zero vectors at zero).
+
+    Args:
+        input: any shape with a dim `dim`.
+        p: the norm degree (>= 0; inf for the max norm).
+        eps: the smallest denominator (>= 0).
+    """
+    _check_float("normalize", input)
+    if not p >= 0:
+        raise ValueError(f"normalize: p must be non-negative, got {p}")
+    if not eps >= 0:
+        raise ValueError(f"normalize: eps must be non-negative, got {eps}")
+    nd = max(input.ndim, 1)
+    if not -nd <= dim < nd:
+        raise IndexError(f"normalize: dim {dim} is out of range for input shape "
+                         f"{tuple(input.shape)}")
+    return input / glia.clamp_min(glia.norm(input, p, dim, keepdim=True), eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root-mean-square normalization (Zhang & Sennrich 2019) over the trailing dims:
+        y = x / sqrt(mean(x^2) + eps) * weight.
+
+    Args:
+        input: (*, *normalized_shape).
+        normalized_shape: int or tuple, the trailing shape to normalize over.
+        weight: None or a tensor of shape normalized_shape and the input's dtype.
+        eps: added to the mean square; None uses torch.finfo(input.dtype).eps.
+    """
+    _check_float("rms_norm", input)
+    shape = ((normalized_shape,) if isinstance(normalized_shape, numbers.Integral)
+             else tuple(normalized_shape))
+    k = len(shape)
+    if k == 0:
+        raise ValueError("rms_norm: normalized_shape must have at least one dim, got ()")
+    if input.ndim < k or tuple(input.shape[-k:]) != shape:
+        raise ValueError(f"rms_norm: normalized_shape {shape} does not match the trailing dims "
+                         f"of input shape {tuple(input.shape)}")
+    if weight is not None:
+        if weight.dtype != input.dtype:
+            raise TypeError(f"rms_norm: weight dtype {weight.dtype} does not match input dtype "
+                            f"{input.dtype}")
+        if tuple(weight.shape) != shape:
+            raise ValueError(f"rms_norm: weight shape {tuple(weight.shape)} must equal "
+                             f"normalized_shape {shape}")
+    if eps is None:
+        eps = _FINFO_EPS[input.dtype]
+    elif not eps >= 0:
+        raise ValueError(f"rms_norm: eps must be non-negative, got {eps}")
+    dims = tuple(range(-k, 0))
+    out = input * glia.rsqrt(glia.square(input).mean(dims, keepdim=True) + eps)
+    return out if weight is None else out * weight
