@@ -248,6 +248,14 @@ void init_ops(py::module_& m) {
   def_both(m, t, "index_select", &glia::index_select, py::arg("dim"), py::arg("index"));
   def_both(m, t, "gather", &glia::gather, py::arg("dim"), py::arg("index"));
   def_both(m, t, "scatter_add", &glia::scatter_add, py::arg("dim"), py::arg("index"), py::arg("src"));
+  def_both(m, t, "_scatter",
+           static_cast<Tensor (*)(const Tensor&, int64_t, const Tensor&, const Tensor&)>(&glia::scatter),
+           py::arg("dim"), py::arg("index"), py::arg("src"));
+  def_both(m, t, "_scatter",
+           static_cast<Tensor (*)(const Tensor&, int64_t, const Tensor&, Scalar)>(&glia::scatter),
+           py::arg("dim"), py::arg("index"), py::arg("value"));
+  def_both(m, t, "scatter_reduce", &glia::scatter_reduce, py::arg("dim"), py::arg("index"),
+           py::arg("src"), py::arg("reduce"), py::kw_only(), py::arg("include_self") = true);
   def_both(m, t, "index_add", &glia::index_add, py::arg("dim"), py::arg("index"), py::arg("source"));
   def_both(m, t, "nonzero", &glia::nonzero);
   def_both(m, t, "masked_fill", &glia::masked_fill, py::arg("mask"), py::arg("value"));

@@ -224,6 +224,13 @@ Tensor gather(const Tensor& a, int64_t dim, const Tensor& index);
 // zeros of `shape` with src added at rows `index` along dim (the adjoint of index_select)
 Tensor index_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src);
+// base with src (or value) written at index along dim; the last write wins on repeats.
+Tensor scatter(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& base, int64_t dim, const Tensor& index, Scalar value);
+// base with src reduced in at index: "sum", "prod", "mean", "amax" or "amin", counting
+// base's own value unless include_self is false.
+Tensor scatter_reduce(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src,
+                      const std::string& reduce, bool include_self = true);
 Tensor nonzero(const Tensor& a);
 // a copy of `a` reversed along each of `dims`
 Tensor flip(const Tensor& a, const Shape& dims);

@@ -1,6 +1,9 @@
 #include "cpu/index.h"
 
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include "cpu/parallel.h"
 #include "dispatch.h"
@@ -79,8 +82,36 @@ void gather(const Tensor& src, int64_t dim, const Tensor& index, const Tensor& o
   });
 }
 
+namespace {
+
+template <class T>
+T scatter_combine(ScatterOp op, T old, T x) {
+  switch (op) {
+    case ScatterOp::Assign: return x;
+    case ScatterOp::Add:
+      if constexpr (std::is_same_v<T, bool>) return old || x;
+      else return old + x;
+    case ScatterOp::Mul:
+      if constexpr (std::is_same_v<T, bool>) return old && x;
+      else return old * x;
+    case ScatterOp::Max:
+    case ScatterOp::Min:
+      if constexpr (std::is_floating_point_v<T>) {
+        if (std::isnan(old) || std::isnan(x)) return std::numeric_limits<T>::quiet_NaN();
+      }
+      return op == ScatterOp::Max ? (x > old ? x : old) : (x < old ? x : old);
+  }
+  return x;
+}
+
+}  // namespace
+
 void scatter_add(const Tensor& dst, int64_t dim, const Tensor& index, const Tensor& src) {
-  dispatch_numeric(dst.dtype(), "scatter_add", [&](auto tag) {
+  scatter(dst, dim, index, src, ScatterOp::Add);
+}
+
+void scatter(const Tensor& dst, int64_t dim, const Tensor& index, const Tensor& src, ScatterOp op) {
+  dispatch_all(dst.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* d = dst.data<T>();
     const T* s = src.data<T>();
@@ -94,7 +125,8 @@ void scatter_add(const Tensor& dst, int64_t dim, const Tensor& index, const Tens
     for (int64_t k = 0; k < index.numel(); ++k) {
       int64_t full = soff;
       for (int64_t q = 0; q < nd; ++q) full += q == dim ? pos[q] * sst[q] : 0;
-      d[doff + idx[k] * dd] += s[full];
+      T& target = d[doff + idx[k] * dd];
+      target = scatter_combine(op, target, s[full]);
       for (int64_t q = nd - 1; q >= 0; --q) {
         ++pos[q];
         if (q != dim) {

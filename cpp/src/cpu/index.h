@@ -15,6 +15,10 @@ void index_add(const Tensor& dst, int64_t outer, int64_t n, int64_t inner, const
 // PyTorch's gather / scatter_add along `dim` (contiguous src, index, out of equal rank).
 void gather(const Tensor& src, int64_t dim, const Tensor& index, const Tensor& out);
 void scatter_add(const Tensor& dst, int64_t dim, const Tensor& index, const Tensor& src);
+// dst[..., index[k], ...] = op(dst[..., index[k], ...], src[k]) in index order (the last
+// write wins for Assign); Max/Min propagate NaN.
+enum class ScatterOp { Assign, Add, Mul, Max, Min };
+void scatter(const Tensor& dst, int64_t dim, const Tensor& index, const Tensor& src, ScatterOp op);
 // (count, ndim) int64 coordinates of the non-zero elements of a contiguous tensor.
 Tensor nonzero(const Tensor& a);
 

@@ -2,6 +2,8 @@
 #include "cpu/index.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "check.h"
 #include "cpu/elementwise.h"
@@ -117,38 +119,166 @@ Tensor gather(const Tensor& a, int64_t dim, const Tensor& index) {
   return out;
 }
 
-Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src) {
-  int64_t d = wrap_dim(dim, base.dim(), "scatter_add");
-  GLIA_CHECK(index.dim() == base.dim() && src.dim() == base.dim(), ShapeError,
-             "scatter_add: base ", base.shape(), ", index ", index.shape(), " and src ",
-             src.shape(), " must have the same rank");
+namespace {
+
+// Checks base, index and src of a scatter along `dim`; returns the wrapped dim and the
+// bounds-checked contiguous index.
+std::pair<int64_t, Tensor> check_scatter(const Tensor& base, int64_t dim, const Tensor& index,
+                                         const Tensor& src, const char* op) {
+  GLIA_CHECK(base.defined() && index.defined() && src.defined(), Error, op,
+             ": got an undefined tensor");
+  int64_t d = wrap_dim(dim, base.dim(), op);
+  GLIA_CHECK(index.dim() == base.dim() && src.dim() == base.dim(), ShapeError, op, ": base ",
+             base.shape(), ", index ", index.shape(), " and src ", src.shape(),
+             " must have the same rank");
   for (int64_t k = 0; k < base.dim(); ++k)
     GLIA_CHECK(index.shape()[k] <= src.shape()[k] && (k == d || index.shape()[k] <= base.shape()[k]),
-               ShapeError, "scatter_add: index shape ", index.shape(), " does not fit base ",
+               ShapeError, op, ": index shape ", index.shape(), " does not fit base ",
                base.shape(), " and src ", src.shape(), " at dim ", k);
-  Tensor idx = checked_index(index, base.dim() ? base.shape()[d] : 1, "scatter_add", false);
+  return {d, checked_index(index, base.dim() ? base.shape()[d] : 1, op, false)};
+}
+
+// The gradient of src: g read at the index positions, zero where src reaches past the index.
+Tensor gathered_grad(const Tensor& g, int64_t d, const Tensor& idx, const Shape& src_shape) {
+  Tensor gs = gather(g, d, idx);
+  if (gs.shape() == src_shape) return gs;
+  Tensor z = zeros(src_shape, g.dtype());
+  Tensor region = z;
+  for (size_t k = 0; k < src_shape.size(); ++k) region = narrow(region, k, 0, gs.shape()[k]);
+  NoGradGuard ng;
+  region.copy_(gs);
+  return z;
+}
+
+// src cut down to the index's shape (the elements a scatter reads).
+Tensor src_region(const Tensor& src, const Tensor& idx) {
+  Tensor r = src;
+  for (int64_t k = 0; k < src.dim(); ++k) r = narrow(r, k, 0, idx.shape()[k]);
+  return r;
+}
+
+// The positions of base a scatter writes to.
+Tensor scattered_mask(const Shape& shape, int64_t d, const Tensor& idx) {
+  Tensor m = zeros(shape, DType::Bool);
+  if (idx.numel() > 0) cpu::scatter(m, d, idx, ones(idx.shape(), DType::Bool), cpu::ScatterOp::Assign);
+  return m;
+}
+
+}  // namespace
+
+Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src) {
+  auto [d, idx] = check_scatter(base, dim, index, src, "scatter_add");
   Tensor out = clone(detach(base));
   if (idx.numel() > 0) cpu::scatter_add(out, d, idx, contiguous(detach(src).to(base.dtype())));
   if (any_requires_grad({&base, &src})) {
-    Shape src_shape = src.shape();
     attach_grad_fn(out, "ScatterAddBackward", {base, src},
-                   [d, idx, src_shape](const Tensor& g, const NeedsGrad& n) {
-                     Tensor gs;
-                     if (n[1]) {
-                       gs = gather(g, d, idx);
-                       if (gs.shape() != src_shape) {  // src positions past the index get 0
-                         Tensor z = zeros(src_shape, g.dtype());
-                         Tensor region = z;
-                         for (size_t k = 0; k < src_shape.size(); ++k)
-                           region = narrow(region, k, 0, gs.shape()[k]);
-                         NoGradGuard ng;
-                         region.copy_(gs);
-                         gs = z;
-                       }
-                     }
-                     return Grads{n[0] ? g : Tensor(), gs};
+                   [d = d, idx = idx, src_shape = src.shape()](const Tensor& g, const NeedsGrad& n) {
+                     return Grads{n[0] ? g : Tensor(),
+                                  n[1] ? gathered_grad(g, d, idx, src_shape) : Tensor()};
                    });
   }
+  return out;
+}
+
+Tensor scatter(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src) {
+  auto [d, idx] = check_scatter(base, dim, index, src, "scatter");
+  Tensor out = clone(detach(base));
+  if (idx.numel() > 0)
+    cpu::scatter(out, d, idx, contiguous(detach(src).to(base.dtype())), cpu::ScatterOp::Assign);
+  if (any_requires_grad({&base, &src})) {
+    // overwritten positions of base get no gradient; src gets g where it was written
+    Tensor keep = logical_not(scattered_mask(base.shape(), d, idx));
+    attach_grad_fn(out, "ScatterBackward", {base, src},
+                   [d = d, idx = idx, keep, src_shape = src.shape()](const Tensor& g,
+                                                                     const NeedsGrad& n) {
+                     return Grads{n[0] ? mul(g, keep.to(g.dtype())) : Tensor(),
+                                  n[1] ? gathered_grad(g, d, idx, src_shape) : Tensor()};
+                   });
+  }
+  return out;
+}
+
+Tensor scatter(const Tensor& base, int64_t dim, const Tensor& index, Scalar value) {
+  GLIA_CHECK(base.defined() && index.defined(), Error, "scatter: got an undefined tensor");
+  return scatter(base, dim, index, full(index.shape(), value, base.dtype()));
+}
+
+Tensor scatter_reduce(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src,
+                      const std::string& reduce, bool include_self) {
+  using cpu::ScatterOp;
+  const bool mean = reduce == "mean";
+  ScatterOp op = reduce == "sum" || mean ? ScatterOp::Add
+                 : reduce == "prod"      ? ScatterOp::Mul
+                 : reduce == "amax"      ? ScatterOp::Max
+                 : reduce == "amin"      ? ScatterOp::Min
+                                         : ScatterOp::Assign;
+  GLIA_CHECK(op != ScatterOp::Assign, Error, "scatter_reduce: reduce must be 'sum', 'prod', "
+             "'mean', 'amax' or 'amin', got '", reduce, "'");
+  auto [d, idx] = check_scatter(base, dim, index, src, "scatter_reduce");
+  const DType t = base.dtype();
+  Tensor mask = scattered_mask(base.shape(), d, idx);
+  Tensor out = clone(detach(base));
+  if (!include_self) {  // written positions start from the reduction's identity
+    Tensor identity;
+    if (op == ScatterOp::Max || op == ScatterOp::Min) {
+      identity = Tensor::empty({}, t);  // -inf/+inf, or the int64 extremes (no double holds them)
+      const bool lowest = op == ScatterOp::Max;
+      if (is_floating(t))
+        identity.fill_(lowest ? -INFINITY : INFINITY);
+      else
+        identity.data<int64_t>()[0] = lowest ? std::numeric_limits<int64_t>::min()
+                                             : std::numeric_limits<int64_t>::max();
+    } else {
+      identity = full({}, Scalar(op == ScatterOp::Mul ? 1.0 : 0.0), t);
+    }
+    out = where(mask, identity, out);
+  }
+  Tensor s = contiguous(detach(src).to(t));
+  if (idx.numel() > 0) cpu::scatter(out, d, idx, s, op);
+  Tensor count;
+  if (mean) {  // how many values each position averages (untouched ones: 1)
+    count = scatter_add(full(base.shape(), Scalar(include_self ? 1.0 : 0.0), t), d, idx,
+                        ones(idx.shape(), t));
+    count = where(eq(count, zeros({}, t)), ones({}, t), count);
+    out = is_floating(t) ? div(out, count) : floor_divide(out, count);
+  }
+  if (!any_requires_grad({&base, &src})) return out;
+  GLIA_CHECK(is_floating(t), DTypeError, "scatter_reduce: gradients need floating tensors");
+  Tensor o = out.detach(), b = detach(base), sr = src_region(s, idx);
+  if (op == ScatterOp::Mul)
+    GLIA_CHECK(!any(eq(sr, zeros({}, t))).item<bool>() &&
+                   !(include_self && any(logical_and(mask, eq(b, zeros({}, t)))).item<bool>()),
+               Error, "scatter_reduce: the gradient of 'prod' over zeros is not supported");
+  attach_grad_fn(out, "ScatterReduceBackward", {base, src},
+                 [=, d = d, idx = idx, src_shape = src.shape()](const Tensor& g,
+                                                                const NeedsGrad& n) {
+    Tensor keep = logical_not(mask).to(g.dtype());
+    Tensor gb, gs;
+    if (op == ScatterOp::Add) {
+      Tensor gm = mean ? div(g, count) : g;
+      gb = include_self ? gm : mul(g, keep);  // excluded positions of base get nothing
+      gs = gathered_grad(gm, d, idx, src_shape);
+    } else if (op == ScatterOp::Mul) {
+      Tensor gp = mul(g, o);
+      gb = include_self ? where(mask, div(gp, b), g) : mul(g, keep);
+      gs = div(gathered_grad(gp, d, idx, src_shape), s);
+    } else {  // amax/amin: shared evenly by every value equal to the result
+      Tensor self_hit = include_self ? eq(b, o) : logical_not(mask);
+      Tensor src_hit = eq(sr, gather(o, d, idx)).to(g.dtype());
+      Tensor hits = scatter_add(self_hit.to(g.dtype()), d, idx, src_hit);
+      Tensor share = div(g, where(eq(hits, zeros({}, g.dtype())), ones({}, g.dtype()), hits));
+      gb = mul(share, self_hit.to(g.dtype()));
+      Tensor hit_full = zeros(src_shape, g.dtype());
+      {
+        Tensor region = hit_full;
+        for (size_t k = 0; k < src_shape.size(); ++k) region = narrow(region, k, 0, idx.shape()[k]);
+        NoGradGuard ng;
+        region.copy_(src_hit);
+      }
+      gs = mul(gathered_grad(share, d, idx, src_shape), hit_full);
+    }
+    return Grads{n[0] ? gb : Tensor(), n[1] ? gs : Tensor()};
+  }, {out});
   return out;
 }
 
