@@ -1,15 +1,15 @@
 """glia: a small deep-learning library with a C++ core and a PyTorch-shaped Python API."""
-from glia import _C
+from glia import _C  # noqa: F401
 from glia._blas import load_default_blas
 from glia._C import Tensor, dtype, from_dlpack, from_numpy  # noqa: F401
 from glia.random import initial_seed, manual_seed  # noqa: F401
-from glia._C import (  # noqa: F401  elementwise
-    add, sub, mul, div, pow, minimum, maximum, atan2, eq, ne, lt, le, gt, ge,
+from glia._C import (  # noqa: F401  elementwise (add, sub, div: keyword forms in _math)
+    mul, pow, minimum, maximum, atan2, eq, ne, lt, le, gt, ge,
     logical_and, logical_or, logical_xor, logical_not, isnan, isinf, isfinite, neg, exp, expm1, log, log1p,
     sqrt, rsqrt, abs, sign, sin, cos, tanh, sigmoid, relu, square, reciprocal, floor, ceil,
     round, erf, clamp, where, trunc, log2, log10, exp2, hypot, floor_divide, remainder, fmod,
     bitwise_and, bitwise_or, bitwise_xor, bitwise_not, erfc, tan, asin, acos, atan, sinh, cosh,
-    asinh, acosh, atanh,
+    asinh, acosh, atanh, lgamma, digamma, polygamma, erfinv, mvlgamma,
 )
 from glia._C import (  # noqa: F401  reductions, linear algebra
     sum, mean, prod, amax, amin, argmax, argmin, var, std, logsumexp, norm, softmax,
@@ -34,7 +34,7 @@ from glia._math import (  # noqa: F401  keyword forms, composites, aliases
     negative, fix, sgn, multiply, subtract, divide, true_divide, greater, greater_equal, less,
     less_equal, not_equal, clip,
 )
-from glia import linalg  # noqa: F401,E402
+from glia import linalg, special  # noqa: F401,E402
 from glia.linalg import det, slogdet, logdet, inverse, pinverse, matrix_power  # noqa: F401,E402
 from glia import _inplace  # noqa: F401,E402  (x.<op>_ methods; needs _math's methods)
 from glia._scatter import (  # noqa: F401,E402
@@ -67,4 +67,9 @@ from glia._shapes import (  # noqa: F401,E402  rearranging, joining and picking 
     hstack, vstack, row_stack, dstack, column_stack, block_diag, meshgrid, cartesian_prod,
     tensor_split, hsplit, vsplit, dsplit, take, take_along_dim, masked_select, argwhere,
     tril_indices, triu_indices,
+)
+
+from glia._order import (  # noqa: F401,E402  order statistics and counting
+    median, nanmedian, kthvalue, mode, quantile, nanquantile, msort, unique,
+    unique_consecutive, bincount, histc, histogram, searchsorted, bucketize, isin,
 )

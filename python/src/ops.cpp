@@ -92,6 +92,7 @@ void init_ops(py::module_& m) {
       {"acos", glia::acos},       {"atan", glia::atan},       {"sinh", glia::sinh},
       {"cosh", glia::cosh},       {"asinh", glia::asinh},     {"acosh", glia::acosh},
       {"atanh", glia::atanh},     {"bitwise_not", glia::bitwise_not},
+      {"lgamma", glia::lgamma},   {"digamma", glia::digamma}, {"erfinv", glia::erfinv},
       {"logical_not", glia::logical_not}, {"isnan", glia::isnan},
       {"isinf", glia::isinf},     {"isfinite", glia::isfinite},
       {"contiguous", glia::contiguous}, {"clone", glia::clone}, {"detach", glia::detach},
@@ -161,6 +162,9 @@ void init_ops(py::module_& m) {
   }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   def_both(m, t, "cumsum", &glia::cumsum, py::arg("dim"));
   def_both(m, t, "cumprod", &glia::cumprod, py::arg("dim"));
+  m.def("polygamma", &glia::polygamma, py::arg("n"), py::arg("input"));
+  t.def("polygamma", [](const Tensor& a, int64_t n) { return glia::polygamma(n, a); }, py::arg("n"));
+  def_both(m, t, "mvlgamma", &glia::mvlgamma, py::arg("p"));
   def_both(m, t, "logcumsumexp", &glia::logcumsumexp, py::arg("dim"));
   m.def("_cummax", &glia::cummax, py::arg("input"), py::arg("dim"));
   m.def("_cummin", &glia::cummin, py::arg("input"), py::arg("dim"));

@@ -94,7 +94,8 @@ UNARY = {
     "tanh": "any", "sigmoid": "any", "relu": "nonzero", "square": "any",
     "reciprocal": "nonzero", "floor": "frac", "ceil": "frac", "round": "frac", "erf": "any",
     "erfc": "any", "tan": "unit", "asin": "unit", "acos": "unit", "atan": "any", "sinh": "any",
-    "cosh": "any", "asinh": "any", "acosh": "gt1", "atanh": "unit",
+    "cosh": "any", "asinh": "any", "acosh": "gt1", "atanh": "unit", "lgamma": "pos",
+    "digamma": "pos", "erfinv": "unit",
 }
 
 UNARY_SHAPES = [(), (5,), (3, 4), (2, 3, 4), (0, 3), (1, 1, 3), (300, 257)]  # the last splits over threads

@@ -190,3 +190,23 @@ def test_inplace_forms_match_torch():
         assert getattr(g, name)(*ga, **kw) is g
         getattr(t, name)(*ta, **kw)
         assert_close(g, t, rtol=1e-12, atol=0)
+
+
+def test_zero_dim_gather_and_scatters_match_torch():
+    # a 0-d tensor is one element along dim 0 (or -1), as in torch
+    for dim in (0, -1):
+        check_op(lambda a: glia.gather(a, dim, glia.tensor(0)),
+                 lambda a: torch.gather(a, dim, torch.tensor(0)), np.array(2.5))
+        check_op(lambda a, s: glia.scatter(a, dim, glia.tensor(0), s),
+                 lambda a, s: torch.scatter(a, dim, torch.tensor(0), s), np.array(2.5),
+                 np.array(-1.0))
+        check_op(lambda a, s: glia.scatter_add(a, dim, glia.tensor(0), s),
+                 lambda a, s: torch.scatter_add(a, dim, torch.tensor(0), s), np.array(2.5),
+                 np.array(-1.0))
+        check_op(lambda a, s: glia.scatter_reduce(a, dim, glia.tensor(0), s, "amax"),
+                 lambda a, s: torch.scatter_reduce(a, dim, torch.tensor(0), s, "amax"),
+                 np.array(2.5), np.array(-1.0), grad=False)
+    check_raises(lambda: glia.gather(glia.tensor(2.5), 0, glia.tensor(1)), IndexError,
+                 "gather", "1")
+    check_raises(lambda: glia.gather(glia.tensor(2.5), 1, glia.tensor(0)), IndexError,
+                 "gather", "dim 1")

@@ -297,6 +297,10 @@ def test_permute(dims, form):
 def test_permute_errors():
     x = glia.zeros(2, 3, 4)
     check_raises(lambda: x.movedim((0, 0), (1, 2)), ValueError, "movedim", "source (0, 0)")
+    scalar = glia.tensor(2.5)  # a 0-d tensor moves dim 0 (or -1) onto itself, as torch
+    for src, dst in ((0, 0), (-1, 0), ((0,), (-1,)), ((), ())):
+        assert scalar.movedim(src, dst).item() == 2.5 and scalar.movedim(src, dst).dim() == 0
+    check_raises(lambda: scalar.movedim(1, 0), IndexError, "movedim", "1")
     check_raises(lambda: x.movedim((0, 1), (2, 2)), ValueError, "movedim", "destination")
     check_raises(lambda: x.movedim((0, 1), (2,)), ValueError, "movedim", "same number")
     check_raises(lambda: x.movedim((0, 3), (1, 2)), IndexError, "movedim", "3")

@@ -84,6 +84,13 @@ Tensor log10(const Tensor& a);
 Tensor exp2(const Tensor& a);
 Tensor erf(const Tensor& a);
 Tensor erfc(const Tensor& a);
+// Special functions (special.cpp): log|Gamma|, its derivatives psi^(n), the inverse of erf,
+// and the multivariate log-gamma of dimension p.
+Tensor lgamma(const Tensor& a);
+Tensor digamma(const Tensor& a);
+Tensor polygamma(int64_t n, const Tensor& a);
+Tensor erfinv(const Tensor& a);
+Tensor mvlgamma(const Tensor& a, int64_t p);
 Tensor tan(const Tensor& a);
 Tensor asin(const Tensor& a);
 Tensor acos(const Tensor& a);

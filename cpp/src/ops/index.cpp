@@ -100,6 +100,10 @@ Tensor index_add(const Tensor& base, int64_t dim, const Tensor& index, const Ten
 
 Tensor gather(const Tensor& a, int64_t dim, const Tensor& index) {
   GLIA_CHECK(a.defined(), Error, "gather: got an undefined tensor");
+  if (a.dim() == 0 && index.defined() && index.dim() == 0) {  // as 1-element vectors
+    wrap_dim(dim, 0, "gather");
+    return reshape(gather(reshape(a, {1}), 0, reshape(index, {1})), {});
+  }
   int64_t d = wrap_dim(dim, a.dim(), "gather");
   GLIA_CHECK(index.dim() == a.dim(), ShapeError, "gather: index has shape ", index.shape(),
              " but input has shape ", a.shape(), " (ranks must match)");
@@ -167,6 +171,10 @@ Tensor scattered_mask(const Shape& shape, int64_t d, const Tensor& idx) {
 }  // namespace
 
 Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src) {
+  if (base.defined() && base.dim() == 0 && index.defined() && index.dim() == 0 && src.defined() &&
+      src.dim() == 0)  // as 1-element vectors
+    return reshape(scatter_add(reshape(base, {1}), wrap_dim(dim, 0, "scatter_add"),
+                               reshape(index, {1}), reshape(src, {1})), {});
   auto [d, idx] = check_scatter(base, dim, index, src, "scatter_add");
   Tensor out = clone(detach(base));
   if (idx.numel() > 0) cpu::scatter_add(out, d, idx, contiguous(detach(src).to(base.dtype())));
@@ -181,6 +189,10 @@ Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const T
 }
 
 Tensor scatter(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src) {
+  if (base.defined() && base.dim() == 0 && index.defined() && index.dim() == 0 && src.defined() &&
+      src.dim() == 0)  // as 1-element vectors
+    return reshape(scatter(reshape(base, {1}), wrap_dim(dim, 0, "scatter"), reshape(index, {1}),
+                           reshape(src, {1})), {});
   auto [d, idx] = check_scatter(base, dim, index, src, "scatter");
   Tensor out = clone(detach(base));
   if (idx.numel() > 0)
@@ -205,6 +217,11 @@ Tensor scatter(const Tensor& base, int64_t dim, const Tensor& index, Scalar valu
 
 Tensor scatter_reduce(const Tensor& base, int64_t dim, const Tensor& index, const Tensor& src,
                       const std::string& reduce, bool include_self) {
+  if (base.defined() && base.dim() == 0 && index.defined() && index.dim() == 0 && src.defined() &&
+      src.dim() == 0)  // as 1-element vectors
+    return reshape(scatter_reduce(reshape(base, {1}), wrap_dim(dim, 0, "scatter_reduce"),
+                                  reshape(index, {1}), reshape(src, {1}), reduce, include_self),
+                   {});
   using cpu::ScatterOp;
   const bool mean = reduce == "mean";
   ScatterOp op = reduce == "sum" || mean ? ScatterOp::Add

@@ -166,6 +166,7 @@ Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
 
 Tensor movedim(const Tensor& a, int64_t src, int64_t dst) {
   int64_t s = wrap_dim(src, a.dim(), "movedim"), t = wrap_dim(dst, a.dim(), "movedim");
+  if (a.dim() == 0) return permute(a, {});  // dim 0 (or -1) of a 0-d tensor: itself
   Shape order;
   for (int64_t d = 0; d < a.dim(); ++d)
     if (d != s) order.push_back(d);
@@ -176,6 +177,12 @@ Tensor movedim(const Tensor& a, int64_t src, int64_t dst) {
 Tensor movedim(const Tensor& a, const Shape& src, const Shape& dst) {
   GLIA_CHECK(src.size() == dst.size(), ShapeError, "movedim: source ", src, " and destination ",
              dst, " must have the same number of dims");
+  if (a.dim() == 0) {  // dims 0 or -1 of a 0-d tensor, each at most once
+    for (int64_t d : src) wrap_dim(d, 0, "movedim");
+    for (int64_t d : dst) wrap_dim(d, 0, "movedim");
+    GLIA_CHECK(src.size() <= 1, ShapeError, "movedim: repeated dim in source ", src);
+    return permute(a, {});
+  }
   const int64_t n = a.dim();
   std::vector<int64_t> order(n, -1);
   std::vector<bool> moved(n, false);
