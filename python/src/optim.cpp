@@ -57,6 +57,23 @@ void init_optim(py::module_& m) {
     glia::optim::radam_step(p, g, m1, m2, steps,
                             o::RAdamOptions{lr, b1, b2, eps, wd, decoupled, maximize});
   });
+  m.def("_asgd_step", [](const Tensors& p, const Tensors& g, Tensors axs, std::vector<double> etas,
+                         std::vector<double> mus, const Steps& steps, double lr, double lambd,
+                         double alpha, double t0, double wd, bool maximize) {
+    glia::optim::asgd_step(p, g, axs, etas, mus, steps,
+                           o::ASGDOptions{lr, lambd, alpha, t0, wd, maximize});
+    return py::make_tuple(etas, mus);
+  });
+  m.def("_adafactor_step", [](const Tensors& p, const Tensors& g,
+                              const std::vector<std::optional<Tensor>>& rows,
+                              const std::vector<std::optional<Tensor>>& cols,
+                              const std::vector<std::optional<Tensor>>& vars, const Steps& steps,
+                              double lr, double beta2_decay, double eps1, double eps2, double d,
+                              double wd, bool maximize) {
+    Tensors r = or_undefined(rows), c = or_undefined(cols), v = or_undefined(vars);
+    glia::optim::adafactor_step(p, g, r, c, v, steps,
+                                o::AdafactorOptions{lr, beta2_decay, eps1, eps2, d, wd, maximize});
+  });
   m.def("_rprop_step", [](const Tensors& p, const Tensors& g, Tensors prevs, Tensors step_sizes,
                           double lr, double eta_minus, double eta_plus, double step_min,
                           double step_max, bool maximize) {

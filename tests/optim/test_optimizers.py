@@ -119,6 +119,29 @@ CASES = {
             {"maximize": True, "eps": 1e-3},
         ],
     ),
+    "ASGD": (
+        optim.ASGD,
+        torch.optim.ASGD,
+        0.05,
+        [
+            {},
+            {"t0": 5},  # the averaging starts within the run
+            {"lambd": 0.1, "alpha": 0.5, "weight_decay": 0.1},
+            {"maximize": True, "t0": 0},
+        ],
+    ),
+    "Adafactor": (
+        optim.Adafactor,
+        torch.optim.Adafactor,
+        0.05,
+        [
+            {},
+            {"weight_decay": 0.1},
+            {"beta2_decay": -0.5, "eps": (1e-3, 1e-2)},
+            {"d": 1.5, "maximize": True},
+            {"lr": 2.0},  # the 1/sqrt(t) cap on the step takes over
+        ],
+    ),
     "Rprop": (
         optim.Rprop,
         torch.optim.Rprop,
@@ -297,6 +320,8 @@ def test_state_dict_is_a_copy():
         ("NAdam", "nadam", "_nadam_step"),
         ("Adamax", "adamax", "_adamax_step"),
         ("RAdam", "radam", "_radam_step"),
+        ("ASGD", "asgd", "_asgd_step"),
+        ("Adafactor", "adafactor", "_adafactor_step"),
         ("Rprop", "rprop", "_rprop_step"),
     ],
 )
@@ -330,6 +355,8 @@ def test_one_cpp_call_per_group(monkeypatch, name, module, fn):
         optim.NAdam,
         optim.Adamax,
         optim.RAdam,
+        optim.ASGD,
+        optim.Adafactor,
         optim.Rprop,
         optim.LBFGS,
     ],
@@ -350,6 +377,8 @@ def test_invalid_lr_raises(cls):
         (lambda p: optim.NAdam(p, betas=(0.9, -0.1)), ("NAdam:", "betas (0.9, -0.1)")),
         (lambda p: optim.Adamax(p, betas=(0.9, 1.5)), ("Adamax:", "betas (0.9, 1.5)")),
         (lambda p: optim.RAdam(p, betas=(-0.1, 0.9)), ("RAdam:", "betas (-0.1, 0.9)")),
+        (lambda p: optim.Adafactor(p, beta2_decay=0.5), ("Adafactor:", "beta2_decay", "0.5")),
+        (lambda p: optim.Adafactor(p, d=0.5), ("Adafactor:", "d must be >= 1", "0.5")),
         (lambda p: optim.SGD(p, lr=0.1, nesterov=True), ("SGD:", "Nesterov", "momentum")),
         (lambda p: optim.Adadelta(p, rho=1.5), ("Adadelta:", "rho 1.5")),
         (lambda p: optim.Rprop(p, etas=(1.5, 1.2)), ("Rprop:", "etas (1.5, 1.2)")),
@@ -614,6 +643,8 @@ def test_loaded_state_of_the_wrong_shape_raises(make_opt, key):
     lambda p: optim.NAdam(p, lr=0.1),
     lambda p: optim.Adamax(p, lr=0.1),
     lambda p: optim.RAdam(p, lr=0.1),
+    lambda p: optim.ASGD(p, lr=0.1),
+    lambda p: optim.Adafactor(p, lr=0.1),
     lambda p: optim.Rprop(p, lr=0.1),
 ])
 def test_a_failed_first_step_leaves_no_state_behind(make_opt):
@@ -649,6 +680,8 @@ def test_a_failed_first_step_leaves_no_state_behind(make_opt):
     (lambda p: optim.NAdam(p, lr=0.1), "exp_avg"),
     (lambda p: optim.Adamax(p, lr=0.1), "exp_inf"),
     (lambda p: optim.RAdam(p, lr=0.1), "exp_avg_sq"),
+    (lambda p: optim.ASGD(p, lr=0.1), "ax"),
+    (lambda p: optim.Adafactor(p, lr=0.1), "variance"),
     (lambda p: optim.Rprop(p, lr=0.1), "step_size"),
 ])
 @pytest.mark.parametrize("bad", ["shape", "dtype"])

@@ -78,6 +78,29 @@ void radam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
                 std::vector<Tensor>& exp_avgs, std::vector<Tensor>& exp_avg_sqs,
                 const std::vector<int64_t>& steps, const RAdamOptions& o);
 
+struct ASGDOptions {
+  double lr = 1e-2, lambd = 1e-4, alpha = 0.75, t0 = 1e6, weight_decay = 0;
+  bool maximize = false;
+};
+// Averaged SGD: p = p (1 - lambd eta) - eta g, and ax, the running average of p. etas[i] and
+// mus[i] (the step size and averaging weight, starting at lr and 1) are updated for the next
+// step.
+void asgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+               std::vector<Tensor>& axs, std::vector<double>& etas, std::vector<double>& mus,
+               const std::vector<int64_t>& steps, const ASGDOptions& o);
+
+struct AdafactorOptions {
+  double lr = 1e-2, beta2_decay = -0.8, eps1 = -1, eps2 = 1e-3, d = 1.0, weight_decay = 0;
+  bool maximize = false;  // eps1 < 0: the dtype's machine epsilon
+};
+// Adafactor: the second moment of a matrix (the last two dims) kept as row and column means
+// (row_vars: shape with the last dim 1; col_vars: the second-to-last 1); of a vector, in full
+// (variances). The states must exist (zeros) with those shapes.
+void adafactor_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                    std::vector<Tensor>& row_vars, std::vector<Tensor>& col_vars,
+                    std::vector<Tensor>& variances, const std::vector<int64_t>& steps,
+                    const AdafactorOptions& o);
+
 struct RpropOptions {
   double lr = 1e-2, eta_minus = 0.5, eta_plus = 1.2, step_min = 1e-6, step_max = 50;
   bool maximize = false;

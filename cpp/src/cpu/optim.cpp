@@ -3,6 +3,8 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "cpu/parallel.h"
 
@@ -168,6 +170,84 @@ void radam_update(T* p, const T* g, T* m, T* v, int64_t n, const optim::RAdamOpt
 }
 
 template <class T>
+void asgd_update(T* p, const T* g, T* ax, int64_t n, const optim::ASGDOptions& o, double eta,
+                 double mu) {
+  const T decay = T(1 - o.lambd * eta), step = T(eta), wd = T(o.weight_decay), m = T(mu);
+  const T sign = o.maximize ? T(-1) : T(1);
+  each(n, [&](int64_t i) {
+    const T gi = sign * g[i] + wd * p[i];
+    p[i] = p[i] * decay - step * gi;
+    ax[i] = mu != 1 ? ax[i] + (p[i] - ax[i]) * m : p[i];
+  });
+}
+
+namespace {
+
+// torch's lerp: start + w (end - start), or from the end for w >= 0.5 (exact at w = 1)
+template <class T>
+T lerp(T start, T end, T w) {
+  return w < T(0.5) ? start + w * (end - start) : end - (end - start) * (T(1) - w);
+}
+
+}  // namespace
+
+template <class T>
+void adafactor_update(T* p, const T* g, T* row_var, T* col_var, T* variance, int64_t batches,
+                      int64_t rows, int64_t cols, const optim::AdafactorOptions& o, int64_t step) {
+  const int64_t n = batches * rows * cols;
+  const double t = double(step);
+  const T w = T(std::pow(t, o.beta2_decay));  // 1 - beta2_t
+  const T eps1 = T(o.eps1 < 0 ? std::numeric_limits<T>::epsilon() : o.eps1);
+  const T sign = o.maximize ? T(-1) : T(1);
+  // the step size: relative to the parameter's RMS (read before the weight decay)
+  double sq = 0;
+  for (int64_t i = 0; i < n; ++i) sq += double(p[i]) * double(p[i]);
+  const double rho = std::min(o.lr, 1 / std::sqrt(t));
+  const double alpha = std::max(o.eps2, std::sqrt(sq) / std::sqrt(double(n))) * rho;
+  if (o.weight_decay != 0) {
+    const T decay = T(1 - o.lr * o.weight_decay);
+    for (int64_t i = 0; i < n; ++i) p[i] *= decay;
+  }
+  std::vector<T> update(static_cast<size_t>(n));
+  if (variance) {
+    for (int64_t i = 0; i < n; ++i) {
+      const T gi = sign * g[i];
+      variance[i] = lerp(variance[i], gi * gi, w);
+      update[i] = gi / std::sqrt(std::max(variance[i], eps1 * eps1));
+    }
+  } else {
+    for (int64_t b = 0; b < batches; ++b) {
+      const T* gb = g + b * rows * cols;
+      T *rv = row_var + b * rows, *cv = col_var + b * cols;
+      for (int64_t r = 0; r < rows; ++r) {
+        T s = 0;
+        for (int64_t c = 0; c < cols; ++c) s += gb[r * cols + c] * gb[r * cols + c];
+        rv[r] = lerp(rv[r], s / T(cols), w);
+      }
+      for (int64_t c = 0; c < cols; ++c) {
+        T s = 0;
+        for (int64_t r = 0; r < rows; ++r) s += gb[r * cols + c] * gb[r * cols + c];
+        cv[c] = lerp(cv[c], s / T(rows), w);
+      }
+      T mean = 0;
+      for (int64_t r = 0; r < rows; ++r) mean += rv[r];
+      mean = std::max(mean / T(rows), eps1);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) {
+          const T est = std::max(rv[r] * cv[c] / mean, eps1 * eps1);
+          update[b * rows * cols + r * cols + c] = sign * gb[r * cols + c] / std::sqrt(est);
+        }
+    }
+  }
+  // clip the update's RMS at d
+  double usq = 0;
+  for (int64_t i = 0; i < n; ++i) usq += double(update[i]) * double(update[i]);
+  const double denom = std::max(1.0, std::sqrt(usq) / (std::sqrt(double(n)) * o.d));
+  const T scale = T(alpha / denom);
+  for (int64_t i = 0; i < n; ++i) p[i] -= scale * update[i];
+}
+
+template <class T>
 void rprop_update(T* p, const T* g, T* prev, T* step_size, int64_t n, const optim::RpropOptions& o) {
   const T up = T(o.eta_plus), down = T(o.eta_minus), lo = T(o.step_min), hi = T(o.step_max);
   const T sign = o.maximize ? T(-1) : T(1);
@@ -198,6 +278,10 @@ void rprop_update(T* p, const T* g, T* prev, T* step_size, int64_t n, const opti
                                  int64_t);                                                  \
   template void radam_update<T>(T*, const T*, T*, T*, int64_t, const optim::RAdamOptions&,   \
                                 int64_t);                                                   \
+  template void asgd_update<T>(T*, const T*, T*, int64_t, const optim::ASGDOptions&, double,  \
+                               double);                                                     \
+  template void adafactor_update<T>(T*, const T*, T*, T*, T*, int64_t, int64_t, int64_t,     \
+                                    const optim::AdafactorOptions&, int64_t);               \
   template void rprop_update<T>(T*, const T*, T*, T*, int64_t, const optim::RpropOptions&);
 GLIA_OPTIM_INSTANTIATE(float)
 GLIA_OPTIM_INSTANTIATE(double)

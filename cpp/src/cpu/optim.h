@@ -30,6 +30,13 @@ template <class T>
 void radam_update(T* p, const T* g, T* m, T* v, int64_t n, const optim::RAdamOptions& o,
                   int64_t step);
 template <class T>
+void asgd_update(T* p, const T* g, T* ax, int64_t n, const optim::ASGDOptions& o, double eta,
+                 double mu);
+// batches x rows x cols (1 x 1 x n for a vector, whose second moment is `variance`)
+template <class T>
+void adafactor_update(T* p, const T* g, T* row_var, T* col_var, T* variance, int64_t batches,
+                      int64_t rows, int64_t cols, const optim::AdafactorOptions& o, int64_t step);
+template <class T>
 void rprop_update(T* p, const T* g, T* prev, T* step_size, int64_t n, const optim::RpropOptions& o);
 
 }  // namespace glia::cpu

@@ -204,6 +204,76 @@ void radam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gr
   });
 }
 
+void asgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+               std::vector<Tensor>& axs, std::vector<double>& etas, std::vector<double>& mus,
+               const std::vector<int64_t>& steps, const ASGDOptions& o) {
+  check_steps("asgd", steps, params);
+  etas.resize(params.size(), o.lr);
+  mus.resize(params.size(), 1.0);
+  for_each_param("asgd", params, grads, {&axs}, [&](size_t i, auto* p, const auto* g, auto zero) {
+    using T = decltype(zero);
+    Tensor& ax = state(axs, i, params[i]);
+    cpu::asgd_update<T>(p, g, ax.data<T>(), params[i].numel(), o, etas[i], mus[i]);
+    const double t = double(steps[i]);
+    etas[i] = o.lr / std::pow(1 + o.lambd * o.lr * t, o.alpha);
+    mus[i] = 1 / std::max(1.0, t - o.t0);
+  });
+}
+
+void adafactor_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                    std::vector<Tensor>& row_vars, std::vector<Tensor>& col_vars,
+                    std::vector<Tensor>& variances, const std::vector<int64_t>& steps,
+                    const AdafactorOptions& o) {
+  check_steps("adafactor", steps, params);
+  check_lists("adafactor", params, grads);
+  GLIA_CHECK(row_vars.size() == params.size() && col_vars.size() == params.size() &&
+                 variances.size() == params.size(),
+             ShapeError, "adafactor: expected one state entry of each kind per parameter");
+  // every state tensor is checked before any parameter changes
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Tensor& p = params[i];
+    const bool factored = p.dim() > 1;
+    Shape row = p.shape(), col = p.shape();
+    if (factored) {
+      row.back() = 1;
+      col[col.size() - 2] = 1;
+    }
+    auto check = [&](const Tensor& s, const Shape& want, const char* name) {
+      GLIA_CHECK(s.defined(), Error, "adafactor: state tensor ", i, " (", name, ") is missing");
+      GLIA_CHECK(s.shape() == want, ShapeError, "adafactor: state tensor ", i, " (", name,
+                 ") has shape ", s.shape(), " but should have shape ", want);
+      GLIA_CHECK(s.dtype() == p.dtype(), DTypeError, "adafactor: state tensor ", i, " (", name,
+                 ") has dtype ", s.dtype(), " but the parameter has dtype ", p.dtype());
+      GLIA_CHECK(s.is_contiguous(), Error, "adafactor: state tensor ", i, " must be contiguous");
+    };
+    if (factored) {
+      check(row_vars[i], row, "row_var");
+      check(col_vars[i], col, "col_var");
+    } else {
+      check(variances[i], p.shape(), "variance");
+    }
+  }
+  NoGradGuard guard;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Tensor& p = params[i];
+    Tensor g = grad_buffer(grads[i], p);
+    const bool factored = p.dim() > 1;
+    const int64_t cols = p.dim() ? p.shape().back() : 1;
+    const int64_t rows = factored ? p.shape()[p.dim() - 2] : 1;
+    const int64_t batches = factored && rows * cols != 0 ? p.numel() / (rows * cols) : 1;
+    if (p.numel() == 0) continue;
+    dispatch_float(p.dtype(), "adafactor", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      cpu::adafactor_update<T>(p.data<T>(), g.data<T>(),
+                               factored ? row_vars[i].data<T>() : nullptr,
+                               factored ? col_vars[i].data<T>() : nullptr,
+                               factored ? nullptr : variances[i].data<T>(), batches, rows,
+                               factored ? cols : p.numel(), o, steps[i]);
+    });
+    ++params[i].storage()->version;
+  }
+}
+
 void rprop_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
                 std::vector<Tensor>& prevs, std::vector<Tensor>& step_sizes, const RpropOptions& o) {
   for_each_param("rprop", params, grads, {&prevs, &step_sizes},

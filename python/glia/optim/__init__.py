@@ -9,6 +9,8 @@ from glia.optim.adadelta import *  # noqa: F401,F403
 from glia.optim.nadam import *  # noqa: F401,F403
 from glia.optim.adamax import *  # noqa: F401,F403
 from glia.optim.radam import *  # noqa: F401,F403
+from glia.optim.asgd import *  # noqa: F401,F403
+from glia.optim.adafactor import *  # noqa: F401,F403
 from glia.optim.rprop import *  # noqa: F401,F403
 from glia.optim.lbfgs import *  # noqa: F401,F403
 from glia.optim.evolution import *  # noqa: F401,F403
