@@ -252,25 +252,12 @@ def unfold(self, dimension, size, step):
 @_named
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The `offset` diagonal (above the main one when > 0) of the dim1 x dim2 planes, as a new
-    last dim. A view when those two dims can be merged (any contiguous or transposed input),
-    else a copy."""
+    last dim (a view)."""
     n = input.dim()
     d1, d2 = _dim(dim1, n, "diagonal"), _dim(dim2, n, "diagonal")
     if d1 == d2:
         raise ValueError(f"diagonal: dim1 and dim2 must differ, got {dim1} and {dim2}")
-    x = _C.permute(input, [d for d in range(n) if d not in (d1, d2)] + [d1, d2])
-    rows, cols = x.shape[-2:]
-    s_rows, s_cols = x.stride()[-2:]
-    if s_rows != cols * s_cols and s_cols == rows * s_rows:
-        # the transposed plane merges: its offset diagonal is ours, and a view
-        x, rows, cols, offset = _C.transpose(x, -2, -1), cols, rows, -offset
-    r0, c0 = max(-offset, 0), max(offset, 0)
-    length = max(0, min(rows - r0, cols - c0))
-    flat = _C.flatten(x, -2, -1)
-    # in the merged dim the diagonal is every (cols + 1)-th element from (r0, c0)
-    start = r0 * cols + c0 if length else 0
-    stop = start + (length - 1) * (cols + 1) + 1 if length else 0
-    return _C.slice(flat, -1, start, stop, cols + 1)
+    return _C._diagonal(input, offset, d1, d2)
 
 
 @_method

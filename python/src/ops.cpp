@@ -162,6 +162,8 @@ void init_ops(py::module_& m) {
   }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   def_both(m, t, "cumsum", &glia::cumsum, py::arg("dim"));
   def_both(m, t, "cumprod", &glia::cumprod, py::arg("dim"));
+  m.def("_diagonal", &glia::diagonal, py::arg("input"), py::arg("offset"), py::arg("dim1"),
+        py::arg("dim2"));
   m.def("polygamma", &glia::polygamma, py::arg("n"), py::arg("input"));
   t.def("polygamma", [](const Tensor& a, int64_t n) { return glia::polygamma(n, a); }, py::arg("n"));
   def_both(m, t, "mvlgamma", &glia::mvlgamma, py::arg("p"));

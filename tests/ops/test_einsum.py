@@ -1,6 +1,6 @@
 """einsum against PyTorch: matrix and batched products, attention scores, outer products,
 transposes, reductions, chains of three operands, implicit outputs, '...' broadcasting,
-size-0 and size-1 dims; values and gradients (non-contiguous inputs too), float64
+size-0 and size-1 dims, diagonals (a subscript repeated within a term); values and gradients (non-contiguous inputs too), float64
 gradchecks, int64, errors."""
 import numpy as np
 import pytest
@@ -37,6 +37,15 @@ CASES = {
     "empty_inner": ("ij,jk->ik", [(3, 0), (0, 5)]),
     "scalar_operand": (",ij->ij", [(), (2, 3)]),
     "implicit_mixed_case": ("bA,Ac", [(2, 3), (3, 4)]),
+    "trace": ("ii", [(4, 4)]),
+    "diagonal": ("ii->i", [(3, 3)]),
+    "batch_diagonal": ("bii->bi", [(2, 4, 4)]),
+    "batch_trace": ("bii->b", [(2, 3, 3)]),
+    "diagonal_inner": ("iji->j", [(3, 2, 3)]),
+    "diagonal_times": ("ii,i->i", [(3, 3), (3,)]),
+    "diagonal_keep": ("iij->ij", [(2, 2, 3)]),
+    "triple_repeat": ("iii->i", [(3, 3, 3)]),
+    "diag_of_product": ("ij,ji->i", [(3, 4), (4, 3)]),
 }
 
 
@@ -61,6 +70,7 @@ def test_einsum_gradcheck_and_int64():
     gradcheck(lambda a, b, c: glia.einsum("ij,jk,k->i", a, b, c), randn(2, 3), randn(3, 4),
               randn(4))
     gradcheck(lambda a: glia.einsum("...ij->...j", a), randn(2, 3, 4))
+    gradcheck(lambda a, b: glia.einsum("bii,bi->b", a, b), randn(2, 3, 3), randn(2, 3))
     a, b = np.arange(6).reshape(2, 3), np.arange(12).reshape(3, 4)
     check_op(lambda x, y: glia.einsum("ij,jk->ik", x, y), lambda x, y: torch.einsum("ij,jk->ik", x, y),
              a, b)
@@ -71,8 +81,8 @@ def test_einsum_errors():
     check_raises(lambda: glia.einsum("ij,jk->ik", a), ValueError, "einsum", "2 terms", "1 operands")
     check_raises(lambda: glia.einsum("ij,jk->ik", a, b), ValueError, "einsum", "'j'", "4", "5")
     check_raises(lambda: glia.einsum("ijk->i", a), ValueError, "einsum", "3 subscripts", "(3, 4)")
-    check_raises(lambda: glia.einsum("ii->i", glia.zeros(3, 3)), ValueError, "einsum", "repeats",
-                 "diagonal")
+    check_raises(lambda: glia.einsum("ii->i", glia.zeros(3, 4)), ValueError, "einsum", "'i'",
+                 "repeats", "3", "4")
     check_raises(lambda: glia.einsum("ij->iz", a), ValueError, "einsum", "'z'", "no input")
     check_raises(lambda: glia.einsum("ij->ii", a), ValueError, "einsum", "repeats")
     check_raises(lambda: glia.einsum("i1->i", a), ValueError, "einsum", "'1'", "letter")

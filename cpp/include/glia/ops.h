@@ -212,6 +212,8 @@ Tensor expand(const Tensor& a, const Shape& shape);
 Tensor broadcast_to(const Tensor& a, const Shape& shape);
 Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t stop, int64_t step = 1);
 Tensor select(const Tensor& a, int64_t dim, int64_t index);
+// The offset diagonal of the dim1 x dim2 planes as a new last dim (a view).
+Tensor diagonal(const Tensor& a, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
 Tensor narrow(const Tensor& a, int64_t dim, int64_t start, int64_t length);
 Tensor contiguous(const Tensor& a);
 Tensor clone(const Tensor& a);

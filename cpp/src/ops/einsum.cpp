@@ -124,19 +124,33 @@ Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands) 
                  "' is not a letter (subscripts are a-z and A-Z)");
     GLIA_CHECK(int64_t(letters.size()) == t.dim(), ShapeError, "einsum: term '", terms[i], "' has ",
                letters.size(), " subscripts for an operand of shape ", t.shape());
+    // a subscript repeated within a term ('ii', 'bii'): take that diagonal, which becomes
+    // the term's last dim
+    for (char c : letters) ++count[c];  // 'ii' counts i twice: implicit output sums it
+    Tensor x = t;
+    for (size_t d = 0; d < letters.size(); ++d) {
+      const size_t again = letters.find(letters[d], d + 1);
+      if (again == std::string::npos) continue;
+      GLIA_CHECK(x.shape()[d] == x.shape()[again], ShapeError, "einsum: subscript '", letters[d],
+                 "' repeats in '", terms[i], "' over dims of sizes ", x.shape()[d], " and ",
+                 x.shape()[again]);
+      x = diagonal(x, 0, int64_t(d), int64_t(again));
+      const char c = letters[d];
+      letters.erase(again, 1);
+      letters.erase(d, 1);
+      letters += c;
+      --d;  // the letter now at d is new: look at it again
+    }
     for (size_t d = 0; d < letters.size(); ++d) {
       const char c = letters[d];
-      GLIA_CHECK(letters.find(c) == d, ShapeError, "einsum: subscript '", c,
-                 "' repeats within the term '", terms[i], "' (diagonals are not supported)");
-      const int64_t n = t.shape()[d];
+      const int64_t n = x.shape()[d];
       auto it = size.find(c);
       if (it == size.end() || it->second == 1) size[c] = n;
       else
         GLIA_CHECK(n == 1 || n == it->second, ShapeError, "einsum: subscript '", c, "' has size ",
                    it->second, " and ", n, " in '", equation, "'");
-      ++count[c];
     }
-    xs.push_back({t, letters});
+    xs.push_back({x, letters});
   }
   if (arrow == std::string::npos) {  // implicit output: '...' then the letters used once, sorted
     std::string once;

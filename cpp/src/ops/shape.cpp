@@ -1,5 +1,6 @@
 // Views (reshape, transpose, slicing, expand: no copy, shared storage), copies, dtype
 // conversion and joining (cat, stack, split).
+#include <algorithm>
 #include <numeric>
 #include <optional>
 
@@ -278,6 +279,56 @@ Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t stop, int64_t 
     attach_grad_fn(out, "SliceBackward", {a}, [in_shape, d, s, e, step](const Tensor& g, const NeedsGrad&) {
       return Grads{slice_backward(g, in_shape, d, s, e, step)};
     });
+  }
+  return out;
+}
+
+namespace {
+
+// zeros of `shape` with g written onto the diagonal (the adjoint of taking it).
+Tensor diagonal_backward(const Tensor& g, const Shape& shape, int64_t offset, int64_t d1,
+                         int64_t d2) {
+  Tensor z = zeros(shape, g.dtype());
+  {
+    NoGradGuard ng;
+    Tensor dst = diagonal(z, offset, d1, d2);
+    dst.copy_(g);
+  }
+  if (any_requires_grad({&g})) {
+    attach_grad_fn(z, "DiagonalBackwardBackward", {g},
+                   [offset, d1, d2](const Tensor& gg, const NeedsGrad&) {
+                     return Grads{diagonal(gg, offset, d1, d2)};
+                   });
+  }
+  return z;
+}
+
+}  // namespace
+
+Tensor diagonal(const Tensor& a, int64_t offset, int64_t dim1, int64_t dim2) {
+  GLIA_CHECK(a.defined() && a.dim() >= 2, ShapeError,
+             "diagonal: expects a tensor of at least 2 dims, got shape ",
+             a.defined() ? a.shape() : Shape{});
+  const int64_t d1 = wrap_dim(dim1, a.dim(), "diagonal"), d2 = wrap_dim(dim2, a.dim(), "diagonal");
+  GLIA_CHECK(d1 != d2, ShapeError, "diagonal: dim1 and dim2 must differ, got ", dim1, " and ", dim2);
+  // the other dims in order, then the diagonal: one step along both dims at once
+  Shape shape, strides;
+  for (int64_t k = 0; k < a.dim(); ++k)
+    if (k != d1 && k != d2) {
+      shape.push_back(a.shape()[k]);
+      strides.push_back(a.strides()[k]);
+    }
+  const int64_t r0 = std::max<int64_t>(-offset, 0), c0 = std::max<int64_t>(offset, 0);
+  const int64_t len = std::max<int64_t>(0, std::min(a.shape()[d1] - r0, a.shape()[d2] - c0));
+  shape.push_back(len);
+  strides.push_back(a.strides()[d1] + a.strides()[d2]);
+  const int64_t start = len > 0 ? r0 * a.strides()[d1] + c0 * a.strides()[d2] : 0;
+  Tensor out = make_view(a, shape, strides, a.offset() + start);
+  if (any_requires_grad({&a})) {
+    attach_grad_fn(out, "DiagonalBackward", {a},
+                   [in_shape = a.shape(), offset, d1, d2](const Tensor& g, const NeedsGrad&) {
+                     return Grads{diagonal_backward(g, in_shape, offset, d1, d2)};
+                   });
   }
   return out;
 }
