@@ -33,6 +33,15 @@ def test_tensor_from_numpy_keeps_or_widens_dtype(np_dtype, dtype):
     assert t.numpy().flat[0] == 0
 
 
+def test_python_floats_keep_full_precision_when_float64_is_asked():
+    # not rounded through float32 on the way, as torch
+    for data in (0.3, [0.3, 1e-300], [[0.1, 2], [3, 1 / 3]]):
+        t = glia.tensor(data, dtype=glia.float64)
+        assert t.dtype == glia.float64
+        np.testing.assert_array_equal(t.numpy(), torch.tensor(data, dtype=torch.float64).numpy())
+    assert glia.tensor(0.3).dtype == glia.float32 and glia.tensor(0.3).item() == np.float32(0.3)
+
+
 def test_tensor_errors():
     check_raises(lambda: glia.tensor([[1, 2], [3]]), ValueError, "ragged")
     check_raises(lambda: glia.tensor(["a"]), TypeError, "tensor")

@@ -9,7 +9,8 @@ from glia._C import (  # noqa: F401  elementwise (add, sub, div: keyword forms i
     sqrt, rsqrt, abs, sign, sin, cos, tanh, sigmoid, relu, square, reciprocal, floor, ceil,
     round, erf, clamp, where, trunc, log2, log10, exp2, hypot, floor_divide, remainder, fmod,
     bitwise_and, bitwise_or, bitwise_xor, bitwise_not, erfc, tan, asin, acos, atan, sinh, cosh,
-    asinh, acosh, atanh, lgamma, digamma, polygamma, erfinv, mvlgamma,
+    asinh, acosh, atanh, lgamma, digamma, polygamma, erfinv, mvlgamma, copysign, fmax, fmin,
+    nextafter, gcd, lcm, bitwise_left_shift, bitwise_right_shift, signbit,
 )
 from glia._C import (  # noqa: F401  reductions, linear algebra
     sum, mean, prod, amax, amin, argmax, argmin, var, std, logsumexp, norm, softmax,

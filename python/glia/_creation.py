@@ -60,7 +60,9 @@ def tensor(data, dtype=None, requires_grad=False):
     elif isinstance(data, numbers.Integral):
         t = _C.scalar_tensor(int(data), _C.dtype.int64)
     elif isinstance(data, numbers.Real):
-        t = _C.scalar_tensor(builtins.float(data), _C.dtype.float32)
+        # straight to float64 when asked, so 0.3 is not first rounded to float32
+        wide = _dtype(dtype) == _C.dtype.float64
+        t = _C.scalar_tensor(builtins.float(data), _C.dtype.float64 if wide else _C.dtype.float32)
     elif isinstance(data, (list, tuple)):
         try:
             arr = np.asarray(data)
@@ -69,7 +71,8 @@ def tensor(data, dtype=None, requires_grad=False):
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"tensor: cannot make a tensor from elements of type {arr.dtype} "
                             "(expected numbers or booleans)")
-        arr = arr.astype(np.float32) if arr.dtype == np.float64 else arr
+        if arr.dtype == np.float64 and _dtype(dtype) != _C.dtype.float64:
+            arr = arr.astype(np.float32)  # Python floats are float32 unless asked otherwise
         t = _C.from_numpy(np.ascontiguousarray(arr))  # arr is a fresh array: no aliasing
     else:
         raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__}")

@@ -66,6 +66,14 @@ void init_ops(py::module_& m) {
   bin("floor_divide", glia::floor_divide);
   bin("remainder", glia::remainder);
   bin("fmod", glia::fmod);
+  bin("copysign", glia::copysign);
+  bin("fmax", glia::fmax);
+  bin("fmin", glia::fmin);
+  bin("nextafter", glia::nextafter);
+  bin("gcd", glia::gcd);
+  bin("lcm", glia::lcm);
+  bin("bitwise_left_shift", glia::bitwise_left_shift);
+  bin("bitwise_right_shift", glia::bitwise_right_shift);
   bin("bitwise_and", glia::bitwise_and);
   bin("bitwise_or", glia::bitwise_or);
   bin("bitwise_xor", glia::bitwise_xor);
@@ -92,7 +100,7 @@ void init_ops(py::module_& m) {
       {"acos", glia::acos},       {"atan", glia::atan},       {"sinh", glia::sinh},
       {"cosh", glia::cosh},       {"asinh", glia::asinh},     {"acosh", glia::acosh},
       {"atanh", glia::atanh},     {"bitwise_not", glia::bitwise_not},
-      {"lgamma", glia::lgamma},   {"digamma", glia::digamma}, {"erfinv", glia::erfinv},
+      {"signbit", glia::signbit},  {"lgamma", glia::lgamma},   {"digamma", glia::digamma}, {"erfinv", glia::erfinv},
       {"logical_not", glia::logical_not}, {"isnan", glia::isnan},
       {"isinf", glia::isinf},     {"isfinite", glia::isfinite},
       {"contiguous", glia::contiguous}, {"clone", glia::clone}, {"detach", glia::detach},
@@ -329,6 +337,10 @@ void init_ops(py::module_& m) {
   rop("__ror__", glia::bitwise_or);
   op("__xor__", glia::bitwise_xor);
   rop("__rxor__", glia::bitwise_xor);
+  op("__lshift__", glia::bitwise_left_shift);
+  rop("__rlshift__", glia::bitwise_left_shift);
+  op("__rshift__", glia::bitwise_right_shift);
+  rop("__rrshift__", glia::bitwise_right_shift);
   t.def("__matmul__", &glia::matmul);
   t.def("__neg__", static_cast<Unary>(glia::neg));
   t.def("__abs__", static_cast<Unary>(glia::abs));

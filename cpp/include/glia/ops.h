@@ -84,6 +84,18 @@ Tensor log10(const Tensor& a);
 Tensor exp2(const Tensor& a);
 Tensor erf(const Tensor& a);
 Tensor erfc(const Tensor& a);
+// copysign(a, b): |a| with b's sign; fmax/fmin: NaN loses to a number; nextafter: the next
+// float from a toward b; gcd/lcm (int64, never negative); shifts (int64; past 63 bits the
+// left shift gives 0 and the right shift the sign); signbit (-0.0 and -nan included).
+Tensor copysign(const Tensor& a, const Tensor& b);
+Tensor fmax(const Tensor& a, const Tensor& b);
+Tensor fmin(const Tensor& a, const Tensor& b);
+Tensor nextafter(const Tensor& a, const Tensor& b);
+Tensor gcd(const Tensor& a, const Tensor& b);
+Tensor lcm(const Tensor& a, const Tensor& b);
+Tensor bitwise_left_shift(const Tensor& a, const Tensor& b);
+Tensor bitwise_right_shift(const Tensor& a, const Tensor& b);
+Tensor signbit(const Tensor& a);
 // Special functions (special.cpp): log|Gamma|, its derivatives psi^(n), the inverse of erf,
 // and the multivariate log-gamma of dimension p.
 Tensor lgamma(const Tensor& a);

@@ -184,6 +184,29 @@ T remainder_scalar(T x, T y) {
   return (r != 0 && ((r < 0) != (y < 0))) ? T(r + y) : r;
 }
 
+template <class T>
+bool is_nan_value(T x) {
+  if constexpr (std::is_floating_point_v<T>) return std::isnan(x);
+  else return false;
+}
+
+template <class T>
+uint64_t abs_u64(T x) {
+  return x < 0 ? uint64_t(0) - uint64_t(x) : uint64_t(x);  // |INT64_MIN| fits as unsigned
+}
+
+// Euclid on the magnitudes: the result is never negative
+template <class T>
+uint64_t gcd_abs(T x, T y) {
+  uint64_t a = abs_u64(x), b = abs_u64(y);
+  while (b) {
+    const uint64_t r = a % b;
+    a = b;
+    b = r;
+  }
+  return a;
+}
+
 template <class T, class Out, class F>
 void map_binary(const Tensor& a, const Tensor& b, const Tensor& out, const F& f) {
   const T* pa = a.data<T>();
@@ -242,6 +265,31 @@ void arith(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
       return map_binary<T, T>(a, b, out, [](T x, T y) { return remainder_scalar(x, y); });
     case BinaryOp::Fmod:
       return map_binary<T, T>(a, b, out, [](T x, T y) { return fmod_scalar(x, y); });
+    case BinaryOp::Fmax:  // a NaN loses to a number
+      return map_binary<T, T>(a, b, out, [](T x, T y) { return is_nan_value(y) || x >= y ? x : y; });
+    case BinaryOp::Fmin:  // on a tie (-0.0 and 0.0 too) the first, as PyTorch
+      return map_binary<T, T>(a, b, out, [](T x, T y) { return is_nan_value(y) || x <= y ? x : y; });
+    case BinaryOp::Copysign:
+    case BinaryOp::Nextafter:
+      if constexpr (std::is_integral_v<T>) {
+        throw DTypeError("copysign/nextafter: integer inputs must be converted to float first");
+      } else if (op == BinaryOp::Copysign) {
+        return map_binary<T, T>(a, b, out, [](T x, T y) { return std::copysign(x, y); });
+      } else {
+        return map_binary<T, T>(a, b, out, [](T x, T y) { return std::nextafter(x, y); });
+      }
+    case BinaryOp::Gcd:
+    case BinaryOp::Lcm:
+      if constexpr (!std::is_integral_v<T>) {
+        throw DTypeError("gcd/lcm: only integer tensors are supported");
+      } else if (op == BinaryOp::Gcd) {
+        return map_binary<T, T>(a, b, out, [](T x, T y) { return T(gcd_abs(x, y)); });
+      } else {  // |x y| / gcd, and 0 when either is 0
+        return map_binary<T, T>(a, b, out, [](T x, T y) {
+          const uint64_t g = gcd_abs(x, y);
+          return g == 0 ? T(0) : T(abs_u64(x) / g * abs_u64(y));
+        });
+      }
     default: break;
   }
   throw Error("binary: not an arithmetic op");
@@ -292,13 +340,26 @@ bool try_contiguous_arith(BinaryOp op, const Tensor& a, const Tensor& b, const T
 }
 
 bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq; }
-bool is_bitwise(BinaryOp op) { return op >= BinaryOp::BitwiseAnd && op <= BinaryOp::BitwiseXor; }
+bool is_bitwise(BinaryOp op) { return op >= BinaryOp::BitwiseAnd && op <= BinaryOp::ShiftRight; }
 
 template <class T>
 void bitwise(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
   switch (op) {
     case BinaryOp::BitwiseAnd: return map_binary<T, T>(a, b, out, [](T x, T y) { return T(x & y); });
     case BinaryOp::BitwiseOr: return map_binary<T, T>(a, b, out, [](T x, T y) { return T(x | y); });
+    case BinaryOp::ShiftLeft:
+    case BinaryOp::ShiftRight:
+      if constexpr (std::is_same_v<T, bool>) {
+        throw DTypeError("bitwise shifts: only integer tensors are supported");
+      } else if (op == BinaryOp::ShiftLeft) {  // shifts past the width (or negative) give 0
+        return map_binary<T, T>(a, b, out, [](T x, T y) {
+          return y < 0 || y >= 64 ? T(0) : T(uint64_t(x) << y);
+        });
+      } else {  // arithmetic: past the width (or negative), the sign fills, as PyTorch
+        return map_binary<T, T>(a, b, out, [](T x, T y) {
+          return T(x >> (y < 0 || y > 63 ? T(63) : y));
+        });
+      }
     default: return map_binary<T, T>(a, b, out, [](T x, T y) { return T(x ^ y); });
   }
 }
@@ -349,6 +410,11 @@ void unary(UnaryOp op, const Tensor& a, const Tensor& out) {
     case UnaryOp::Log2: return unary_float<Log2F>(a, out, "log2");
     case UnaryOp::Log10: return unary_float<Log10F>(a, out, "log10");
     case UnaryOp::Exp2: return unary_float<Exp2F>(a, out, "exp2");
+    case UnaryOp::Signbit:
+      return dispatch_float(a.dtype(), "signbit", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        map_unary<T, bool>(a, out, [](T x) { return bool(std::signbit(x)); });
+      });
     case UnaryOp::BitwiseNot:
       return dispatch_bits(a.dtype(), "bitwise_not", [&](auto tag) {
         using T = typename decltype(tag)::type;

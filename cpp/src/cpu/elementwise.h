@@ -8,11 +8,12 @@ namespace glia::cpu {
 enum class UnaryOp {
   Neg, Exp, Expm1, Log, Log1p, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu,
   Square, Reciprocal, Floor, Ceil, Round, Trunc, Erf, Erfc, Log2, Log10, Exp2, Tan, Asin, Acos,
-  Atan, Sinh, Cosh, Asinh, Acosh, Atanh, LogicalNot, IsNan, BitwiseNot
+  Atan, Sinh, Cosh, Asinh, Acosh, Atanh, LogicalNot, IsNan, BitwiseNot, Signbit
 };
 enum class BinaryOp {
   Add, Sub, Mul, Div, Pow, Minimum, Maximum, Atan2, Hypot, FloorDivide, Remainder, Fmod,
-  BitwiseAnd, BitwiseOr, BitwiseXor,
+  Copysign, Fmax, Fmin, Nextafter, Gcd, Lcm,
+  BitwiseAnd, BitwiseOr, BitwiseXor, ShiftLeft, ShiftRight,
   Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor
 };
 

@@ -267,6 +267,92 @@ Tensor hypot(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+Tensor copysign(const Tensor& a, const Tensor& b) {
+  DType t = arith_type(a, b);
+  if (!is_floating(t)) t = DType::Float32;
+  Tensor x, y;
+  Tensor out = binary_kernel(BinaryOp::Copysign, a, b, t, t, "copysign", &x, &y);
+  if (any_requires_grad({&x, &y})) {
+    // d/dx: +-1 (out / x), 0 at x = 0 (as PyTorch); b only gives a sign
+    attach_grad_fn(
+        out, "CopysignBackward", {x, y},
+        [x, y, o = out.detach()](const Tensor& g, const NeedsGrad& n) {
+          Tensor zero = zeros({}, g.dtype());
+          Tensor ratio = where(eq(x, zero), zero, div(saved_output(o), x));
+          return Grads{n[0] ? sum_to(mul(g, ratio), x.shape()) : Tensor(),
+                       n[1] ? zeros(y.shape(), g.dtype()) : Tensor()};
+        },
+        {x, out});
+  }
+  return out;
+}
+
+namespace {
+
+// fmax/fmin: max/min where a NaN loses to a number; the gradient goes to the chosen side
+// (the first on a tie, as PyTorch)
+Tensor fmax_fmin(const Tensor& a, const Tensor& b, bool is_max) {
+  const char* name = is_max ? "fmax" : "fmin";
+  check_defined(a, name);
+  check_defined(b, name);
+  GLIA_CHECK(types_of(a, b) != DType::Bool, DTypeError, name, ": not supported for bool tensors");
+  const DType t = arith_type(a, b);
+  Tensor x, y;
+  Tensor out = binary_kernel(is_max ? BinaryOp::Fmax : BinaryOp::Fmin, a, b, t, t, name, &x, &y);
+  if (any_requires_grad({&x, &y})) {
+    attach_grad_fn(
+        out, is_max ? "FmaxBackward" : "FminBackward", {x, y},
+        [x, y, is_max](const Tensor& g, const NeedsGrad& n) {
+          Tensor first = logical_or(is_max ? ge(x, y) : le(x, y), isnan(y));
+          Tensor zero = zeros({}, g.dtype());
+          return Grads{n[0] ? sum_to(where(first, g, zero), x.shape()) : Tensor(),
+                       n[1] ? sum_to(where(first, zero, g), y.shape()) : Tensor()};
+        });
+  }
+  return out;
+}
+
+// gcd, lcm, nextafter and the shifts: no gradient
+Tensor no_grad_binary(BinaryOp op, const Tensor& a, const Tensor& b, const char* name,
+                      bool integers) {
+  check_defined(a, name);
+  check_defined(b, name);
+  const DType t = types_of(a, b);
+  GLIA_CHECK(integers ? t == DType::Int64 : is_floating(t), DTypeError, name, ": only ",
+             integers ? "integer" : "floating-point", " tensors are supported, got ", a.dtype(),
+             " and ", b.dtype());
+  return binary_kernel(op, detach(a), detach(b), t, t, name);
+}
+
+}  // namespace
+
+Tensor fmax(const Tensor& a, const Tensor& b) { return fmax_fmin(a, b, true); }
+Tensor fmin(const Tensor& a, const Tensor& b) { return fmax_fmin(a, b, false); }
+Tensor nextafter(const Tensor& a, const Tensor& b) {
+  return no_grad_binary(BinaryOp::Nextafter, a, b, "nextafter", false);
+}
+Tensor gcd(const Tensor& a, const Tensor& b) {
+  return no_grad_binary(BinaryOp::Gcd, a, b, "gcd", true);
+}
+Tensor lcm(const Tensor& a, const Tensor& b) {
+  return no_grad_binary(BinaryOp::Lcm, a, b, "lcm", true);
+}
+Tensor bitwise_left_shift(const Tensor& a, const Tensor& b) {
+  return no_grad_binary(BinaryOp::ShiftLeft, a, b, "bitwise_left_shift", true);
+}
+Tensor bitwise_right_shift(const Tensor& a, const Tensor& b) {
+  return no_grad_binary(BinaryOp::ShiftRight, a, b, "bitwise_right_shift", true);
+}
+
+Tensor signbit(const Tensor& a) {
+  check_defined(a, "signbit");
+  if (!is_floating(a.dtype())) return lt(a, scalar_like(0, a));  // ints: negative; bool: never
+  // floats: the sign bit itself, so -0.0 and -nan count, as std::signbit
+  Tensor out = Tensor::empty(a.shape(), DType::Bool);
+  cpu::unary(UnaryOp::Signbit, a, out);
+  return out;
+}
+
 // ---- division rounded down, and remainders ----
 
 namespace {
