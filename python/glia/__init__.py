@@ -74,3 +74,4 @@ from glia._order import (  # noqa: F401,E402  order statistics and counting
     median, nanmedian, kthvalue, mode, quantile, nanquantile, msort, unique,
     unique_consecutive, bincount, histc, histogram, searchsorted, bucketize, isin,
 )
+from glia import distributions  # noqa: F401,E402
