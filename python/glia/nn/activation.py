@@ -1,17 +1,25 @@
 """glia.nn: activation layers, the Module forms of glia.nn.functional's activations.
 
-Each takes any shape (*) and returns the same shape.
+Each takes any shape (*) and returns the same shape, except AdaptiveLogSoftmaxWithLoss (an
+efficient softmax over many classes with its loss).
 """
+from collections import namedtuple
+
+import numpy as np
+
 import glia
 from glia.nn import functional as F
+from glia.nn.container import ModuleList, Sequential
 from glia.nn.functional.activation import _softmax_dim
+from glia.nn.linear import Linear
 from glia.nn.module import Module
 from glia.nn.parameter import Parameter
 
 __all__ = ["ReLU", "Sigmoid", "Tanh", "LeakyReLU", "ELU", "SELU", "GELU", "SiLU", "Softplus",
            "Hardtanh", "Softmax", "LogSoftmax", "Step", "ReLU6", "Hardsigmoid", "Hardswish",
            "Mish", "PReLU", "GLU", "CELU", "LogSigmoid", "Softsign", "Softshrink", "Hardshrink",
-           "Tanhshrink", "Threshold", "Softmin", "Softmax2d", "RReLU"]
+           "Tanhshrink", "Threshold", "Softmin", "Softmax2d", "RReLU",
+           "AdaptiveLogSoftmaxWithLoss"]
 
 
 def _inplace_str(inplace):
@@ -420,3 +428,128 @@ class RReLU(Module):
 
     def extra_repr(self):
         return f"lower={self.lower}, upper={self.upper}{_inplace_str(self.inplace)}"
+
+
+_ASMoutput = namedtuple("_ASMoutput", ["output", "loss"])
+
+
+class AdaptiveLogSoftmaxWithLoss(Module):
+    """Adaptive softmax (Grave et al. 2016): frequent classes get a full-size softmax (the
+    head), rarer ones are grouped into clusters whose classes are scored through smaller
+    projections (the tail), so large vocabularies cost far less than a full softmax.
+
+    Args:
+        in_features: size of each input sample.
+        n_classes: number of classes.
+        cutoffs: increasing ints in [1, n_classes - 1]: classes [0, cutoffs[0]) form the
+            head's shortlist, [cutoffs[i], cutoffs[i + 1]) cluster i (the last one ending at
+            n_classes).
+        div_value: cluster i projects to in_features // div_value^(i + 1) features.
+        head_bias: give the head a bias.
+        dtype: parameter dtype (default float32).
+    Shapes and outputs:
+        forward(input (B, in_features) or (in_features,), target (B,) or () int64) returns
+        (output, loss): output the log-probability of each target (B,) or (), loss the mean
+        of -output. log_prob(input) gives every class's log-probability (B, n_classes);
+        predict(input) the most likely class. Parameters: head (a Linear to shortlist +
+        clusters) and tail[i] (Sequential of two bias-free Linears), as PyTorch.
+    """
+
+    def __init__(self, in_features, n_classes, cutoffs, div_value=4.0, head_bias=False,
+                 dtype=None):
+        super().__init__()
+        cutoffs = list(cutoffs)
+        if len(cutoffs) == 0:
+            raise ValueError("AdaptiveLogSoftmaxWithLoss: cutoffs must be a non-empty sequence")
+        if (cutoffs != sorted(cutoffs) or min(cutoffs) <= 0 or max(cutoffs) > n_classes - 1
+                or len(set(cutoffs)) != len(cutoffs) or any(int(c) != c for c in cutoffs)):
+            raise ValueError(f"AdaptiveLogSoftmaxWithLoss: cutoffs must be unique, increasing "
+                             f"integers between 1 and n_classes - 1 ({n_classes - 1}), got "
+                             f"{cutoffs}")
+        self.in_features, self.n_classes = in_features, n_classes
+        self.cutoffs = [int(c) for c in cutoffs] + [n_classes]
+        self.div_value, self.head_bias = div_value, head_bias
+        self.shortlist_size = self.cutoffs[0]
+        self.n_clusters = len(self.cutoffs) - 1
+        self.head_size = self.shortlist_size + self.n_clusters
+        self.head = Linear(in_features, self.head_size, bias=head_bias, dtype=dtype)
+        self.tail = ModuleList()
+        for i in range(self.n_clusters):
+            hidden = int(in_features // (div_value ** (i + 1)))
+            size = self.cutoffs[i + 1] - self.cutoffs[i]
+            self.tail.append(Sequential(Linear(in_features, hidden, bias=False, dtype=dtype),
+                                        Linear(hidden, size, bias=False, dtype=dtype)))
+
+    def reset_parameters(self):
+        self.head.reset_parameters()
+        for i2h, h2o in self.tail:
+            i2h.reset_parameters()
+            h2o.reset_parameters()
+
+    def _cluster_log_prob(self, i, input):
+        # the two bias-free projections as matmuls: they also handle a 0-wide hidden layer
+        i2h, h2o = self.tail[i]
+        hidden = glia.matmul(input, i2h.weight.transpose(0, 1))
+        return F.log_softmax(glia.matmul(hidden, h2o.weight.transpose(0, 1)), 1)
+
+    def forward(self, input, target):
+        name = "AdaptiveLogSoftmaxWithLoss"
+        if target.dtype != glia.int64:
+            raise TypeError(f"{name}: target must be int64 class indices, got {target.dtype}")
+        if target.dim() == 1:
+            if input.dim() != 2 or input.shape[0] != target.shape[0]:
+                raise ValueError(f"{name}: a 1-D target of shape {tuple(target.shape)} needs a "
+                                 f"2-D input with as many rows, got shape {tuple(input.shape)}")
+        elif target.dim() == 0:
+            if input.dim() != 1:
+                raise ValueError(f"{name}: a 0-D target needs a 1-D input, got shape "
+                                 f"{tuple(input.shape)}")
+        else:
+            raise ValueError(f"{name}: target must be 0-D or 1-D, got shape "
+                             f"{tuple(target.shape)}")
+        batched = target.dim() > 0
+        x = input if batched else input.unsqueeze(0)
+        t = target.detach().numpy().reshape(-1)
+        if t.size and (t.min() < 0 or t.max() >= self.n_classes):
+            raise ValueError(f"{name}: target values must be in [0, {self.n_classes - 1}], got "
+                             f"values in [{t.min()}, {t.max()}]")
+        output = glia.zeros(t.size, dtype=x.dtype)
+        head_index = t.copy()  # shortlist targets score themselves in the head
+        for i in range(self.n_clusters):
+            low, high = self.cutoffs[i], self.cutoffs[i + 1]
+            rows = np.flatnonzero((t >= low) & (t < high))
+            if rows.size == 0:
+                continue
+            head_index[rows] = self.shortlist_size + i  # the cluster's head logit
+            rows_t = glia.from_numpy(rows.astype(np.int64))
+            logp = self._cluster_log_prob(i, glia.index_select(x, 0, rows_t))
+            local = glia.gather(logp, 1, glia.from_numpy((t[rows] - low).reshape(-1, 1)))
+            output = glia.index_add(output, 0, rows_t, local.reshape(-1))
+        head_logp = F.log_softmax(self.head(x), 1)
+        head_index = glia.from_numpy(head_index.astype(np.int64).reshape(-1, 1))
+        output = output + glia.gather(head_logp, 1, head_index).reshape(-1)
+        loss = (-output).mean()
+        return _ASMoutput(output if batched else output.squeeze(0), loss)
+
+    def _full_log_prob(self, input):
+        head_logp = F.log_softmax(self.head(input), 1)
+        parts = [head_logp.narrow(1, 0, self.shortlist_size)]
+        for i in range(self.n_clusters):
+            parts.append(self._cluster_log_prob(i, input)
+                         + head_logp.narrow(1, self.shortlist_size + i, 1))
+        return glia.cat(parts, 1)
+
+    def log_prob(self, input):
+        """The log-probability of every class: (B, in_features) -> (B, n_classes), or
+        (in_features,) -> (n_classes,)."""
+        if input.dim() not in (1, 2):
+            raise ValueError(f"AdaptiveLogSoftmaxWithLoss.log_prob: input must be 1-D or 2-D, "
+                             f"got shape {tuple(input.shape)}")
+        out = self._full_log_prob(input if input.dim() == 2 else input.unsqueeze(0))
+        return out if input.dim() == 2 else out.squeeze(0)
+
+    def predict(self, input):
+        """The most likely class of each sample: (B, in_features) -> (B,) int64, or () for a
+        1-D input. Equals argmax of log_prob (PyTorch skips the tail when the head's best
+        is a shortlist class, which cannot change the answer)."""
+        return self.log_prob(input).argmax(-1)

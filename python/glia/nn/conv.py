@@ -1,5 +1,6 @@
-"""glia.nn convolution layers: Conv1d/2d/3d, ConvTranspose1d/2d and SeparableConv2d, with
-PyTorch's arguments, weight layouts and default initialisation."""
+"""glia.nn convolution layers: Conv1d/2d/3d, ConvTranspose1d/2d/3d and SeparableConv2d, with
+PyTorch's arguments, weight layouts and default initialisation; Fold and Unfold (col2im and
+im2col)."""
 import math
 
 import glia
@@ -10,7 +11,7 @@ from glia.nn.module import Module
 from glia.nn.parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-           "SeparableConv2d"]
+           "ConvTranspose3d", "Fold", "SeparableConv2d", "Unfold"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -201,7 +202,7 @@ class _ConvTranspose(_ConvNd):
         return tuple(out)
 
     def forward(self, input, output_size=None):
-        conv = (F.conv_transpose1d, F.conv_transpose2d)[self._n - 1]
+        conv = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self._n - 1]
         if input.dim() not in (self._n + 1, self._n + 2):
             raise ValueError(f"{type(self).__name__}: input must be {self._n + 1}-D or "
                              f"{self._n + 2}-D, got shape {tuple(input.shape)}")
@@ -241,6 +242,14 @@ class ConvTranspose2d(_ConvTranspose):
     _n = 2
 
 
+class ConvTranspose3d(_ConvTranspose):
+    """3-D transposed convolution over (N, C_in, D, H, W) or (C_in, D, H, W); arguments as
+    ConvTranspose1d, with triples. Weight (C_in, C_out / groups, kD, kH, kW), bias (C_out,);
+    each output dim is (in - 1)s - 2p + d(k - 1) + output_padding + 1."""
+
+    _n = 3
+
+
 class SeparableConv2d(Module):
     """Depthwise-separable 2-D convolution: a depthwise conv (groups = in_channels) then a
     pointwise 1x1 conv, as in Xception / MobileNet.
@@ -278,3 +287,44 @@ class SeparableConv2d(Module):
 
     def forward(self, input):
         return self.pointwise(self.depthwise(input))
+
+
+class Unfold(Module):
+    """Extracts sliding local blocks (im2col), see F.unfold: (N, C, H, W) or (C, H, W) ->
+    (N, C kH kW, L) or (C kH kW, L).
+
+    Args: kernel_size, dilation=1, padding=0, stride=1, each an int or a pair.
+    """
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.padding, self.stride = padding, stride
+
+    def forward(self, input):
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
+
+class Fold(Module):
+    """Combines sliding local blocks into a tensor (col2im), summing overlaps, see F.fold:
+    (N, C kH kW, L) or (C kH kW, L) -> (N, C, *output_size) or (C, *output_size).
+
+    Args: output_size, kernel_size, dilation=1, padding=0, stride=1, each an int or a pair.
+    """
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input):
+        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
+                      self.stride)
+
+    def extra_repr(self):
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+                f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}")

@@ -5,7 +5,8 @@ from glia.nn import functional as F
 from glia.nn.functional.dropout import _check_p
 from glia.nn.module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "DropConnect"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+           "DropConnect"]
 
 
 class _DropoutNd(Module):
@@ -61,6 +62,14 @@ class AlphaDropout(_DropoutNd):
 
     def forward(self, input):
         return F.alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """AlphaDropout of whole channels (see functional.feature_alpha_dropout): each (N, C) entry
+    is kept or set to SELU's saturation for all its positions. Input and output: (N, C, *)."""
+
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)
 
 
 class DropConnect(Module):

@@ -1,4 +1,4 @@
-"""glia.nn linear layers: Linear (one fused C++ op) and Bilinear, as in torch.nn."""
+"""glia.nn linear layers: Linear (one fused C++ op), LazyLinear and Bilinear, as in torch.nn."""
 import math
 
 import glia
@@ -7,7 +7,7 @@ from glia.nn import init
 from glia.nn.module import Module
 from glia.nn.parameter import Parameter
 
-__all__ = ["Bilinear", "Linear"]
+__all__ = ["Bilinear", "LazyLinear", "Linear"]
 
 
 class Linear(Module):
@@ -51,6 +51,74 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class LazyLinear(Linear):
+    """A Linear whose in_features is inferred from the first input (input.shape[-1]).
+
+    Until then weight and bias are empty (0,)-shaped placeholder Parameters (torch's
+    UninitializedParameter, whose shape cannot be read): they are listed by parameters() and
+    state_dict(), and the first forward fills them in place (the same Parameter objects, so
+    an optimizer built earlier keeps them), initialises them as Linear does and turns the
+    module into a Linear, as PyTorch. load_state_dict before the first call takes its shapes
+    from the state dict.
+
+    Args:
+        out_features: size of each output sample.
+        bias: learn an additive bias (default True).
+        dtype: parameter dtype (default float32).
+    """
+
+    def __init__(self, out_features, bias=True, dtype=None):
+        Module.__init__(self)
+        if out_features < 0:
+            raise ValueError(f"LazyLinear: out_features must be >= 0, got {out_features}")
+        self.in_features, self.out_features = 0, out_features
+        dtype = dtype or glia.float32
+        self.weight = Parameter(glia.empty(0, dtype=dtype))
+        if bias:
+            self.bias = Parameter(glia.empty(0, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self._lazy = True
+
+    def has_uninitialized_params(self):
+        return self._lazy
+
+    def reset_parameters(self):
+        if not self._lazy and self.in_features != 0:
+            super().reset_parameters()
+
+    def _materialize(self, in_features):
+        with glia.no_grad():
+            self.weight.data = glia.empty(self.out_features, in_features, dtype=self.weight.dtype)
+            if self.bias is not None:
+                self.bias.data = glia.empty(self.out_features, dtype=self.bias.dtype)
+        self.in_features, self._lazy = in_features, False
+
+    def initialize_parameters(self, input):
+        """Infers in_features from input.shape[-1] and creates and initialises the
+        parameters (a no-op once they exist)."""
+        if self._lazy:
+            if input.dim() < 1:
+                raise ValueError(f"LazyLinear: input must have at least 1 dim (*, in_features), "
+                                 f"got shape {tuple(input.shape)}")
+            self._materialize(input.shape[-1])
+            self.reset_parameters()
+
+    def load_state_dict(self, state_dict, strict=True):
+        weight = state_dict.get("weight") if self._lazy else None
+        if weight is not None and tuple(weight.shape) != (0,):  # (0,): another placeholder
+            if len(weight.shape) != 2 or weight.shape[0] != self.out_features:
+                raise ValueError(f"LazyLinear.load_state_dict: weight must have shape "
+                                 f"({self.out_features}, in_features), got {tuple(weight.shape)}")
+            self._materialize(weight.shape[1])
+        return super().load_state_dict(state_dict, strict)
+
+    def forward(self, input):
+        self.initialize_parameters(input)
+        self.__class__ = Linear
+        return Linear.forward(self, input)
 
 
 class Bilinear(Module):

@@ -9,7 +9,7 @@ from glia.nn.module import Module
 from glia.nn.parameter import Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
-           "LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm"]
+           "InstanceNorm3d", "LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm"]
 
 
 def _shape(x):
@@ -178,6 +178,13 @@ class InstanceNorm2d(_InstanceNorm):
 
     _ranks = (3, 4)
     _layout = "3-D (C, H, W) or 4-D (N, C, H, W)"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm over (N, C, D, H, W) or unbatched (C, D, H, W) inputs."""
+
+    _ranks = (4, 5)
+    _layout = "4-D (C, D, H, W) or 5-D (N, C, D, H, W)"
 
 
 class LayerNorm(Module):

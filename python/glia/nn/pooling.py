@@ -4,10 +4,10 @@ from glia.nn import functional as F
 from glia.nn.functional.conv import _ntuple
 from glia.nn.module import Module
 
-__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
-           "AvgPool1d", "AvgPool2d", "AvgPool3d", "GlobalAvgPool2d", "GlobalMaxPool2d", "LPPool1d",
-           "LPPool2d", "MaxPool1d", "MaxPool2d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d",
-           "MinPool2d"]
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
+           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+           "GlobalAvgPool2d", "GlobalMaxPool2d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxPool1d",
+           "MaxPool2d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "MinPool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -158,6 +158,15 @@ class MaxUnpool2d(_MaxUnpoolNd):
     _n = 2
 
 
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool3d: forward(input, indices, output_size=None), with the
+    indices from MaxPool3d(return_indices=True). (N, C, D, H, W) -> each spatial dim
+    (in - 1)s - 2p + k, or output_size."""
+
+    _fn = staticmethod(F.max_unpool3d)
+    _n = 3
+
+
 class _LPPoolNd(Module):
     _fn = None
 
@@ -191,6 +200,13 @@ class LPPool2d(_LPPoolNd):
     """Power-average pooling of (N, C, H, W) or (C, H, W); arguments as LPPool1d, with pairs."""
 
     _fn = staticmethod(F.lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling of (N, C, D, H, W) or (C, D, H, W); arguments as LPPool1d, with
+    triples."""
+
+    _fn = staticmethod(F.lp_pool3d)
 
 
 class _AdaptivePool(Module):
@@ -242,6 +258,20 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
     input size); return_indices also returns the argmax."""
 
     _fn = staticmethod(F.adaptive_max_pool2d)
+
+
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Average pooling of (N, C, D, H, W) or (C, D, H, W) to `output_size` (int or triple; None
+    keeps the input size)."""
+
+    _fn = staticmethod(F.adaptive_avg_pool3d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    """Max pooling of (N, C, D, H, W) or (C, D, H, W) to `output_size` (int or triple; None
+    keeps the input size); return_indices also returns the argmax."""
+
+    _fn = staticmethod(F.adaptive_max_pool3d)
 
 
 class _GlobalPool(Module):

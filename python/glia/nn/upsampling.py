@@ -1,9 +1,11 @@
-"""glia.nn upsampling layers: Upsample (nearest / (bi/tri)linear / bicubic), PixelShuffle and
-PixelUnshuffle, as in torch.nn."""
+"""glia.nn upsampling layers: Upsample (nearest / (bi/tri)linear / bicubic),
+UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle and ChannelShuffle, as
+in torch.nn."""
 from glia.nn import functional as F
 from glia.nn.module import Module
 
-__all__ = ["PixelShuffle", "PixelUnshuffle", "Upsample"]
+__all__ = ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle", "Upsample",
+           "UpsamplingBilinear2d", "UpsamplingNearest2d"]
 
 
 class Upsample(Module):
@@ -45,6 +47,22 @@ class Upsample(Module):
         return info + f", mode={self.mode!r}"
 
 
+class UpsamplingNearest2d(Upsample):
+    """Nearest-neighbour upsampling of (N, C, H, W): Upsample(size, scale_factor,
+    mode='nearest')."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Bilinear upsampling of (N, C, H, W) with align_corners=True (as PyTorch's layer):
+    Upsample(size, scale_factor, mode='bilinear', align_corners=True)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
 class PixelShuffle(Module):
     """(*, C r^2, H, W) -> (*, C, H r, W r): sub-pixel upsampling after a conv that makes
     r^2 times the channels (Shi et al., 2016)."""
@@ -72,3 +90,18 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self):
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """Interleaves the channels of `groups` groups (ShuffleNet), see F.channel_shuffle:
+    (N, C, *) -> (N, C, *)."""
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self):
+        return f"groups={self.groups}"

@@ -3,7 +3,9 @@
 conv*d and conv_transpose*d are thin wrappers over the fused C++ ops (glia._C.conv and
 glia._C.conv_transpose); this file turns PyTorch's argument forms (ints, tuples, 'same',
 'valid') into the per-dim lists those ops take. `pad` is built from differentiable glia
-ops (cat, narrow, index_select), so gradients flow through every mode.
+ops (cat, narrow, index_select), so gradients flow through every mode, and so are unfold
+(im2col: one index_select of every window element) and fold (col2im: one index_add, which
+sums overlapping windows).
 """
 import numbers
 
@@ -13,7 +15,7 @@ import glia
 from glia import _C
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-           "conv_transpose3d", "pad"]
+           "conv_transpose3d", "fold", "pad", "unfold"]
 
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -300,3 +302,95 @@ def _pad_constant(x, dim, left, right, value):
             parts.append(None)
     blocks = [b for b in (parts[0], x, parts[1]) if b is not None]
     return glia.cat(blocks, dim) if len(blocks) > 1 else x
+
+
+# ---- unfold / fold (im2col / col2im) ----
+
+def _block_args(kernel_size, dilation, padding, stride, op):
+    return (_ntuple(kernel_size, 2, op, "kernel_size", 1), _ntuple(dilation, 2, op, "dilation", 1),
+            _ntuple(padding, 2, op, "padding", 0), _ntuple(stride, 2, op, "stride", 1))
+
+
+def _blocks(spatial, kernel, dilation, padding, stride, op):
+    """(blocks per dim, flat indices into the padded plane) of the sliding windows: the
+    index of element (ki, kj) of window (bi, bj) sits at [(ki kW + kj) L + bi bW + bj]."""
+    blocks = [(s + 2 * p - d * (k - 1) - 1) // st + 1
+              for s, k, d, p, st in zip(spatial, kernel, dilation, padding, stride)]
+    if any(b < 1 for b in blocks):
+        raise ValueError(f"{op}: kernel_size {tuple(kernel)} (dilation {tuple(dilation)}) does not "
+                         f"fit the spatial size {tuple(spatial)} + 2 * padding {tuple(padding)}: "
+                         f"the number of blocks per dim would be {tuple(blocks)}")
+    # padded coordinate of window element k in block b: b * stride + k * dilation
+    rows, cols = (np.arange(k)[:, None] * d + np.arange(b)[None, :] * st
+                  for k, d, b, st in zip(kernel, dilation, blocks, stride))
+    width = spatial[1] + 2 * padding[1]
+    flat = rows[:, None, :, None] * width + cols[None, :, None, :]  # (kH, kW, bH, bW)
+    return blocks, glia.tensor(flat.reshape(-1).astype(np.int64))
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Extracts sliding local blocks (im2col): every kH x kW window of each channel becomes
+    a column.
+
+    Args:
+        input: (N, C, H, W) or unbatched (C, H, W).
+        kernel_size, dilation, padding (zeros), stride: int or pair.
+    Returns:
+        (N, C kH kW, L) (or (C kH kW, L)), L = prod over H, W of
+        floor((size + 2p - d(k - 1) - 1) / s) + 1. Row c kH kW + i kW + j holds window
+        element (i, j) of channel c, as in PyTorch.
+    """
+    if input.dim() not in (3, 4):
+        raise ValueError(f"unfold: input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape "
+                         f"{tuple(input.shape)}")
+    kernel, dilation, padding, stride = _block_args(kernel_size, dilation, padding, stride,
+                                                    "unfold")
+    unbatched = input.dim() == 3
+    x = input.unsqueeze(0) if unbatched else input
+    n, c, h, w = x.shape
+    blocks, index = _blocks([h, w], kernel, dilation, padding, stride, "unfold")
+    if any(padding):
+        x = pad(x, [padding[1], padding[1], padding[0], padding[0]])
+    k, count = kernel[0] * kernel[1], blocks[0] * blocks[1]
+    out = glia.index_select(x.reshape(n, c, -1), 2, index).reshape(n, c * k, count)
+    return out.squeeze(0) if unbatched else out
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Combines sliding local blocks into a tensor (col2im), summing where blocks overlap:
+    the adjoint of unfold (fold(unfold(x)) counts each pixel once per window covering it).
+
+    Args:
+        input: (N, C kH kW, L) or unbatched (C kH kW, L), laid out as unfold's output.
+        output_size: (H, W) of the output (int or pair).
+        kernel_size, dilation, padding, stride: int or pair, as for unfold; L must equal the
+            number of blocks these give for output_size.
+    Returns:
+        (N, C, H, W) or (C, H, W).
+    """
+    if input.dim() not in (2, 3):
+        raise ValueError(f"fold: input must be 2-D (C * kH * kW, L) or 3-D (N, C * kH * kW, L), "
+                         f"got shape {tuple(input.shape)}")
+    size = _ntuple(output_size, 2, "fold", "output_size", 1)
+    kernel, dilation, padding, stride = _block_args(kernel_size, dilation, padding, stride,
+                                                    "fold")
+    unbatched = input.dim() == 2
+    x = input.unsqueeze(0) if unbatched else input
+    n, ck, length = x.shape
+    k = kernel[0] * kernel[1]
+    if ck % k:
+        raise ValueError(f"fold: input dim 1 ({ck}) must be divisible by the product of "
+                         f"kernel_size {tuple(kernel)} ({k}), got input shape {tuple(input.shape)}")
+    blocks, index = _blocks(size, kernel, dilation, padding, stride, "fold")
+    if length != blocks[0] * blocks[1]:
+        raise ValueError(f"fold: input dim 2 ({length}) must equal the number of sliding blocks "
+                         f"{blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]} for output_size "
+                         f"{tuple(size)}, kernel_size {tuple(kernel)}, dilation "
+                         f"{tuple(dilation)}, padding {tuple(padding)}, stride {tuple(stride)}")
+    c = ck // k
+    hp, wp = size[0] + 2 * padding[0], size[1] + 2 * padding[1]
+    out = glia.index_add(glia.zeros(n, c, hp * wp, dtype=x.dtype), 2, index,
+                         x.reshape(n, c, k * length)).reshape(n, c, hp, wp)
+    if any(padding):
+        out = out.narrow(2, padding[0], size[0]).narrow(3, padding[1], size[1])
+    return out.squeeze(0) if unbatched else out

@@ -6,7 +6,8 @@ import numbers
 import glia
 from glia.nn.functional.activation import _inplace
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+           "feature_alpha_dropout"]
 
 # SELU_SCALE * SELU_ALPHA: SELU tends to minus this as x -> -inf (torch's constant).
 _ALPHA_PRIME = 1.7580993408473766
@@ -93,12 +94,32 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
         out = a * (m x + (m - 1) alpha') + b,    m ~ Bernoulli(1 - p).
     Identity when not training (torch's default training=False) or p = 0; p = 1 gives zeros.
     """
-    _check_p(p, "alpha_dropout")
+    return _alpha_dropout(input, p, training, inplace, "alpha_dropout", tuple(input.shape))
+
+
+def _alpha_dropout(input, p, training, inplace, op, mask_shape):
+    _check_p(p, op)
     if not training or p == 0.0 or input.numel() == 0:
         return input  # nothing is written, so inplace needs no check (as torch)
     if p == 1.0:
-        return _inplace(input, input * 0.0, inplace, "alpha_dropout")
+        return _inplace(input, input * 0.0, inplace, op)
     a = 1.0 / math.sqrt((_ALPHA_PRIME * _ALPHA_PRIME * p + 1.0) * (1.0 - p))
-    keep = glia.bernoulli(glia.full(input.shape, 1.0 - p, dtype=input.dtype))
+    keep = glia.bernoulli(glia.full(mask_shape, 1.0 - p, dtype=input.dtype))
     shift = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
-    return _inplace(input, input * (keep * a) + shift, inplace, "alpha_dropout")
+    return _inplace(input, input * (keep * a) + shift, inplace, op)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout of whole channels: one keep/drop draw per (dim 0, dim 1) entry, shared by
+    the remaining dims, as torch (so an unbatched (C, *) input draws per (C, first spatial
+    index) too). A dropped channel is set to -alpha' before the same affine map as
+    alpha_dropout. Identity when not training (the default) or p = 0.
+
+    Args:
+        input: (N, C, *) with at least 2 dims.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"feature_alpha_dropout: input must have at least 2 dims (N, C, *), "
+                         f"got shape {tuple(input.shape)}")
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    return _alpha_dropout(input, p, training, inplace, "feature_alpha_dropout", shape)

@@ -11,10 +11,11 @@ import glia
 from glia import _C
 from glia.nn.functional.conv import _ntuple
 
-__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
-           "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "global_avg_pool2d",
-           "global_max_pool2d", "lp_pool1d", "lp_pool2d", "max_pool1d", "max_pool2d", "max_pool3d",
-           "max_unpool1d", "max_unpool2d", "min_pool2d"]
+__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "avg_pool1d",
+           "avg_pool2d", "avg_pool3d", "global_avg_pool2d", "global_max_pool2d", "lp_pool1d",
+           "lp_pool2d", "lp_pool3d", "max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d",
+           "max_unpool2d", "max_unpool3d", "min_pool2d"]
 
 
 def _spatial(input, n, op):
@@ -180,6 +181,12 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2, "lp_pool2d")
 
 
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """3-D power-average pooling over (N, C, D, H, W) or (C, D, H, W); arguments as lp_pool1d,
+    with triples."""
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3, "lp_pool3d")
+
+
 def _adaptive_size(output_size, spatial, n, op):
     """output_size as n ints; None entries keep the input size."""
     if output_size is None or isinstance(output_size, numbers.Integral):
@@ -225,6 +232,24 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     input size); with return_indices, also the argmax flattened within each plane."""
     sizes = _adaptive_size(output_size, _spatial(input, 2, "adaptive_max_pool2d"), 2,
                            "adaptive_max_pool2d")
+    values, indices = _C.adaptive_max_pool(input, sizes)
+    return (values, indices) if return_indices else values
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Average pooling of (N, C, D, H, W) or (C, D, H, W) to output_size (an int, or a triple
+    whose None entries keep the input size)."""
+    sizes = _adaptive_size(output_size, _spatial(input, 3, "adaptive_avg_pool3d"), 3,
+                           "adaptive_avg_pool3d")
+    return _C.adaptive_avg_pool(input, sizes)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, D, H, W) or (C, D, H, W) to output_size (int or triple, None keeps
+    the input size); with return_indices, also the argmax flattened within each D x H x W
+    volume."""
+    sizes = _adaptive_size(output_size, _spatial(input, 3, "adaptive_max_pool3d"), 3,
+                           "adaptive_max_pool3d")
     values, indices = _C.adaptive_max_pool(input, sizes)
     return (values, indices) if return_indices else values
 
@@ -301,6 +326,13 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     max_unpool1d, with pairs. Differentiable in input (gradients gather at the indices)."""
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2,
                        "max_unpool2d")
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool3d over (N, C, D, H, W) or (C, D, H, W); arguments as
+    max_unpool1d, with triples; indices flattened within each D x H x W volume."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3,
+                       "max_unpool3d")
 
 
 def _global_dims(input, op):
