@@ -37,6 +37,18 @@ def test_linear_matches_torch(shape, bias):
     compare_module(g, t, randn(*shape))
 
 
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
+@pytest.mark.parametrize("shape,n_in,n_out", [((2, 0), 0, 4), ((3, 2, 0), 0, 2), ((2, 5), 5, 0)])
+def test_linear_with_zero_features_matches_torch(shape, n_in, n_out):
+    # zero input features: the output is the bias; zero outputs: an empty last dim
+    t = torch.nn.Linear(n_in, n_out).double()
+    with torch.no_grad():
+        t.bias.copy_(torch.arange(float(n_out)))
+    g = nn.Linear(n_in, n_out, dtype=glia.float64)
+    load_from_torch(g, t)
+    compare_module(g, t, randn(*shape))
+
+
 def test_linear_float32_and_noncontiguous_input():
     t = torch.nn.Linear(6, 5)
     g = nn.Linear(6, 5)

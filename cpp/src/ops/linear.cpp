@@ -25,7 +25,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                bias.shape(), " ", bias.dtype());
   Shape out_shape = x.shape();
   out_shape.back() = out_f;
-  const int64_t rows = x.numel() / std::max<int64_t>(in_f, 1);
+  int64_t rows = 1;  // the leading dims (not numel / in_f: in_f may be 0)
+  for (int64_t k = 0; k + 1 < x.dim(); ++k) rows *= x.shape()[k];
   Tensor x3 = reshape(detach(x), {1, rows, in_f});
   Tensor wt = unsqueeze(transpose(detach(weight), 0, 1), 0);
   Tensor out = Tensor::empty({1, rows, out_f}, x.dtype());
@@ -40,11 +41,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     Shape in_shape = x.shape();
     attach_grad_fn(
         out, "LinearBackward", {x, weight, bias},
-        [x, weight, in_f, out_f, in_shape](const Tensor& g, const NeedsGrad& n) {
-          Tensor g2 = reshape(g, {-1, out_f});
+        [x, weight, in_f, out_f, in_shape, rows](const Tensor& g, const NeedsGrad& n) {
+          Tensor g2 = reshape(g, {rows, out_f});  // explicit rows: -1 is ambiguous at size 0
           Tensor gx, gw, gb;
           if (n[0]) gx = reshape(matmul(g2, weight), in_shape);
-          if (n[1]) gw = matmul(transpose(g2, 0, 1), reshape(x, {-1, in_f}));
+          if (n[1]) gw = matmul(transpose(g2, 0, 1), reshape(x, {rows, in_f}));
           if (n[2]) gb = sum(g2, {0});
           return Grads{gx, gw, gb};
         },
