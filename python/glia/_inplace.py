@@ -91,9 +91,10 @@ def exponential_(self, lambd=1.0):
     """Fills with values drawn from the exponential distribution of rate lambd."""
     if not lambd > 0:
         raise ValueError(f"exponential_: expects lambd > 0, got lambd={lambd}")
-    # -log(1 - U) / lambd, with U in [0, 1) so the log is finite
-    return _random_fill(self, "exponential_",
-                        lambda s, dt: glia.log1p(-glia.rand(*s, dtype=dt)) * (-1.0 / lambd))
+    # -log(1 - U) / lambd with U in [0, 1): finite; drawn in float64, where U = 0 (a value
+    # of exactly 0, which a Gumbel sample would turn into inf) has odds 2^-53, not 2^-24
+    return _random_fill(self, "exponential_", lambda s, dt: (glia.log1p(
+        -glia.rand(*s, dtype=_C.dtype.float64)) * (-1.0 / lambd)).to(dt))
 
 
 def log_normal_(self, mean=1.0, std=2.0):
