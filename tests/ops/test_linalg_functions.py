@@ -302,3 +302,34 @@ def test_double_backward_matches_torch(name):
     (g2,) = glia.autograd.grad((gg * gg).sum(), [g])
     (t2,) = torch.autograd.grad((tg * tg).sum(), [t])
     assert_close(g2, t2, rtol=1e-7, atol=1e-9)
+
+
+def test_value_gradients_at_repeated_and_zero_singular_values_match_torch():
+    # svdvals/eigvalsh/nuclear norm of the identity or of a rank-deficient matrix: finite
+    for x in (np.eye(3), np.array([[1.0, 0, 0], [0, 0, 0]]), np.diag([2.0, 2.0, 5.0])):
+        check_op(glia.linalg.svdvals, torch.linalg.svdvals, x)
+        check_op(lambda t: glia.linalg.matrix_norm(t, "nuc"),
+                 lambda t: torch.linalg.matrix_norm(t, "nuc"), x)
+        if x.shape[0] == x.shape[1]:
+            check_op(glia.linalg.eigvalsh, torch.linalg.eigvalsh, x)
+
+
+def test_eigh_gradient_is_symmetric_like_torch():
+    a = spd((), 4, "esym") - 4 * np.eye(4)
+    w = _rng("esw").standard_normal((4, 4))
+    x, y = glia.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    (glia.linalg.eigh(x).eigenvectors * glia.tensor(w)).abs().sum().backward()
+    (torch.linalg.eigh(y).eigenvectors * torch.tensor(w)).abs().sum().backward()
+    assert_close(x.grad, y.grad, rtol=1e-9, atol=1e-10)
+
+
+def test_non_finite_inputs():
+    bad = np.array([[np.nan, 1.0], [1.0, 2.0]])
+    check_raises(lambda: glia.linalg.svd(glia.tensor(bad)), RuntimeError, "linalg.svd",
+                 "non-finite")
+    check_raises(lambda: glia.linalg.svdvals(glia.tensor(bad)), RuntimeError, "linalg.svd")
+    assert np.isnan(glia.linalg.inv(glia.tensor(bad)).numpy()).all()  # NaN propagates, as torch
+    # cholesky(upper=True) reads the upper triangle, as torch
+    ns = np.array([[4.0, 1.0], [2.0, 3.0]])
+    assert_close(glia.linalg.cholesky(glia.tensor(ns), upper=True),
+                 torch.linalg.cholesky(torch.tensor(ns), upper=True))

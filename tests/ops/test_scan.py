@@ -147,3 +147,11 @@ def test_scan_bad_dim_raises(name):
     x = glia.zeros(2, 3)
     check_raises(lambda: getattr(glia, name)(x, 2), IndexError, name, "2")
     check_raises(lambda: getattr(glia, name)(x, -3), IndexError, name, "-3")
+
+
+def test_changing_returned_indices_in_place_is_caught():
+    x = glia.tensor([3.0, 1.0, 2.0], requires_grad=True)
+    values, indices = glia.cummax(x, 0)
+    with glia.no_grad():
+        indices.zero_()
+    check_raises(lambda: values.sum().backward(), RuntimeError, "modified by an in-place")

@@ -114,8 +114,8 @@ def test_scatter_reduce_integers_and_errors():
     check_raises(lambda: glia.scatter_reduce(b, 1, glia.tensor(idx), glia.tensor(randn((2, 3))),
                                              "max"), RuntimeError, "scatter_reduce", "'max'")
     zero_src = glia.tensor(np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]]))
-    check_raises(lambda: glia.scatter_reduce(b, 1, glia.tensor(idx), zero_src, "prod"),
-                 RuntimeError, "scatter_reduce", "prod", "zeros")
+    check_raises(lambda: glia.scatter_reduce(b, 1, glia.tensor(idx), zero_src, "prod").sum()
+                 .backward(), RuntimeError, "scatter_reduce", "prod", "zeros")
     check_raises(lambda: glia.scatter(b, 1, glia.tensor(idx + 5), zero_src), IndexError,
                  "scatter", "out of bounds")
     check_raises(lambda: glia.scatter(b, 1, glia.tensor(idx), zero_src, reduce="max"),
@@ -210,3 +210,26 @@ def test_zero_dim_gather_and_scatters_match_torch():
                  "gather", "1")
     check_raises(lambda: glia.gather(glia.tensor(2.5), 1, glia.tensor(0)), IndexError,
                  "gather", "dim 1")
+
+
+def test_changing_a_saved_index_in_place_is_caught():
+    s = glia.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for make in (lambda i: glia.zeros(3).scatter_add(0, i, s),
+                 lambda i: glia.zeros(3).scatter(0, i, s),
+                 lambda i: glia.zeros(3).scatter_reduce(0, i, s, "sum")):
+        i = glia.tensor([0, 1, 2])
+        out = make(i)
+        with glia.no_grad():
+            i.fill_(0)
+        check_raises(lambda: out.sum().backward(), RuntimeError, "modified by an in-place")
+
+
+def test_scatter_reduce_prod_over_zeros_fails_only_on_backward_and_has_no_double_backward():
+    b = glia.tensor([1.0, 2.0], requires_grad=True)
+    out = b.scatter_reduce(0, glia.tensor([0]), glia.tensor([0.0]), "prod")
+    np.testing.assert_array_equal(out.detach().numpy(), [0.0, 2.0])  # the forward works
+    check_raises(lambda: out.sum().backward(), RuntimeError, "scatter_reduce", "zeros")
+    s = glia.tensor([2.0, 3.0, 4.0], requires_grad=True)
+    check_raises(lambda: glia.autograd.grad(glia.ones(2).scatter_reduce(
+        0, glia.tensor([0, 0, 1]), s, "prod").sum(), [s], create_graph=True), RuntimeError,
+        "ScatterReduceBackward", "double backward")

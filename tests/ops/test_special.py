@@ -129,3 +129,12 @@ def test_special_tails_and_edges_match_torch():
              np.random.default_rng(4).standard_normal((2, 3)))
     check_op(lambda t: glia.special.multigammaln(t, 2), lambda t: torch.special.multigammaln(t, 2),
              np.array([1.5, 4.0]), rtol=1e-12, atol=1e-12)
+
+
+def test_trigamma_far_below_zero_is_fast_and_right():
+    # digamma's gradient there uses the reflection formula, not a walk up from -1e8
+    x = np.array([-1e8 + 0.5, -12345.25, -2.3])
+    assert rel_err(glia.polygamma(1, glia.tensor(x)).numpy(), sp.polygamma(1, x)) < 1e-8
+    t = glia.tensor(x, requires_grad=True)
+    glia.digamma(t).sum().backward()
+    assert rel_err(t.grad.numpy(), sp.polygamma(1, x)) < 1e-8

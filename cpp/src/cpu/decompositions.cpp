@@ -75,7 +75,7 @@ int64_t solve(const Tensor& a, const Tensor& bm, int64_t batch, int64_t n, int64
     Eigen::PartialPivLU<Mat<T>> lu(MapC<T>(a.data<T>() + b * n * n, n, n));
     const auto diag = lu.matrixLU().diagonal();
     for (int64_t i = 0; i < n; ++i)
-      if (diag(i) == T(0) || !std::isfinite(diag(i))) {
+      if (diag(i) == T(0)) {  // a non-finite input is not singular: its NaN propagates
         singular = b;
         return;
       }
@@ -116,6 +116,8 @@ void eigh(const Tensor& a, int64_t batch, int64_t n, const Tensor& values, const
     Mat<T> A = MapC<T>(a.data<T>() + b * n * n, n, n);
     Eigen::SelfAdjointEigenSolver<Mat<T>> es(
         A, want_vectors ? Eigen::ComputeEigenvectors : Eigen::EigenvaluesOnly);
+    GLIA_CHECK(es.info() == Eigen::Success, Error, "linalg.eigh: the algorithm failed to "
+               "converge (the input has non-finite values or is ill-conditioned)");
     Vec<T>(values.data<T>() + b * n, n) = es.eigenvalues();
     if (want_vectors) MapM<T>(vectors.data<T>() + b * n * n, n, n) = es.eigenvectors();
   });
@@ -139,7 +141,9 @@ void svd(const Tensor& a, int64_t batch, int64_t m, int64_t n, bool full, const 
     unsigned opts = !vectors ? 0u
                     : full   ? unsigned(Eigen::ComputeFullU | Eigen::ComputeFullV)
                              : unsigned(Eigen::ComputeThinU | Eigen::ComputeThinV);
+    GLIA_CHECK(A.allFinite(), Error, "linalg.svd: the input matrix contains non-finite values");
     Eigen::BDCSVD<Mat<T>> dec(A, opts);
+    GLIA_CHECK(dec.info() == Eigen::Success, Error, "linalg.svd: the algorithm failed to converge");
     Vec<T>(s.data<T>() + b * k, k) = dec.singularValues();
     if (vectors) {
       MapM<T>(u.data<T>() + b * m * ucols, m, ucols) = dec.matrixU();

@@ -90,6 +90,12 @@ double digamma(double x) {
 
 double polygamma(int64_t n, double x) {
   if (x == kInf) return 0.0;
+  if (n == 1 && x < 0 && x != std::floor(x)) {
+    // reflection, so the series below never walks up from far below zero:
+    // psi1(x) = pi^2 / sin^2(pi x) - psi1(1 - x)
+    const double s = std::sin(kPi * x);
+    return kPi * kPi / (s * s) - polygamma(1, 1 - x);
+  }
   // psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x)
   const double sign = n % 2 ? 1.0 : -1.0;
   return sign * std::exp(std::lgamma(double(n) + 1)) * hurwitz_zeta(double(n) + 1, x);

@@ -187,6 +187,8 @@ Tensor linalg_solve(const Tensor& a, const Tensor& b) {
 }
 
 Tensor cholesky(const Tensor& a, bool upper) {
+  // upper: U = L^T of A's upper triangle, which is the lower one of A^T (as PyTorch)
+  if (upper) return mT(cholesky(mT(a), false));
   Matrices mats = matrices_of(a, "linalg.cholesky", true);
   Tensor l = Tensor::empty(a.shape(), a.dtype());
   int64_t order = 0;
@@ -206,7 +208,7 @@ Tensor cholesky(const Tensor& a, bool upper) {
       return Grads{mul(add(s, mT(s)), 0.5)};
     }, {l});
   }
-  return upper ? mT(l) : l;
+  return l;
 }
 
 std::pair<Tensor, Tensor> eigh(const Tensor& a) {
@@ -218,11 +220,16 @@ std::pair<Tensor, Tensor> eigh(const Tensor& a) {
   auto outs = join_outputs({values, vectors}, "EighBackward", a,
                            [](const std::vector<Tensor>& g, const std::vector<Tensor>& o) {
     const Tensor &L = o[0], &V = o[1];
+    // eigenvalues only (eigvalsh): V diag(gL) V^T, defined at repeated eigenvalues too
+    if (!any(ne(g[1], zeros({}, g[1].dtype()))).item<bool>())
+      return Grads{matmul(mul(V, unsqueeze(g[0], -2)), mT(V))};
     const int64_t n = L.shape().back();
     Tensor I = eye(n, n, L.dtype());
     Tensor E = sub(unsqueeze(L, -2), unsqueeze(L, -1));
     E = add(E, I);  // the diagonal is replaced below: avoid dividing by 0 there
-    Tensor inner = mul(div(matmul(mT(V), g[1]), E), sub(1, I));
+    // V^T gV projected on the skew-symmetric matrices (a symmetric input's tangents)
+    Tensor vg = matmul(mT(V), g[1]);
+    Tensor inner = mul(div(mul(sub(vg, mT(vg)), 0.5), E), sub(1, I));
     inner = add(inner, diag_embed_last(g[0]));
     return Grads{matmul(matmul(V, inner), mT(V))};
   });
@@ -258,6 +265,10 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& a, bool full_matrice
     }
     const Tensor U = narrow(o[0], -1, 0, k), S = o[1], Vh = narrow(o[2], -2, 0, k);
     const Tensor gU = narrow(g[0], -1, 0, k), gS = g[1], gVh = narrow(g[2], -2, 0, k);
+    // singular values only (svdvals, norms): U diag(gS) Vh, defined at repeated or zero ones
+    const Tensor zero = zeros({}, gS.dtype());
+    if (!any(ne(gU, zero)).item<bool>() && !any(ne(gVh, zero)).item<bool>())
+      return Grads{matmul(mul(U, unsqueeze(gS, -2)), Vh)};
     Tensor V = mT(Vh), gV = mT(gVh);
     Tensor I = eye(k, k, S.dtype());
     Tensor S2 = mul(S, S);

@@ -183,7 +183,8 @@ Tensor scatter_add(const Tensor& base, int64_t dim, const Tensor& index, const T
                    [d = d, idx = idx, src_shape = src.shape()](const Tensor& g, const NeedsGrad& n) {
                      return Grads{n[0] ? g : Tensor(),
                                   n[1] ? gathered_grad(g, d, idx, src_shape) : Tensor()};
-                   });
+                   },
+                   {idx});  // the index is read by the backward: changing it is caught
   }
   return out;
 }
@@ -205,7 +206,8 @@ Tensor scatter(const Tensor& base, int64_t dim, const Tensor& index, const Tenso
                                                                      const NeedsGrad& n) {
                      return Grads{n[0] ? mul(g, keep.to(g.dtype())) : Tensor(),
                                   n[1] ? gathered_grad(g, d, idx, src_shape) : Tensor()};
-                   });
+                   },
+                   {idx});
   }
   return out;
 }
@@ -262,13 +264,14 @@ Tensor scatter_reduce(const Tensor& base, int64_t dim, const Tensor& index, cons
   if (!any_requires_grad({&base, &src})) return out;
   GLIA_CHECK(is_floating(t), DTypeError, "scatter_reduce: gradients need floating tensors");
   Tensor o = out.detach(), b = detach(base), sr = src_region(s, idx);
-  if (op == ScatterOp::Mul)
-    GLIA_CHECK(!any(eq(sr, zeros({}, t))).item<bool>() &&
-                   !(include_self && any(logical_and(mask, eq(b, zeros({}, t)))).item<bool>()),
-               Error, "scatter_reduce: the gradient of 'prod' over zeros is not supported");
+  // a fused backward (it reads detached values): no double backward, said so if asked
   attach_grad_fn(out, "ScatterReduceBackward", {base, src},
                  [=, d = d, idx = idx, src_shape = src.shape()](const Tensor& g,
                                                                 const NeedsGrad& n) {
+    if (op == ScatterOp::Mul)
+      GLIA_CHECK(!any(eq(sr, zeros({}, t))).item<bool>() &&
+                     !(include_self && any(logical_and(mask, eq(b, zeros({}, t)))).item<bool>()),
+                 Error, "scatter_reduce: the gradient of 'prod' over zeros is not supported");
     Tensor keep = logical_not(mask).to(g.dtype());
     Tensor gb, gs;
     if (op == ScatterOp::Add) {
@@ -295,7 +298,7 @@ Tensor scatter_reduce(const Tensor& base, int64_t dim, const Tensor& index, cons
       gs = mul(gathered_grad(share, d, idx, src_shape), hit_full);
     }
     return Grads{n[0] ? gb : Tensor(), n[1] ? gs : Tensor()};
-  }, {out});
+  }, {out, idx, base, src}, Backward::Kernel);
   return out;
 }
 

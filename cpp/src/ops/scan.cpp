@@ -48,7 +48,7 @@ std::pair<Tensor, Tensor> cum_extreme(const Tensor& a_in, int64_t dim, ScanOp op
                    [d, indices, shape = a.shape()](const Tensor& g, const NeedsGrad&) {
       if (g.dim() == 0) return Grads{g};
       return Grads{scatter_add(zeros(shape, g.dtype()), d, indices, g)};
-    });
+    }, {indices});  // returned to the caller: changing them in place is caught
   }
   return {values, indices};
 }
