@@ -52,6 +52,10 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode == "trunc":
         if _is_integral(input) and _is_integral(other):
             # integers stay integers: b divides a - fmod(a, b) exactly
+            divisor = other if isinstance(other, Tensor) else _C.scalar_tensor(
+                other, _C.dtype.int64)
+            if bool(_C.any(_C.eq(divisor, 0)).item()):
+                raise RuntimeError("div: integer division by zero (rounding_mode='trunc')")
             return _C.floor_divide(_C.sub(input, _C.fmod(input, other)), other)
         return _C.trunc(_C.div(input, other))
     raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")

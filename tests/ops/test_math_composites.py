@@ -305,6 +305,11 @@ def test_div_rounding_mode_matches_torch(mode):
                  lambda x: torch.div(x, s, rounding_mode=mode), i, grad=False)
     check_raises(lambda: glia.div(glia.tensor(f), 2, rounding_mode="round"), ValueError,
                  "div", "'round'")
+    for mode in ("trunc", "floor"):
+        check_raises(lambda: glia.div(glia.tensor(i), 0, rounding_mode=mode), RuntimeError,
+                     "division by zero")
+    check_raises(lambda: glia.div(glia.tensor(i), glia.tensor([[1], [0]]), rounding_mode="trunc"),
+                 RuntimeError, "div", "division by zero")
 
 
 # ---- aliases ----
