@@ -102,6 +102,82 @@ CASES = [
         [d.transforms.ExpTransform(), d.transforms.AffineTransform(1.5, p["a"])]),
      {"loc": RNG.standard_normal(3), "scale": _pos(3), "a": -_pos(3)}),
 ]
+
+
+def _dirichlet_rows():
+    c = _pos(2, 3)
+    c[0] = [0.5, 0.7, 0.3]  # all below 1: torch's mode is the first vertex
+    return c
+
+
+def _mixture(d, p, component):
+    return d.MixtureSameFamily(d.Categorical(logits=p["logits"]), component)
+
+
+# families that need lgamma/digamma
+CASES += [
+    ("gamma", lambda d, p: d.Gamma(p["concentration"], p["rate"]),
+     {"concentration": _pos(2, 3), "rate": _pos(3)}),
+    ("gamma-number-concentration", lambda d, p: d.Gamma(p["concentration"], p["rate"]),
+     {"concentration": 2.5, "rate": _pos(2)}),
+    ("chi2", lambda d, p: d.Chi2(p["df"]), {"df": 3 * _pos(3)}),
+    ("beta", lambda d, p: d.Beta(p["c1"], p["c0"]), {"c1": 2 * _pos(2, 3), "c0": 2 * _pos(3)}),
+    ("beta-below-one", lambda d, p: d.Beta(p["c1"], p["c0"]),
+     {"c1": np.array([0.4, 2.0, 0.7]), "c0": np.array([0.6, 0.5, 3.0])}),
+    ("dirichlet", lambda d, p: d.Dirichlet(p["concentration"]),
+     {"concentration": 2 * _pos(3, 4)}),
+    ("dirichlet-below-one", lambda d, p: d.Dirichlet(p["concentration"]),
+     {"concentration": _dirichlet_rows()}),
+    ("poisson", lambda d, p: d.Poisson(p["rate"]), {"rate": 4 * _pos(2, 3)}),
+    ("poisson-large", lambda d, p: d.Poisson(p["rate"]), {"rate": np.array([12.0, 150.0])}),
+    ("binomial-probs", lambda d, p: d.Binomial(p["total_count"], probs=p["probs"]),
+     {"total_count": np.full(3, 7.0), "probs": _unit(2, 3)}),
+    ("binomial-logits-inhomogeneous", lambda d, p: d.Binomial(p["total_count"],
+                                                              logits=p["logits"]),
+     {"total_count": np.array([[3.0], [20.0]]), "logits": RNG.standard_normal((2, 3))}),
+    ("multinomial-probs", lambda d, p: d.Multinomial(6, probs=p["probs"]),
+     {"probs": _simplex(2, 3)}),
+    ("multinomial-logits", lambda d, p: d.Multinomial(4, logits=p["logits"]),
+     {"logits": RNG.standard_normal(4)}),
+    ("geometric-probs", lambda d, p: d.Geometric(probs=p["probs"]), {"probs": _unit(2, 3)}),
+    ("geometric-logits", lambda d, p: d.Geometric(logits=p["logits"]),
+     {"logits": RNG.standard_normal(3)}),
+    ("negbinomial-probs", lambda d, p: d.NegativeBinomial(p["total_count"], probs=p["probs"]),
+     {"total_count": 3 * _pos(3), "probs": _unit(2, 3)}),
+    ("negbinomial-logits", lambda d, p: d.NegativeBinomial(p["total_count"],
+                                                           logits=p["logits"]),
+     {"total_count": np.array(2.5), "logits": RNG.standard_normal(3)}),
+    ("studentt", lambda d, p: d.StudentT(p["df"], p["loc"], p["scale"]),
+     {"df": np.array([0.7, 1.5, 2.5, 9.0]), "loc": RNG.standard_normal(4), "scale": _pos(4)}),
+    ("studentt-df-only", lambda d, p: d.StudentT(p["df"]), {"df": 4 * _pos(2, 1)}),
+    ("cauchy", lambda d, p: d.Cauchy(p["loc"], p["scale"]),
+     {"loc": RNG.standard_normal((2, 3)), "scale": _pos(3)}),
+    ("gumbel", lambda d, p: d.Gumbel(p["loc"], p["scale"]),
+     {"loc": RNG.standard_normal((2, 3)), "scale": _pos(2, 3)}),
+    ("halfnormal", lambda d, p: d.HalfNormal(p["scale"]), {"scale": _pos(3)}),
+    ("halfcauchy", lambda d, p: d.HalfCauchy(p["scale"]), {"scale": _pos(2, 3)}),
+    ("weibull", lambda d, p: d.Weibull(p["scale"], p["concentration"]),
+     {"scale": _pos(3), "concentration": np.array([0.7, 1.5, 3.0])}),
+    ("kumaraswamy", lambda d, p: d.Kumaraswamy(p["c1"], p["c0"]),
+     {"c1": 2 * _pos(3), "c0": 2 * _pos(3)}),
+    ("lowrank-mvn", lambda d, p: d.LowRankMultivariateNormal(p["loc"], p["W"], p["D"]),
+     {"loc": RNG.standard_normal((2, 3)), "W": RNG.standard_normal((3, 2)), "D": _pos(2, 3)}),
+    ("lowrank-mvn-broadcast", lambda d, p: d.LowRankMultivariateNormal(p["loc"], p["W"], p["D"]),
+     {"loc": RNG.standard_normal(4), "W": RNG.standard_normal((2, 4, 1)), "D": _pos(4)}),
+    ("mixture-normal", lambda d, p: _mixture(d, p, d.Normal(p["loc"], p["scale"])),
+     {"logits": RNG.standard_normal((2, 3)), "loc": RNG.standard_normal((2, 3)),
+      "scale": _pos(2, 3)}),
+    ("mixture-diag-gaussian", lambda d, p: _mixture(
+        d, p, d.Independent(d.Normal(p["loc"], p["scale"]), 1)),
+     {"logits": RNG.standard_normal(3), "loc": RNG.standard_normal((3, 2)),
+      "scale": _pos(3, 2)}),
+    ("mixture-mvn", lambda d, p: _mixture(
+        d, p, d.MultivariateNormal(p["loc"], scale_tril=p["tril"])),
+     {"logits": RNG.standard_normal((4, 2)), "loc": RNG.standard_normal((4, 2, 3)),
+      "tril": _tril(2, 3, 3)}),
+    ("mixture-gamma", lambda d, p: _mixture(d, p, d.Gamma(p["concentration"], p["rate"])),
+     {"logits": RNG.standard_normal((4, 3)), "concentration": _pos(4, 3), "rate": _pos(3)}),
+]
 IDS = [c[0] for c in CASES]
 
 
@@ -141,8 +217,13 @@ def compare(case, fn, rtol=RTOL, atol=ATOL, grad=True):
     assert_close(go, to, rtol, atol)
     if grad and to.requires_grad and to.numel():
         cot = RNG.standard_normal(tuple(to.shape))
+        try:
+            (to * torch.tensor(cot)).sum().backward()
+        except NotImplementedError:  # a derivative torch lacks (gammainc's in concentration)
+            with pytest.raises(NotImplementedError):
+                (go * glia.tensor(cot)).sum().backward()
+            return True
         (go * glia.tensor(cot)).sum().backward()
-        (to * torch.tensor(cot)).sum().backward()
         for k in tp:
             if isinstance(tp[k], float):
                 continue
@@ -178,9 +259,11 @@ def test_log_prob(case):
     assert compare(case, lambda d, lib: d.log_prob(to_glia(value) if lib is glia else value))
 
 
-# cases with batch dims whose support is the same for every row (not Uniform's)
+# cases with batch dims whose support is the same for every row (not Uniform's, nor a
+# Binomial's with several total_counts)
 BROADCAST_CASES = [c for c in CASES
-                   if not c[0].startswith("uniform") and build(c, grad=False)[1].batch_shape]
+                   if not c[0].startswith("uniform") and "inhomogeneous" not in c[0]
+                   and build(c, grad=False)[1].batch_shape]
 
 
 @pytest.mark.parametrize("case", BROADCAST_CASES, ids=[c[0] for c in BROADCAST_CASES])
@@ -192,13 +275,24 @@ def test_log_prob_broadcasts_values(case):
     assert compare(case, lambda d, lib: d.log_prob(to_glia(value) if lib is glia else value))
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-@pytest.mark.parametrize("prop", ["mean", "variance", "stddev", "mode"])
+# torch 2.13's Kumaraswamy.mode is NaN for every valid parameter (glia's is the true mode,
+# tested in test_distributions_gamma_family.py)
+MOMENT_CASES = [(case, prop) for case in CASES for prop in ["mean", "variance", "stddev", "mode"]
+                if (case[0], prop) != ("kumaraswamy", "mode")]
+
+
+@pytest.mark.parametrize("case,prop", MOMENT_CASES,
+                         ids=[f"{prop}-{case[0]}" for case, prop in MOMENT_CASES])
 def test_moments(case, prop):
     compare(case, lambda d, lib: getattr(d, prop))
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+# torch's Multinomial.entropy takes lgamma(total_count + 1) in float32 (of an int64 tensor);
+# glia's, exact in float64, is checked against enumeration in test_distributions_gamma_family.py
+ENTROPY_CASES = [c for c in CASES if not c[0].startswith("multinomial")]
+
+
+@pytest.mark.parametrize("case", ENTROPY_CASES, ids=[c[0] for c in ENTROPY_CASES])
 def test_entropy(case):
     compare(case, lambda d, lib: d.entropy())
 

@@ -81,6 +81,64 @@ def independent_normal(d, p, k):
     return d.Independent(normal(d, p, k), 1)
 
 
+def gamma(d, p, k):
+    return d.Gamma(p[k + "concentration"], p[k + "rate"])
+
+
+def chi2(d, p, k):
+    return d.Chi2(p[k + "df"])
+
+
+def beta(d, p, k):
+    return d.Beta(p[k + "c1"], p[k + "c0"])
+
+
+def dirichlet(d, p, k):
+    return d.Dirichlet(p[k + "concentration"])
+
+
+def poisson(d, p, k):
+    return d.Poisson(p[k + "rate"])
+
+
+def binomial(d, p, k):
+    return d.Binomial(p[k + "total_count"], probs=p[k + "probs"])
+
+
+def geometric(d, p, k):
+    return d.Geometric(probs=p[k + "probs"])
+
+
+def gumbel(d, p, k):
+    return d.Gumbel(p[k + "loc"], p[k + "scale"])
+
+
+def halfnormal(d, p, k):
+    return d.HalfNormal(p[k + "scale"])
+
+
+def halfcauchy(d, p, k):
+    return d.HalfCauchy(p[k + "scale"])
+
+
+def cauchy(d, p, k):
+    return d.Cauchy(p[k + "loc"], p[k + "scale"])
+
+
+def lowrank(d, p, k):
+    return d.LowRankMultivariateNormal(p[k + "loc"], p[k + "W"], p[k + "D"])
+
+
+def uniform01(d, p, k):
+    """A uniform inside [0, 1] (Beta's support)."""
+    return d.Uniform(p[k + "low"], p[k + "low"] + p[k + "width"])
+
+
+def uniform_positive(d, p, k):
+    """A uniform on the positive reals (the Gamma's support)."""
+    return d.Uniform(p[k + "low"], p[k + "low"] + p[k + "width"])
+
+
 def _params(kind, shape):
     """numpy parameters of one family with batch shape `shape`."""
     if kind in (normal, laplace, lognormal, independent_normal):
@@ -100,6 +158,30 @@ def _params(kind, shape):
         return {"loc": _n(*shape), "tril": _tril(*shape[-1:], shape[-1])}
     if kind is mvn_cov:
         return {"loc": _n(*shape[-1:]), "cov": _spd(*shape, shape[-1])}
+    if kind is gamma:
+        return {"concentration": 2 * _pos(*shape), "rate": _pos(*shape)}
+    if kind is chi2:
+        return {"df": 3 * _pos(*shape)}
+    if kind is beta:
+        return {"c1": 2 * _pos(*shape), "c0": 2 * _pos(*shape)}
+    if kind is dirichlet:
+        return {"concentration": 2 * _pos(*shape)}
+    if kind is poisson:
+        return {"rate": 3 * _pos(*shape)}
+    if kind is binomial:
+        return {"total_count": np.full(shape, 6.0), "probs": RNG.uniform(0.05, 0.95, shape)}
+    if kind is geometric:
+        return {"probs": RNG.uniform(0.05, 0.95, shape)}
+    if kind in (gumbel, cauchy):
+        return {"loc": _n(*shape), "scale": _pos(*shape)}
+    if kind in (halfnormal, halfcauchy):
+        return {"scale": _pos(*shape)}
+    if kind is lowrank:
+        return {"loc": _n(*shape), "W": _n(*shape, 2), "D": _pos(*shape)}
+    if kind is uniform01:
+        return {"low": RNG.uniform(0.05, 0.45, shape), "width": RNG.uniform(0.1, 0.5, shape)}
+    if kind is uniform_positive:
+        return {"low": RNG.uniform(0.1, 2.0, shape), "width": _pos(*shape)}
     raise AssertionError(kind)
 
 
@@ -120,6 +202,25 @@ PAIRS = [
     (normal, uniform, (3,), (3,)), (normal, exponential, (3,), (3,)),
     (laplace, uniform, (3,), (3,)), (laplace, exponential, (3,), (3,)),
     (exponential, uniform, (3,), (3,)),
+    # families that need lgamma/digamma
+    (gamma, gamma, (3,), (2, 1)), (chi2, gamma, (3,), (3,)), (chi2, chi2, (2,), (2,)),
+    (beta, beta, (2, 3), (3,)), (dirichlet, dirichlet, (2, 4), (4,)),
+    (poisson, poisson, (3,), (2, 3)), (binomial, binomial, (2, 3), (3,)),
+    (geometric, geometric, (3,), (3,)), (gumbel, gumbel, (2, 3), (3,)),
+    (halfnormal, halfnormal, (3,), (3,)), (halfcauchy, halfcauchy, (3,), (3,)),
+    (cauchy, cauchy, (3,), (2, 3)), (lowrank, lowrank, (2, 3), (3,)),
+    (mvn_tril, lowrank, (2, 3), (2, 3)), (lowrank, mvn_cov, (2, 3), (4, 1, 3)),
+    (bernoulli_probs, poisson, (3,), (3,)), (beta, exponential, (3,), (3,)),
+    (beta, gamma, (3,), (3,)), (beta, normal, (3,), (2, 3)), (exponential, gamma, (3,), (3,)),
+    (exponential, gumbel, (3,), (3,)), (gamma, exponential, (3,), (3,)),
+    (gamma, gumbel, (3,), (3,)), (gamma, normal, (2, 3), (3,)), (gumbel, normal, (3,), (3,)),
+    (normal, gumbel, (3,), (3,)), (uniform01, beta, (3,), (3,)),
+    (uniform_positive, gamma, (3,), (3,)), (uniform, gumbel, (3,), (3,)),
+    (exponential, beta, (3,), (3,)), (gamma, beta, (3,), (3,)), (gamma, uniform, (3,), (3,)),
+    (gumbel, beta, (3,), (3,)), (gumbel, exponential, (3,), (3,)), (gumbel, gamma, (3,), (3,)),
+    (gumbel, uniform, (3,), (3,)), (laplace, beta, (3,), (3,)), (laplace, gamma, (3,), (3,)),
+    (normal, beta, (3,), (3,)), (normal, gamma, (3,), (3,)), (poisson, bernoulli_probs, (3,), (3,)),
+    (poisson, binomial, (3,), (3,)),
 ]
 
 
@@ -226,3 +327,76 @@ def test_register_kl_most_specific():
         kl._KL_MEMOIZE.clear()
     with pytest.raises(TypeError):
         GD.register_kl(int, GD.Normal)
+
+
+def test_kl_gamma_family_infinite_cases():
+    """Support mismatches give inf exactly where torch's do."""
+    _check_kl(beta, uniform, {"c1": np.array([2.0, 1.5, 0.5]), "c0": np.array([1.0, 3.0, 0.7])},
+              {"low": np.array([0.0, 0.1, -1.0]), "width": np.array([1.0, 1.0, 3.0])})
+    _check_kl(uniform01, beta, {"low": np.array([0.2, -0.1, 0.5]),
+                                "width": np.array([0.5, 0.5, 0.7])},
+              {"c1": np.array([2.0, 1.5, 0.5]), "c0": np.array([1.0, 3.0, 0.7])})
+    _check_kl(uniform_positive, gamma,
+              {"low": np.array([0.5, -0.5]), "width": np.array([1.0, 1.0])},
+              {"concentration": np.array([2.0, 3.0]), "rate": np.array([1.0, 0.5])})
+    _check_kl(binomial, binomial,
+              {"total_count": np.array([5.0, 7.0]), "probs": np.array([0.3, 0.6])},
+              {"total_count": np.array([5.0, 4.0]), "probs": np.array([0.4, 0.5])})
+
+
+def test_kl_binomial_larger_q_count():
+    p = GD.Binomial(glia.tensor([3.0, 5.0]), glia.tensor([0.5, 0.5]))
+    q = GD.Binomial(glia.tensor([4.0, 5.0]), glia.tensor([0.5, 0.5]))
+    with pytest.raises(NotImplementedError, match="q.total_count > p.total_count"):
+        GD.kl_divergence(p, q)
+
+
+FAMILY_PARAMS = [
+    (normal, (2, 3)), (exponential, (3,)), (bernoulli_probs, (3,)), (gamma, (2, 3)),
+    (beta, (3,)), (dirichlet, (2, 4)), (poisson, (3,)),
+]
+
+
+@pytest.mark.parametrize("fam,shape", FAMILY_PARAMS, ids=[f[0].__name__ for f in FAMILY_PARAMS])
+def test_bregman_kl_and_entropy(fam, shape):
+    """The exponential-family fallback (Bregman divergence of the log normalizer) and the
+    generic entropy give the closed forms, as torch's fallbacks do."""
+    from glia.distributions import kl
+    pp, qp = _params(fam, shape), _params(fam, shape)
+    params = {"p_" + k: v for k, v in pp.items()} | {"q_" + k: v for k, v in qp.items()}
+    gp = {k: glia.tensor(v, requires_grad=True) for k, v in params.items()}
+    tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    p, q = fam(GD, gp, "p_"), fam(GD, gp, "q_")
+    tpd, tqd = fam(TD, tp, "p_"), fam(TD, tp, "q_")
+    go = kl._kl_expfamily_expfamily(p, q)
+    assert_close(go, TD.kl._kl_expfamily_expfamily(tpd, tqd), rtol=1e-9, atol=1e-10)
+    assert_close(go, GD.kl_divergence(p, q), rtol=1e-9, atol=1e-10)
+    if fam in (normal, exponential, bernoulli_probs, gamma):  # with a carrier measure
+        assert_close(GD.ExponentialFamily.entropy(p), p.entropy(), rtol=1e-9, atol=1e-10)
+    else:
+        with pytest.raises(NotImplementedError):
+            GD.ExponentialFamily.entropy(p)
+    go.sum().backward()
+    TD.kl._kl_expfamily_expfamily(tpd, tqd).sum().backward()
+    for k in params:
+        if tp[k].grad is None:  # p's natural parameters are detached, in both
+            assert gp[k].grad is None, k
+        else:
+            assert_close(gp[k].grad, tp[k].grad, rtol=1e-7, atol=1e-9)
+
+
+def test_kl_cross_family_and_transforms_not_implemented():
+    b = GD.Beta(glia.tensor([2.0]), glia.tensor([3.0]))
+    g = GD.Gamma(glia.tensor([2.0]), glia.tensor([3.0]))
+    with pytest.raises(NotImplementedError, match="different exponential families"):
+        GD.kl_divergence(g, GD.Poisson(glia.tensor([1.0])))
+    with pytest.raises(NotImplementedError):
+        GD.kl_divergence(b, GD.Dirichlet(glia.tensor([[2.0, 3.0]])))
+    w1 = GD.Weibull(glia.tensor([1.0]), glia.tensor([2.0]))
+    w2 = GD.Weibull(glia.tensor([1.5]), glia.tensor([2.0]))
+    assert GD.kl_divergence(w1, w1).tolist() == [0.0]  # same transforms: KL of the bases
+    with pytest.raises(NotImplementedError):
+        GD.kl_divergence(w1, w2)
+    with pytest.raises(ValueError, match="different event shapes"):
+        GD.kl_divergence(GD.LowRankMultivariateNormal(glia.zeros(2), glia.ones(2, 1), glia.ones(2)),
+                         GD.MultivariateNormal(glia.zeros(3), glia.eye(3)))

@@ -4,16 +4,17 @@ import numbers
 
 import glia
 from glia.distributions import constraints
-from glia.distributions.distribution import Distribution
+from glia.distributions.exp_family import ExponentialFamily
 from glia.distributions.utils import (broadcast_all, lazy_property, logits_to_probs,
                                       probs_to_logits)
 from glia.nn.functional import binary_cross_entropy_with_logits
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
     """1 with probability `probs` (or sigmoid(`logits`)), else 0; give exactly one."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
+    _mean_carrier_measure = 0
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
@@ -82,3 +83,10 @@ class Bernoulli(Distribution):
         values = glia.arange(2, dtype=self._param.dtype)
         values = values.reshape((-1,) + (1,) * len(self._batch_shape))
         return values.expand((-1,) + self._batch_shape) if expand else values
+
+    @property
+    def _natural_params(self):
+        return (glia.logit(self.probs),)
+
+    def _log_normalizer(self, x):
+        return glia.log1p(glia.exp(x))

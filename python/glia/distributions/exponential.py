@@ -3,14 +3,15 @@ import numbers
 
 import glia
 from glia.distributions import constraints
-from glia.distributions.distribution import Distribution
+from glia.distributions.exp_family import ExponentialFamily
 from glia.distributions.utils import broadcast_all
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """The exponential distribution: density rate * exp(-rate x) on x >= 0."""
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
+    _mean_carrier_measure = 0
     has_rsample = True
 
     def __init__(self, rate, validate_args=None):
@@ -60,3 +61,10 @@ class Exponential(Distribution):
 
     def entropy(self):
         return 1.0 - glia.log(self.rate)
+
+    @property
+    def _natural_params(self):
+        return (-self.rate,)
+
+    def _log_normalizer(self, x):
+        return -glia.log(-x)

@@ -4,14 +4,15 @@ import numbers
 
 import glia
 from glia.distributions import constraints
-from glia.distributions.distribution import Distribution
+from glia.distributions.exp_family import ExponentialFamily
 from glia.distributions.utils import broadcast_all, standard_normal
 
 
-class Normal(Distribution):
+class Normal(ExponentialFamily):
     """The normal (Gaussian) distribution with mean `loc` and standard deviation `scale`."""
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
+    _mean_carrier_measure = 0
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
@@ -64,3 +65,10 @@ class Normal(Distribution):
 
     def entropy(self):
         return 0.5 + 0.5 * math.log(2 * math.pi) + glia.log(self.scale)
+
+    @property
+    def _natural_params(self):
+        return (self.loc / self.scale.pow(2), -0.5 * self.scale.pow(2).reciprocal())
+
+    def _log_normalizer(self, x, y):
+        return -0.25 * x.pow(2) / y + 0.5 * glia.log(-math.pi / y)

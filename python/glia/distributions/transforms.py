@@ -1,17 +1,20 @@
 """Invertible elementwise transforms for TransformedDistribution, as
-torch.distributions.transforms (the few that LogNormal, the relaxed distributions and
-tanh-squashed policies need)."""
+torch.distributions.transforms (the few that LogNormal, Gumbel, Weibull, Kumaraswamy, the
+half and relaxed distributions and tanh-squashed policies need); t.inv is the inverse
+transform."""
 import math
 import numbers
+import weakref
 
 import glia
 from glia._C import Tensor
 from glia.distributions import constraints
+from glia.distributions.utils import broadcast_all as _broadcast_all
 from glia.distributions.utils import finfo
 from glia.nn.functional import softplus
 
-__all__ = ["Transform", "ExpTransform", "SigmoidTransform", "TanhTransform",
-           "AffineTransform"]
+__all__ = ["Transform", "AbsTransform", "AffineTransform", "ExpTransform", "PowerTransform",
+           "SigmoidTransform", "TanhTransform"]
 
 
 class Transform:
@@ -28,6 +31,17 @@ class Transform:
             raise ValueError("cache_size must be 0 or 1")
         self._cache_size = cache_size
         self._cached_x_y = None, None
+        self._inv = None
+
+    @property
+    def inv(self):
+        """The inverse transform (callable: t.inv(y) is x); kept by a weak reference, as
+        torch."""
+        inv = self._inv() if self._inv is not None else None
+        if inv is None:
+            inv = _InverseTransform(self)
+            self._inv = weakref.ref(inv)
+        return inv
 
     @property
     def event_dim(self):
@@ -43,7 +57,7 @@ class Transform:
         self._cached_x_y = x, y
         return y
 
-    def inv(self, y):
+    def _inv_call(self, y):
         if self._cache_size == 0:
             return self._inverse(y)
         x_old, y_old = self._cached_x_y
@@ -72,6 +86,95 @@ class Transform:
 
     def log_abs_det_jacobian(self, x, y):
         raise NotImplementedError
+
+
+class _InverseTransform(Transform):
+    """The inverse of a transform: calls its inverse, shares its cache."""
+
+    def __init__(self, transform):
+        super().__init__(cache_size=transform._cache_size)
+        self._inv = transform
+
+    @property
+    def inv(self):
+        return self._inv
+
+    @property
+    def domain(self):
+        return self._inv.codomain
+
+    @property
+    def codomain(self):
+        return self._inv.domain
+
+    @property
+    def bijective(self):
+        return self._inv.bijective
+
+    @property
+    def sign(self):
+        return self._inv.sign
+
+    def __eq__(self, other):
+        return isinstance(other, _InverseTransform) and self._inv == other._inv
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self._inv!r})"
+
+    def __call__(self, x):
+        return self._inv._inv_call(x)
+
+    def log_abs_det_jacobian(self, x, y):
+        return -self._inv.log_abs_det_jacobian(y, x)
+
+
+class AbsTransform(Transform):
+    """y = |x|: not bijective (HalfNormal, HalfCauchy fold their base with it)."""
+    codomain = constraints.positive
+    bijective = False
+
+    def __eq__(self, other):
+        return isinstance(other, AbsTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return x.abs()
+
+    def _inverse(self, y):
+        return y
+
+
+class PowerTransform(Transform):
+    """y = x ** exponent on the positive reals."""
+    domain = constraints.positive
+    codomain = constraints.positive
+
+    def __init__(self, exponent, cache_size=0):
+        super().__init__(cache_size)
+        (self.exponent,) = _broadcast_all(exponent)
+
+    @property
+    def sign(self):
+        return self.exponent.sign()
+
+    def __eq__(self, other):
+        if not isinstance(other, PowerTransform):
+            return False
+        return bool((self.exponent == other.exponent).all().item())
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return x.pow(self.exponent)
+
+    def _inverse(self, y):
+        return y.pow(1 / self.exponent)
+
+    def log_abs_det_jacobian(self, x, y):
+        return (self.exponent * y / x).abs().log()
 
 
 class ExpTransform(Transform):

@@ -1,0 +1,60 @@
+"""Gumbel(loc, scale), as torch.distributions.Gumbel."""
+import math
+import numbers
+
+import glia
+from glia.distributions import constraints
+from glia.distributions.transformed_distribution import TransformedDistribution
+from glia.distributions.transforms import AffineTransform, ExpTransform
+from glia.distributions.uniform import Uniform
+from glia.distributions.utils import broadcast_all, euler_constant, finfo
+
+
+class Gumbel(TransformedDistribution):
+    """The Gumbel (type-I extreme value) distribution: loc - scale log(-log U), U uniform."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        fi = finfo(self.loc.dtype)
+        if isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number):
+            base_dist = Uniform(float(fi.tiny), 1 - float(fi.eps), validate_args=validate_args)
+        else:
+            base_dist = Uniform(glia.full_like(self.loc, float(fi.tiny)),
+                                glia.full_like(self.loc, 1 - float(fi.eps)),
+                                validate_args=validate_args)
+        transforms = [ExpTransform().inv, AffineTransform(loc=0, scale=-glia.ones_like(self.scale)),
+                      ExpTransform().inv, AffineTransform(loc=loc, scale=-self.scale)]
+        super().__init__(base_dist, transforms, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Gumbel, _instance)
+        new.loc = self.loc.expand(tuple(batch_shape))
+        new.scale = self.scale.expand(tuple(batch_shape))
+        return super().expand(batch_shape, _instance=new)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        y = (self.loc - value) / self.scale
+        return (y - y.exp()) - self.scale.log()
+
+    @property
+    def mean(self):
+        return self.loc + self.scale * euler_constant
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def stddev(self):
+        return (math.pi / math.sqrt(6)) * self.scale
+
+    @property
+    def variance(self):
+        return self.stddev.pow(2)
+
+    def entropy(self):
+        return self.scale.log() + (1 + euler_constant)
