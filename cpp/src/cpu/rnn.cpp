@@ -127,11 +127,22 @@ void cell_forward(const RnnShape& s, int64_t n, T* g, const T* hh, const T* b_x,
     case RnnMode::Tanh: Vec<T>(h_new, n) = gate(0, true).tanh(); break;
     case RnnMode::Relu: Vec<T>(h_new, n) = gate(0, true).max(T(0)); break;
     case RnnMode::Lstm: {
-      Vec<T> i = gate(0, true), f = gate(1, true), gg = gate(2, true), o = gate(3, true);
-      i = i.logistic();
-      f = f.logistic();
-      gg = gg.tanh();
-      o = o.logistic();
+      // each gate's sum and activation in one pass (the op passes the biases summed in b_x)
+      for (int64_t q = 0; q < 4 && b_hh; ++q) Vec<T>(g + q * H, n) += CVec<T>(b_hh + q * H, n);
+      Vec<T> i(g, n), f(g + H, n), gg(g + 2 * H, n), o(g + 3 * H, n);
+      auto pre = [&](int64_t q) { return CVec<T>(g + q * H, n) + CVec<T>(hh + q * H, n); };
+      if (b_x) {
+        auto bias = [&](int64_t q) { return CVec<T>(b_x + q * H, n); };
+        i = (pre(0) + bias(0)).logistic();
+        f = (pre(1) + bias(1)).logistic();
+        gg = (pre(2) + bias(2)).tanh();
+        o = (pre(3) + bias(3)).logistic();
+      } else {
+        i = pre(0).logistic();
+        f = pre(1).logistic();
+        gg = pre(2).tanh();
+        o = pre(3).logistic();
+      }
       Vec<T> c(c_new, n), tc(aux, n);
       c = f * CVec<T>(c_prev, n) + i * gg;
       tc = c.tanh();
