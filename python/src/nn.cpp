@@ -60,4 +60,7 @@ void init_nn(py::module_& m) {
     return glia::nn::nll_loss(x, t, or_undefined(w), ignore_index, reduction_from(reduction, "nll_loss"));
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,
      py::arg("reduction") = "mean");
+  m.def("ctc_loss", &glia::nn::ctc_loss, py::arg("log_probs"), py::arg("targets"),
+        py::arg("input_lengths"), py::arg("target_lengths"), py::arg("blank") = 0,
+        py::arg("zero_infinity") = false);
 }

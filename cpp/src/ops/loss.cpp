@@ -1,7 +1,11 @@
 // Losses with a fused kernel (cross_entropy) and composed ones (nll_loss).
 #include "cpu/loss.h"
 
+#include <cmath>
+#include "cpu/ctc_loss.h"
+
 #include <limits>
+#include <numeric>
 
 #include "check.h"
 #include "dispatch.h"
@@ -159,6 +163,107 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& wei
   return add(div(sum(losses), where(none_kept, ones_like(total), total)),
              where(none_kept, scalar_like(std::numeric_limits<double>::quiet_NaN(), total),
                    zeros_like(total)));
+}
+
+namespace {
+
+// A lengths argument as N int64 values, each at least 0 (and at most `most`, when given).
+Tensor checked_ctc_lengths(const Tensor& lengths, int64_t N, const char* what, int64_t most) {
+  GLIA_CHECK(lengths.defined() && lengths.dtype() == DType::Int64, DTypeError, "ctc_loss: ",
+             what, " must be an int64 tensor, got ",
+             lengths.defined() ? dtype_name(lengths.dtype()) : "none");
+  GLIA_CHECK(lengths.dim() == 1 && lengths.shape()[0] == N, ShapeError, "ctc_loss: ", what,
+             " must have one value per sample (", N, "), got shape ", lengths.shape());
+  Tensor l = contiguous(detach(lengths));
+  for (int64_t n = 0; n < N; ++n) {
+    const int64_t v = l.data<int64_t>()[n];
+    GLIA_CHECK(v >= 0 && (most < 0 || v <= most), ShapeError, "ctc_loss: ", what, "[", n, "] is ",
+               v, ", expected a value in [0, ", most < 0 ? "inf" : std::to_string(most), "]");
+  }
+  return l;
+}
+
+}  // namespace
+
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                const Tensor& target_lengths, int64_t blank, bool zero_infinity) {
+  GLIA_CHECK(log_probs.defined() && targets.defined(), Error, "ctc_loss: got an undefined tensor");
+  GLIA_CHECK(is_floating(log_probs.dtype()), DTypeError,
+             "ctc_loss: log_probs must be floating point, got ", log_probs.dtype());
+  GLIA_CHECK(log_probs.dim() == 3, ShapeError,
+             "ctc_loss: log_probs must be (T, N, C), got shape ", log_probs.shape());
+  GLIA_CHECK(targets.dtype() == DType::Int64, DTypeError,
+             "ctc_loss: targets must be integer class indices, got ", targets.dtype());
+  const int64_t T = log_probs.shape()[0], N = log_probs.shape()[1], C = log_probs.shape()[2];
+  GLIA_CHECK(blank >= 0 && blank < C, ShapeError, "ctc_loss: blank ", blank,
+             " is out of range for ", C, " classes");
+  Tensor in_len = checked_ctc_lengths(input_lengths, N, "input_lengths", T);
+  Tensor tg_len = checked_ctc_lengths(target_lengths, N, "target_lengths", -1);
+  const int64_t* tl = tg_len.data<int64_t>();
+  // where each sample's labels start: rows of a padded (N, S) targets, or one after another
+  Tensor offsets = Tensor::empty({N}, DType::Int64);
+  int64_t* off = offsets.data<int64_t>();
+  const int64_t max_target = N == 0 ? 0 : *std::max_element(tl, tl + N);
+  if (targets.dim() == 2) {
+    GLIA_CHECK(targets.shape()[0] == N && targets.shape()[1] >= max_target, ShapeError,
+               "ctc_loss: padded targets must be (N, S) with N = ", N, " and S at least the "
+               "longest target length ", max_target, ", got shape ", targets.shape());
+    for (int64_t n = 0; n < N; ++n) off[n] = n * targets.shape()[1];
+  } else {
+    GLIA_CHECK(targets.dim() == 1, ShapeError,
+               "ctc_loss: targets must be (N, S) or 1-D, got shape ", targets.shape());
+    std::exclusive_scan(tl, tl + N, off, int64_t(0));
+    const int64_t total = N == 0 ? 0 : off[N - 1] + tl[N - 1];
+    GLIA_CHECK(targets.numel() >= total, ShapeError, "ctc_loss: 1-D targets hold ",
+               targets.numel(), " labels but target_lengths add up to ", total);
+  }
+  Tensor tg = contiguous(detach(targets));
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t j = 0; j < tl[n]; ++j) {
+      const int64_t c = tg.data<int64_t>()[off[n] + j];
+      GLIA_CHECK(c >= 0 && c < C && c != blank, IndexError, "ctc_loss: label ", c, " of sample ",
+                 n, " is out of range for ", C, " classes or is the blank (", blank, ")");
+    }
+  Tensor lp = contiguous(detach(log_probs));
+  const DType dt = lp.dtype();
+  const cpu::CtcBatch batch{T, N, C, blank, max_target, tg.data<int64_t>(), off,
+                            in_len.data<int64_t>(), tl};
+  Tensor alpha = Tensor::empty({N, T, 2 * max_target + 1}, dt), loss = Tensor::empty({N}, dt);
+  dispatch_float(dt, "ctc_loss", [&](auto tag) {
+    using S = typename decltype(tag)::type;
+    cpu::ctc_loss_forward<S>(batch, lp.data<S>(), alpha.data<S>(), loss.data<S>());
+  });
+  // samples with no alignment: excluded from the loss and the gradient when asked
+  Tensor keep = Tensor::empty({N}, dt);
+  dispatch_float(dt, "ctc_loss", [&](auto tag) {
+    using S = typename decltype(tag)::type;
+    for (int64_t n = 0; n < N; ++n) {
+      const bool lost = zero_infinity && std::isinf(loss.data<S>()[n]);
+      keep.data<S>()[n] = lost ? S(0) : S(1);
+      if (lost) loss.data<S>()[n] = S(0);
+    }
+  });
+  if (log_probs.requires_grad()) {
+    attach_grad_fn(
+        loss, "CtcLossBackward", {log_probs},
+        [=](const Tensor& g, const NeedsGrad&) {
+          NoGradGuard ng;
+          // the same batch, its pointers into the tensors this closure keeps alive
+          const cpu::CtcBatch batch{T, N, C, blank, max_target, tg.data<int64_t>(),
+                                    offsets.data<int64_t>(), in_len.data<int64_t>(),
+                                    tg_len.data<int64_t>()};
+          Tensor scale = contiguous(mul(detach(g), keep));
+          Tensor grad = Tensor::empty({T, N, C}, dt);
+          dispatch_float(dt, "ctc_loss", [&](auto tag) {
+            using S = typename decltype(tag)::type;
+            cpu::ctc_loss_backward<S>(batch, lp.data<S>(), alpha.data<S>(), loss.data<S>(),
+                                      scale.data<S>(), grad.data<S>());
+          });
+          return Grads{grad};
+        },
+        {log_probs}, Backward::Kernel);
+  }
+  return loss;
 }
 
 }  // namespace glia::nn

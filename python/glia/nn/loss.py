@@ -12,7 +12,7 @@ __all__ = ["MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWith
            "CrossEntropyLoss", "NLLLoss", "KLDivLoss", "HingeLoss", "MultiMarginLoss",
            "ContrastiveLoss", "TripletMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
            "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss",
-           "GaussianNLLLoss", "TripletMarginWithDistanceLoss"]
+           "GaussianNLLLoss", "TripletMarginWithDistanceLoss", "CTCLoss"]
 
 
 class _Loss(Module):
@@ -143,6 +143,27 @@ class NLLLoss(_WeightedLoss):
 
     def extra_repr(self):
         return f"ignore_index={self.ignore_index}, " + super().extra_repr()
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification: the loss of label sequences unaligned with the
+    frames of a sequence model's output, for speech or handwriting recognition.
+
+    forward(log_probs, targets, input_lengths, target_lengths) with log_probs (T, N, C) from
+    log_softmax; see glia.nn.functional.ctc_loss for the shapes.
+    """
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                          self.reduction, self.zero_infinity)
+
+    def extra_repr(self):
+        return f"blank={self.blank}, zero_infinity={self.zero_infinity}, " + super().extra_repr()
 
 
 class KLDivLoss(_Loss):

@@ -34,6 +34,13 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& w
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight = Tensor(),
                 int64_t ignore_index = -100, Reduction reduction = Reduction::Mean);
 
+// Connectionist temporal classification loss of each sample (N): log_probs (T, N, C);
+// targets int32/int64, (N, S) padded or 1-D with the samples' labels one after another;
+// input_lengths and target_lengths integer (N). With zero_infinity, a sample with no
+// alignment has loss 0 and no gradient instead of +inf.
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                const Tensor& target_lengths, int64_t blank = 0, bool zero_infinity = false);
+
 // N-d convolution (N = weight.dim() - 2, 1 to 3): x (B, C, *in) or unbatched (C, *in),
 // weight (O, C/groups, *k), bias (O) or undefined. stride/padding/dilation have N entries.
 Tensor conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const Shape& stride,

@@ -7,7 +7,10 @@ ValueError naming the loss and the shapes when input and target do not match.
 import math
 import numbers
 
+import numpy as np
+
 import glia
+from glia import _C
 from glia.nn.functional.activation import _check_float, logsigmoid, softplus
 from glia.nn.functional.distance import pairwise_distance
 
@@ -16,7 +19,7 @@ __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_
            "contrastive_loss", "triplet_margin_loss", "cosine_embedding_loss",
            "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
            "multilabel_soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
-           "triplet_margin_with_distance_loss"]
+           "triplet_margin_with_distance_loss", "ctc_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -488,3 +491,54 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     if swap:
         d_neg = glia.minimum(d_neg, dist(positive, negative))
     return _reduce(glia.clamp_min(margin + d_pos - d_neg, 0.0), reduction)
+
+
+def _ctc_indices(x, what):
+    """Class indices or lengths as an int64 tensor: from a tensor of integers, a number, or a
+    sequence or array of them."""
+    if isinstance(x, glia.Tensor):
+        if x.dtype != glia.int64:
+            raise TypeError(f"ctc_loss: {what} must hold integers, got {x.dtype}")
+        return x
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "iu" and arr.size:  # an empty list reads as float64
+        raise TypeError(f"ctc_loss: {what} must hold integers, got {arr.dtype}")
+    return glia.tensor(arr.astype(np.int64))
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    """Connectionist temporal classification loss, as torch.nn.functional.ctc_loss.
+
+    log_probs (T, N, C) (or (T, C) for one sample) are log-probabilities over C classes, one of
+    them `blank`, at each of T frames, as log_softmax makes them; targets are the label
+    sequences, padded (N, S) or one after another (sum(target_lengths)); input_lengths and
+    target_lengths say how many frames and labels each sample has. The loss of a sample is
+    -log of the probability of its labels summed over every alignment of them to its frames
+    (+inf when none exists; 0 instead with zero_infinity=True). 'mean' divides each by its
+    target length and averages over the batch.
+
+    The gradient is the exact derivative with respect to log_probs. PyTorch's adds exp(log_probs)
+    to it, which the backward of the log_softmax in front cancels: through log_softmax both
+    agree.
+    """
+    _check_reduction("ctc_loss", reduction)
+    _check_float("ctc_loss", log_probs)
+    targets = _ctc_indices(targets, "targets")
+    input_lengths = _ctc_indices(input_lengths, "input_lengths")
+    target_lengths = _ctc_indices(target_lengths, "target_lengths")
+    unbatched = log_probs.dim() == 2
+    if unbatched:  # one sample: (T, C), its labels (S), its lengths as numbers
+        if targets.dim() != 1:
+            raise ValueError(f"ctc_loss: unbatched log_probs (T, C) take 1-D targets, got "
+                             f"shape {tuple(targets.shape)}")
+        log_probs, targets = log_probs.unsqueeze(1), targets.unsqueeze(0)
+        input_lengths, target_lengths = input_lengths.reshape(-1), target_lengths.reshape(-1)
+    losses = _C.ctc_loss(log_probs, targets, input_lengths, target_lengths, int(blank),
+                         bool(zero_infinity))
+    if reduction == "mean":
+        return (losses / target_lengths.clamp(min=1).to(losses.dtype)).mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses.reshape(()) if unbatched else losses
+
