@@ -39,7 +39,7 @@ from glia import linalg, special  # noqa: F401,E402
 from glia.linalg import det, slogdet, logdet, inverse, pinverse, matrix_power  # noqa: F401,E402
 from glia import _inplace  # noqa: F401,E402  (x.<op>_ methods; needs _math's methods)
 from glia._scatter import (  # noqa: F401,E402
-    scatter, scatter_reduce, index_fill, index_copy, masked_scatter, put,
+    scatter, scatter_reduce, index_fill, index_copy, masked_scatter, put, index_put,
 )
 from glia._creation import (  # noqa: F401
     tensor, as_tensor, zeros, ones, empty, full, zeros_like, ones_like, empty_like,

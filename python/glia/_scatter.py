@@ -1,7 +1,7 @@
 """Writing values into a tensor at given positions, as torch: scatter (and its in-place form),
-scatter_reduce, index_fill, index_copy, masked_scatter and put. scatter and scatter_reduce
-run in C++; the others are built from where, index_add and scatter, so they are
-differentiable."""
+scatter_reduce, index_fill, index_copy, masked_scatter, put and index_put. scatter and
+scatter_reduce run in C++; the others are built from where, index_add and scatter, so they
+are differentiable."""
 import numbers
 
 from glia import _C
@@ -114,8 +114,77 @@ def put(input, index, source, accumulate=False):
     return out.reshape(list(input.shape))
 
 
+def _leading_positions(input, indices, op):
+    """The flat positions, over input's first k dims, that a tuple of k index tensors (int64,
+    broadcast together; a bool mask stands for the int64 indices of its True elements)
+    select, and k."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"{op}: indices must be a tuple of tensors, got {type(indices).__name__}")
+    per_dim = []
+    for i in indices:
+        if not isinstance(i, Tensor) or i.dtype not in (_C.dtype.int64, _C.dtype.bool):
+            got = i.dtype if isinstance(i, Tensor) else type(i).__name__
+            raise TypeError(f"{op}: indices must be int64 or bool tensors, got {got}")
+        if i.dtype == _C.dtype.bool:  # one int64 index per dim the mask covers
+            per_dim += [_C.select(_C.nonzero(i), 1, d) for d in range(i.dim())]
+        else:
+            per_dim.append(i)
+    k = len(per_dim)
+    if k == 0 or k > input.dim():
+        raise IndexError(f"{op}: {k} indices for a tensor of shape {tuple(input.shape)}")
+    shape = list(per_dim[0].shape)
+    for i in per_dim[1:]:
+        try:
+            shape = _C.broadcast_shapes(shape, list(i.shape))
+        except (ValueError, RuntimeError):
+            raise ValueError(f"{op}: index shapes {[tuple(i.shape) for i in per_dim]} do not "
+                             "broadcast together") from None
+    flat = _C.zeros(list(shape), _C.dtype.int64)
+    for d, i in enumerate(per_dim):
+        n = input.shape[d]
+        if i.numel() and (_C.amax(i).item() >= n or _C.amin(i).item() < -n):
+            raise IndexError(f"{op}: index out of range for dim {d} of size {n} (shape "
+                             f"{tuple(input.shape)})")
+        i = _C.where(_C.lt(i, 0), _C.add(i, n), i)  # negative counts from the end
+        flat = _C.add(_C.mul(flat, n), i)
+    return flat, tuple(shape), k
+
+
+@_method
+def index_put(input, indices, values, accumulate=False):
+    """input with values written (or added, with accumulate) at input[indices], as
+    torch.index_put: indices is a tuple of index tensors for the leading dims; values
+    broadcasts to the selection's shape. Differentiable in input and values."""
+    flat, shape, k = _leading_positions(input, indices, "index_put")
+    lead, rest = list(input.shape[:k]), list(input.shape[k:])
+    rows = 1
+    for n in lead:
+        rows *= n
+    cols = 1
+    for n in rest:
+        cols *= n
+    if not isinstance(values, Tensor):
+        values = _C.scalar_tensor(values, input.dtype)
+    target = list(shape) + rest
+    try:
+        values = values.to(input.dtype).expand(*target)
+    except (ValueError, RuntimeError):
+        raise ValueError(f"index_put: values of shape {tuple(values.shape)} do not broadcast to "
+                         f"the selection's shape {tuple(target)}") from None
+    n = flat.numel()
+    table = input.reshape([rows, cols])
+    src = values.reshape([n, cols])
+    idx = flat.reshape([n])
+    if accumulate:
+        out = _C.index_add(table, 0, idx, src)
+    else:  # repeated positions: the last write wins, as torch on CPU
+        out = _C._scatter(table, 0, idx.reshape([n, 1]).expand(n, cols), src)
+    return out.reshape(list(input.shape))
+
+
 scatter_reduce = _C.scatter_reduce
 
-for _name in ("scatter", "scatter_reduce", "index_fill", "index_copy", "masked_scatter", "put"):
+for _name in ("scatter", "scatter_reduce", "index_fill", "index_copy", "masked_scatter", "put",
+              "index_put"):
     setattr(Tensor, _name + "_", _inplace(_name))
 del _name
