@@ -160,6 +160,14 @@ def test_instancenorm_matches_torch(name, kw, shapes):
     _train_then_eval(gm, tm, shapes)
 
 
+@pytest.mark.parametrize("shapes", [[(1, 1, 5), (1, 1, 4)], [(3, 1, 5), (2, 1, 6)]])
+def test_instancenorm_one_channel_with_running_stats(shapes):
+    # one channel made the per-instance running stats a stride-0 view batch_norm cannot update
+    gm = nn.InstanceNorm1d(1, affine=True, track_running_stats=True).double()
+    tm = torch.nn.InstanceNorm1d(1, affine=True, track_running_stats=True).double()
+    _train_then_eval(gm, tm, shapes)
+
+
 def test_instancenorm_channel_mismatch():
     x = glia.randn(2, 4, 5)
     check_raises(lambda: nn.InstanceNorm1d(3, affine=True)(x), ValueError, "InstanceNorm1d",

@@ -80,7 +80,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                        running_var=running_var, weight=weight, bias=bias)
 
     def per_instance(t):  # (C,) -> (N * C,), the layout of the (1, N * C, *) view
-        return None if t is None else t.unsqueeze(0).expand(n, c).reshape(n * c)
+        # contiguous: with C == 1 the reshape would be a stride-0 view batch_norm cannot update
+        return None if t is None else t.unsqueeze(0).expand(n, c).contiguous().reshape(n * c)
 
     rm, rv = per_instance(running_mean), per_instance(running_var)
     x = input.reshape([1, n * c] + list(input.shape[2:]))
