@@ -1,17 +1,20 @@
-"""glia.nn convolution layers: Conv1d/2d/3d, ConvTranspose1d/2d/3d and SeparableConv2d, with
-PyTorch's arguments, weight layouts and default initialisation; Fold and Unfold (col2im and
-im2col)."""
+"""glia.nn convolution layers: Conv1d/2d/3d, ConvTranspose1d/2d/3d, their Lazy* forms (in_channels
+inferred from the first input) and SeparableConv2d, with PyTorch's arguments, weight layouts and
+default initialisation; Fold and Unfold (col2im and im2col)."""
 import math
 
 import glia
 from glia.nn import functional as F
 from glia.nn import init
 from glia.nn.functional.conv import _ntuple, _same_padding
+from glia.nn.lazy import LazyModuleMixin
 from glia.nn.module import Module
 from glia.nn.parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-           "ConvTranspose3d", "Fold", "SeparableConv2d", "Unfold"]
+           "ConvTranspose3d", "Fold", "LazyConv1d", "LazyConv2d", "LazyConv3d",
+           "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d",
+           "SeparableConv2d", "Unfold"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -26,7 +29,8 @@ class _ConvNd(Module):
                  bias, padding_mode, output_padding, dtype):
         super().__init__()
         name, n = type(self).__name__, self._n
-        if in_channels < 1 or out_channels < 1:
+        lazy = isinstance(self, LazyModuleMixin)  # Lazy*: in_channels is 0 until the first call
+        if in_channels < (0 if lazy else 1) or out_channels < 1:
             raise ValueError(f"{name}: in_channels and out_channels must be positive, got "
                              f"({in_channels}, {out_channels})")
         if groups < 1:
@@ -248,6 +252,97 @@ class ConvTranspose3d(_ConvTranspose):
     each output dim is (in - 1)s - 2p + d(k - 1) + output_padding + 1."""
 
     _n = 3
+
+
+class _LazyConvMixin(LazyModuleMixin):
+    """in_channels from the first input: dim 1, or dim 0 of an unbatched input."""
+
+    _size_name = "in_channels"
+
+    def _infer_size(self, input):
+        n = self._n
+        if input.dim() not in (n + 1, n + 2):
+            raise ValueError(f"{type(self).__name__}: input must be {n + 1}-D (C_in, *spatial) or "
+                             f"{n + 2}-D (N, C_in, *spatial), got shape {tuple(input.shape)}")
+        return input.shape[input.dim() - n - 1]
+
+    def _check_size(self, size, source):
+        super()._check_size(size, source)
+        if size % self.groups:
+            raise ValueError(f"{type(self).__name__}: in_channels ({size}) inferred from {source} "
+                             f"must be divisible by groups ({self.groups})")
+
+    def _lazy_shapes(self, in_channels):
+        c_out, g = self.out_channels, self.groups
+        if self._transposed:
+            weight = (in_channels, c_out // g) + self.kernel_size
+        else:
+            weight = (c_out, in_channels // g) + self.kernel_size
+        return {"weight": weight, "bias": (c_out,)}
+
+    def _size_from(self, name, shape):
+        if name != "weight":
+            return None
+        return shape[0] if self._transposed else shape[1] * self.groups
+
+
+class _LazyConv(_LazyConvMixin):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", dtype=None):
+        super().__init__(0, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype)
+
+
+class _LazyConvTranspose(_LazyConvMixin):
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, dtype=None):
+        super().__init__(0, out_channels, kernel_size, stride, padding, output_padding, groups,
+                         bias, dilation, dtype)
+
+
+class LazyConv1d(_LazyConv, Conv1d):
+    """A Conv1d whose in_channels is inferred from the first input (dim 1 of (N, C_in, L), dim
+    0 of (C_in, L)); then it becomes a Conv1d, as PyTorch (see LazyModuleMixin). Arguments as
+    Conv1d without in_channels."""
+
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConv, Conv2d):
+    """A Conv2d whose in_channels is inferred from the first input (dim 1 of (N, C_in, H, W),
+    dim 0 of (C_in, H, W)); then it becomes a Conv2d. Arguments as Conv2d without
+    in_channels."""
+
+    cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConv, Conv3d):
+    """A Conv3d whose in_channels is inferred from the first input; then it becomes a Conv3d.
+    Arguments as Conv3d without in_channels."""
+
+    cls_to_become = Conv3d
+
+
+class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
+    """A ConvTranspose1d whose in_channels is inferred from the first input (dim 1 of
+    (N, C_in, L), dim 0 of (C_in, L)); then it becomes a ConvTranspose1d. Arguments as
+    ConvTranspose1d without in_channels."""
+
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
+    """A ConvTranspose2d whose in_channels is inferred from the first input; then it becomes a
+    ConvTranspose2d. Arguments as ConvTranspose2d without in_channels."""
+
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    """A ConvTranspose3d whose in_channels is inferred from the first input; then it becomes a
+    ConvTranspose3d. Arguments as ConvTranspose3d without in_channels."""
+
+    cls_to_become = ConvTranspose3d
 
 
 class SeparableConv2d(Module):

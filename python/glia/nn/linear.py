@@ -4,6 +4,7 @@ import math
 import glia
 from glia import _C
 from glia.nn import init
+from glia.nn.lazy import LazyModuleMixin
 from glia.nn.module import Module
 from glia.nn.parameter import Parameter
 
@@ -25,8 +26,8 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, dtype=None):
         super().__init__()
         if in_features < 0 or out_features < 0:
-            raise ValueError(f"Linear: in_features and out_features must be >= 0, got "
-                             f"({in_features}, {out_features})")
+            raise ValueError(f"{type(self).__name__}: in_features and out_features must be >= 0, "
+                             f"got ({in_features}, {out_features})")
         self.in_features = in_features
         self.out_features = out_features
         dtype = dtype or glia.float32
@@ -53,15 +54,13 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
+class LazyLinear(LazyModuleMixin, Linear):
     """A Linear whose in_features is inferred from the first input (input.shape[-1]).
 
-    Until then weight and bias are empty (0,)-shaped placeholder Parameters (torch's
-    UninitializedParameter, whose shape cannot be read): they are listed by parameters() and
-    state_dict(), and the first forward fills them in place (the same Parameter objects, so
-    an optimizer built earlier keeps them), initialises them as Linear does and turns the
-    module into a Linear, as PyTorch. load_state_dict before the first call takes its shapes
-    from the state dict.
+    Until then weight and bias are empty (0,)-shaped placeholders; the first forward fills them
+    in place, initialises them as Linear does and turns the module into a Linear, as PyTorch
+    (see LazyModuleMixin). load_state_dict before the first call takes its shapes from the
+    state dict.
 
     Args:
         out_features: size of each output sample.
@@ -69,56 +68,24 @@ class LazyLinear(Linear):
         dtype: parameter dtype (default float32).
     """
 
+    cls_to_become = Linear
+    _size_name = "in_features"
+    _min_size = 0  # as Linear, which accepts in_features=0
+
     def __init__(self, out_features, bias=True, dtype=None):
-        Module.__init__(self)
-        if out_features < 0:
-            raise ValueError(f"LazyLinear: out_features must be >= 0, got {out_features}")
-        self.in_features, self.out_features = 0, out_features
-        dtype = dtype or glia.float32
-        self.weight = Parameter(glia.empty(0, dtype=dtype))
-        if bias:
-            self.bias = Parameter(glia.empty(0, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self._lazy = True
+        super().__init__(0, out_features, bias, dtype)
 
-    def has_uninitialized_params(self):
-        return self._lazy
+    def _infer_size(self, input):
+        if input.dim() < 1:
+            raise ValueError(f"LazyLinear: input must have at least 1 dim (*, in_features), "
+                             f"got shape {tuple(input.shape)}")
+        return input.shape[-1]
 
-    def reset_parameters(self):
-        if not self._lazy and self.in_features != 0:
-            super().reset_parameters()
+    def _lazy_shapes(self, in_features):
+        return {"weight": (self.out_features, in_features), "bias": (self.out_features,)}
 
-    def _materialize(self, in_features):
-        with glia.no_grad():
-            self.weight.data = glia.empty(self.out_features, in_features, dtype=self.weight.dtype)
-            if self.bias is not None:
-                self.bias.data = glia.empty(self.out_features, dtype=self.bias.dtype)
-        self.in_features, self._lazy = in_features, False
-
-    def initialize_parameters(self, input):
-        """Infers in_features from input.shape[-1] and creates and initialises the
-        parameters (a no-op once they exist)."""
-        if self._lazy:
-            if input.dim() < 1:
-                raise ValueError(f"LazyLinear: input must have at least 1 dim (*, in_features), "
-                                 f"got shape {tuple(input.shape)}")
-            self._materialize(input.shape[-1])
-            self.reset_parameters()
-
-    def load_state_dict(self, state_dict, strict=True):
-        weight = state_dict.get("weight") if self._lazy else None
-        if weight is not None and tuple(weight.shape) != (0,):  # (0,): another placeholder
-            if len(weight.shape) != 2 or weight.shape[0] != self.out_features:
-                raise ValueError(f"LazyLinear.load_state_dict: weight must have shape "
-                                 f"({self.out_features}, in_features), got {tuple(weight.shape)}")
-            self._materialize(weight.shape[1])
-        return super().load_state_dict(state_dict, strict)
-
-    def forward(self, input):
-        self.initialize_parameters(input)
-        self.__class__ = Linear
-        return Linear.forward(self, input)
+    def _size_from(self, name, shape):
+        return shape[1] if name == "weight" else None
 
 
 class Bilinear(Module):

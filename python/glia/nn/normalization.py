@@ -1,15 +1,18 @@
-"""glia.nn: normalization layers. Parameter and buffer names follow torch, so state dicts
-load across."""
+"""glia.nn: normalization layers, with the Lazy* batch and instance norms (num_features inferred
+from the first input). Parameter and buffer names follow torch, so state dicts load across."""
 import numbers
 import warnings
 
 import glia
 from glia.nn import functional as F
+from glia.nn.lazy import LazyModuleMixin
 from glia.nn.module import Module
 from glia.nn.parameter import Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
-           "InstanceNorm3d", "LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm"]
+           "InstanceNorm3d", "LayerNorm", "GroupNorm", "LazyBatchNorm1d", "LazyBatchNorm2d",
+           "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+           "LocalResponseNorm", "RMSNorm"]
 
 
 def _shape(x):
@@ -26,7 +29,8 @@ class _NormBase(Module):
 
     def __init__(self, num_features, eps, momentum, affine, track_running_stats, bias):
         super().__init__()
-        if num_features <= 0:
+        # Lazy*: num_features is 0 until the first call
+        if num_features < (0 if isinstance(self, LazyModuleMixin) else 1):
             raise ValueError(f"{type(self).__name__}: num_features must be positive, got "
                              f"{num_features}")
         self.num_features = num_features
@@ -185,6 +189,79 @@ class InstanceNorm3d(_InstanceNorm):
 
     _ranks = (4, 5)
     _layout = "4-D (C, D, H, W) or 5-D (N, C, D, H, W)"
+
+
+class _LazyNormBase(LazyModuleMixin):
+    """num_features from the first input's dim 1 (dim 0 of an unbatched instance-norm input).
+    As torch, affine and track_running_stats default to True, for the instance norms too, and
+    weight, bias, running_mean and running_var are all placeholders until then."""
+
+    _size_name = "num_features"
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+        super().__init__(0, eps, momentum, affine, track_running_stats)
+
+    def _infer_size(self, input):
+        self._check_input_dim(input)
+        unbatched = isinstance(self, _InstanceNorm) and input.ndim == self._ranks[0]
+        return input.shape[0 if unbatched else 1]
+
+    def _lazy_shapes(self, num_features):
+        return dict.fromkeys(("weight", "bias", "running_mean", "running_var"), (num_features,))
+
+    def _size_from(self, name, shape):
+        return shape[0]
+
+
+class LazyBatchNorm1d(_LazyNormBase, BatchNorm1d):
+    """A BatchNorm1d whose num_features is inferred from the first input (dim 1 of (N, C) or
+    (N, C, L)); then it becomes a BatchNorm1d, as PyTorch (see LazyModuleMixin).
+
+    Args: eps, momentum, affine, track_running_stats, as BatchNorm1d.
+    """
+
+    cls_to_become = BatchNorm1d
+
+
+class LazyBatchNorm2d(_LazyNormBase, BatchNorm2d):
+    """A BatchNorm2d whose num_features is inferred from dim 1 of the first input; then it
+    becomes a BatchNorm2d. Args as BatchNorm2d without num_features."""
+
+    cls_to_become = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
+    """A BatchNorm3d whose num_features is inferred from dim 1 of the first input; then it
+    becomes a BatchNorm3d. Args as BatchNorm3d without num_features."""
+
+    cls_to_become = BatchNorm3d
+
+
+class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
+    """An InstanceNorm1d whose num_features is inferred from the first input (dim 1 of
+    (N, C, L), dim 0 of (C, L)); then it becomes an InstanceNorm1d.
+
+    Args: eps, momentum, affine, track_running_stats; as in torch, affine and
+    track_running_stats default to True here (False in InstanceNorm1d).
+    """
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
+    """An InstanceNorm2d whose num_features is inferred from the first input (dim 1 of
+    (N, C, H, W), dim 0 of (C, H, W)); then it becomes an InstanceNorm2d. Args as
+    LazyInstanceNorm1d."""
+
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
+    """An InstanceNorm3d whose num_features is inferred from the first input (dim 1 of
+    (N, C, D, H, W), dim 0 of (C, D, H, W)); then it becomes an InstanceNorm3d. Args as
+    LazyInstanceNorm1d."""
+
+    cls_to_become = InstanceNorm3d
 
 
 class LayerNorm(Module):
