@@ -7,6 +7,7 @@ import numbers
 
 from glia import _C, _shapes
 from glia._C import Tensor
+from glia.autograd.function import Function
 
 __all__ = [
     "cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matmul",
@@ -187,15 +188,45 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
     return _C.sum(_C.gt(s, tol), [-1])
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False):
-    """The Moore-Penrose pseudo-inverse, from the SVD: singular values at or below the
-    tolerance of matrix_rank count as zero."""
+def _svd_pinv(A, atol, rtol):
+    """A+ from the SVD: singular values at or below matrix_rank's tolerance count as zero."""
     U, S, Vh = svd(A, full_matrices=False)
     tol = _tolerance(S, A.shape[-2], A.shape[-1], atol, rtol)
     keep = _C.gt(S, tol)
     safe = _C.where(keep, S, _C.ones([], S.dtype))
     inv_s = _C.where(keep, _C.reciprocal(safe), _C.zeros([], S.dtype))
     return _C.matmul(_mT(Vh) * _C.unsqueeze(inv_s, -2), _mT(U))
+
+
+class _Pinv(Function):
+    """The pseudo-inverse with the gradient of Golub and Pereyra (1973), in terms of A and
+    A+ alone (as torch's): unlike the SVD's, it is finite at repeated singular values."""
+
+    @staticmethod
+    def forward(ctx, A, atol, rtol):
+        P = _svd_pinv(A, atol, rtol)
+        ctx.save_for_backward(A, P)
+        ctx.tolerances = atol, rtol
+        return P
+
+    @staticmethod
+    def backward(ctx, G):
+        # dA+ = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+, transposed
+        A, P = ctx.saved_tensors
+        if _C.is_grad_enabled():  # create_graph: A+ as a function of A, for the next order
+            P = _svd_pinv(A, *ctx.tolerances)
+        Pt, Gt = _mT(P), _mT(G)
+        grad = -_C.matmul(_C.matmul(Pt, G), Pt)
+        left = Gt - _C.matmul(A, _C.matmul(P, Gt))  # (I - A A+) G^T
+        grad = grad + _C.matmul(left, _C.matmul(P, Pt))
+        right = Gt - _C.matmul(_C.matmul(Gt, P), A)  # G^T (I - A+ A)
+        return grad + _C.matmul(_C.matmul(Pt, P), right), None, None
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):
+    """The Moore-Penrose pseudo-inverse, from the SVD: singular values at or below the
+    tolerance of matrix_rank count as zero."""
+    return _Pinv.apply(A, atol, rtol)
 
 
 def matrix_power(A, n):

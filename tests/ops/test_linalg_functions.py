@@ -259,6 +259,30 @@ def test_norm_picks_like_torch(ord, dim):
              rtol=1e-8, atol=1e-9)
 
 
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (2, 4, 4)])
+def test_pinv_gradient_at_repeated_singular_values(shape):
+    # a scaled orthonormal (or orthogonal) matrix: every singular value is 2. The SVD's
+    # gradient divides by their gaps; the pseudo-inverse's own does not.
+    rng = np.random.default_rng(5)
+    q = np.linalg.qr(rng.standard_normal(shape[:-2] + (max(shape[-2:]), min(shape[-2:]))))[0]
+    a = 2 * (q if shape[-2] >= shape[-1] else np.swapaxes(q, -1, -2))
+    check_op(glia.linalg.pinv, torch.linalg.pinv, a, rtol=1e-8, atol=1e-9, noncontig=False)
+    g = glia.tensor(a, requires_grad=True)
+    (glia.linalg.pinv(g) ** 2).sum().backward()
+    assert np.isfinite(g.grad.numpy()).all()
+    gradcheck(glia.linalg.pinv, a)
+
+
+def test_pinv_second_derivative_matches_torch():
+    a = rect((), 4, 3, "pinv2")
+    g, t = glia.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    (dg,) = glia.autograd.grad((glia.linalg.pinv(g) ** 2).sum(), [g], create_graph=True)
+    (dt,) = torch.autograd.grad((torch.linalg.pinv(t) ** 2).sum(), [t], create_graph=True)
+    (ddg,) = glia.autograd.grad((dg * dg).sum(), [g])
+    (ddt,) = torch.autograd.grad((dt * dt).sum(), [t])
+    np.testing.assert_allclose(ddg.numpy(), ddt.numpy(), rtol=1e-8, atol=1e-9)
+
+
 def test_matrix_rank_pinv_power_multi_dot_cond_match_torch():
     low = rect((2,), 5, 2, "lr") @ rect((2,), 2, 4, "lr2")  # rank 2
     for kw in ({}, dict(atol=1e-3), dict(rtol=0.5), dict(hermitian=True)):
