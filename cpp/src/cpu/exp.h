@@ -1,5 +1,5 @@
 #pragma once
-// exp with exact underflow, for kernels built on Eigen's vectorised exp.
+// exp with exact underflow, and log-softmax of a row, for kernels built on Eigen's vectorised exp.
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -36,4 +36,17 @@ void exp_exact(const T* x, T shift, T* y, int64_t n) {
   }
 }
 
+// y = x - logsumexp(x) for n contiguous values; y may be x. Rows whose maximum is not finite
+// shift by 0 instead: an all -inf row gives NaN, as in PyTorch. Only summed, with the
+// maximum's 1 in the sum, exp's error near underflow (see exp_exact) cannot show.
+template <class T>
+void log_softmax_row(const T* x, int64_t n, T* y) {
+  const auto xs = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(x, n);
+  T m = xs.maxCoeff();
+  if (!std::isfinite(m)) m = 0;
+  const T lse = std::log((xs - m).exp().sum());
+  Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(y, n) = xs - m - lse;
+}
+
 }  // namespace glia::cpu
+

@@ -1,7 +1,9 @@
 #include "cpu/loss.h"
 
+#include <Eigen/Core>
 #include <cmath>
 
+#include "cpu/exp.h"
 #include "cpu/parallel.h"
 
 namespace glia::cpu {
@@ -9,14 +11,9 @@ namespace glia::cpu {
 namespace {
 
 template <class T>
-void log_softmax_row(const T* z, int64_t C, T* out) {
-  T m = z[0];
-  for (int64_t c = 1; c < C; ++c) m = z[c] > m ? z[c] : m;
-  double s = 0;
-  for (int64_t c = 0; c < C; ++c) s += std::exp(double(z[c] - m));
-  const T lse = m + T(std::log(s));
-  for (int64_t c = 0; c < C; ++c) out[c] = z[c] - lse;
-}
+using CArr = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <class T>
+using Arr = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
 
 template <class F>
 void rows(int64_t R, int64_t C, const F& f) {
@@ -66,10 +63,12 @@ void cross_entropy_index_backward(const T* logp, const int64_t* target, const T*
     }
     const T wt = weight ? weight[t] : T(1);
     const T a = T(1 - eps) * wt * scale[r], b = T(eps / C) * scale[r];
-    for (int64_t c = 0; c < C; ++c) {
-      const T p = std::exp(lp[c]);
-      g[c] = a * p + b * (p * wsum - (weight ? weight[c] : T(1)));
-    }
+    Arr<T> out(g, C);
+    out = CArr<T>(lp, C).exp();  // the probabilities
+    if (weight)
+      out = a * out + b * (out * wsum - CArr<T>(weight, C));
+    else
+      out = (a + b * wsum) * out - b;
     g[t] -= a;
   });
 }

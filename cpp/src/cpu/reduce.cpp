@@ -185,16 +185,13 @@ void softmax_rows(const Tensor& in, int64_t rows, int64_t n, bool log, const Ten
     parallel_for(0, rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n, 1)),
                  [&](int64_t b, int64_t e) {
                    for (int64_t r = b; r < e; ++r) {
-                     Row<T> x(p + r * n, n);
-                     RowOut<T> y(q + r * n, n);
-                     T m = x.maxCoeff();
-                     if (!std::isfinite(m)) m = 0;  // all -inf rows give nan, as in PyTorch
                      if (log) {
-                       // only summed, with the maximum's 1 in the sum: exp's error near
-                       // underflow (see exp_exact) cannot show, so plain exp will do
-                       const T lse = std::log((x - m).exp().sum());
-                       y = x - m - lse;
+                       log_softmax_row(p + r * n, n, q + r * n);
                      } else {
+                       Row<T> x(p + r * n, n);
+                       RowOut<T> y(q + r * n, n);
+                       T m = x.maxCoeff();
+                       if (!std::isfinite(m)) m = 0;  // all -inf rows give nan, as in PyTorch
                        exp_exact(p + r * n, m, q + r * n, n);
                        y /= y.sum();
                      }
