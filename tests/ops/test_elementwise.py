@@ -224,6 +224,25 @@ def test_integer_pow_negative_exponent_raises():
 
 # ---- unary ----
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.bool_])
+def test_large_contiguous_where_and_clamp_match_numpy(dtype, threads, restore_threads):
+    # one contiguous run split over the threads, and the branch-free selects: NaN passes
+    # through clamp, random conditions pick from both sides
+    glia.set_num_threads(threads)
+    rng = np.random.default_rng(3)
+    a = (rng.standard_normal(100_003) * 3).astype(dtype)
+    b = (rng.standard_normal(100_003) * 3).astype(dtype)
+    if dtype in (np.float32, np.float64):
+        a[::7] = np.nan
+    cond = rng.standard_normal(100_003) > 0
+    out = glia.where(glia.tensor(cond), glia.tensor(a), glia.tensor(b)).numpy()
+    np.testing.assert_array_equal(out, np.where(cond, a, b))
+    if dtype is not np.bool_:
+        clamped = glia.tensor(a).clamp(-1, 2).numpy()
+        np.testing.assert_array_equal(clamped, torch.tensor(a).clamp(-1, 2).numpy())
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", UNARY_SHAPES)
 @pytest.mark.parametrize("name", list(UNARY))

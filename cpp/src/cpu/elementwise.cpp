@@ -2,6 +2,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "cpu/exp.h"
@@ -96,6 +97,10 @@ void map_unary(const Tensor& a, const Tensor& out, const F& f) {
                  [&](int64_t n, const int64_t* off, const int64_t* st) {
                    Out* o = po + off[0];
                    const In* x = pa + off[1];
+                   if (st[0] == 1 && st[1] == 1) {  // contiguous runs: a loop that vectorises
+                     for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+                     return;
+                   }
                    for (int64_t i = 0; i < n; ++i) o[i * st[0]] = f(x[i * st[1]]);
                  });
 }
@@ -475,12 +480,29 @@ void clamp(const Tensor& a, double lo, double hi, const Tensor& out) {
     const T l = static_cast<T>(std::max(lo, double(std::numeric_limits<T>::lowest())));
     const T h = static_cast<T>(std::min(hi, double(std::numeric_limits<T>::max())));
     map_unary<T, T>(a, out, [l, h](T x) {
-      if constexpr (std::is_floating_point_v<T>) {
-        if (std::isnan(x)) return x;
-      }
-      return x < l ? l : (x > h ? h : x);
+      // selects, not branches (a third of random data clamped mispredicts them); NaN fails
+      // both comparisons and passes through
+      const T y = x < l ? l : x;
+      return y > h ? h : y;
     });
   });
+}
+
+// c ? a : b by masking bits: the compiler turns a plain ?: on a loaded bool into a branch,
+// which random conditions mispredict half the time; this vectorises.
+template <class T>
+T bit_select(bool c, T a, T b) {
+  using U = std::conditional_t<sizeof(T) == 8, uint64_t,
+                               std::conditional_t<sizeof(T) == 4, uint32_t, uint8_t>>;
+  static_assert(sizeof(T) == sizeof(U));
+  U ua, ub;
+  std::memcpy(&ua, &a, sizeof(T));
+  std::memcpy(&ub, &b, sizeof(T));
+  const U mask = U(0) - U(c);
+  const U r = (ua & mask) | (ub & ~mask);
+  T out;
+  std::memcpy(&out, &r, sizeof(T));
+  return out;
 }
 
 void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out) {
@@ -494,6 +516,13 @@ void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& o
           sb = broadcast_strides(b, out.shape());
     strided_for<4>(out.shape(), {&out.strides(), &sc, &sa, &sb},
                    [&](int64_t n, const int64_t* off, const int64_t* st) {
+                     if (st[0] == 1 && st[1] == 1 && st[2] == 1 && st[3] == 1) {  // vectorises
+                       T* o = po + off[0];
+                       const bool* c = pc + off[1];
+                       const T *x = pa + off[2], *y = pb + off[3];
+                       for (int64_t i = 0; i < n; ++i) o[i] = bit_select(c[i], x[i], y[i]);
+                       return;
+                     }
                      for (int64_t i = 0; i < n; ++i)
                        po[off[0] + i * st[0]] = pc[off[1] + i * st[1]] ? pa[off[2] + i * st[2]]
                                                                       : pb[off[3] + i * st[3]];

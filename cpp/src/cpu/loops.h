@@ -56,6 +56,14 @@ void strided_for(const Shape& shape, const std::array<const Shape*, N>& strides,
   int64_t outer = 1;
   for (int64_t d = 0; d < nd - 1; ++d) outer *= g.shape[d];
   if (outer == 0 || inner_n == 0) return;
+  if (nd == 1) {  // one run (contiguous operands coalesce to it): split it over the threads
+    parallel_for(0, inner_n, grain, [&](int64_t b, int64_t e) {
+      std::array<int64_t, N> off;
+      for (size_t k = 0; k < N; ++k) off[k] = b * inner_st[k];
+      inner(e - b, off.data(), inner_st.data());
+    });
+    return;
+  }
   int64_t outer_grain = std::max<int64_t>(1, grain / inner_n);
   parallel_for(0, outer, outer_grain, [&](int64_t b, int64_t e) {
     // odometer for the outer dims, started at linear index b
