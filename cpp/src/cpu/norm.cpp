@@ -1,11 +1,19 @@
 #include "cpu/norm.h"
 
+#include <Eigen/Core>
 #include <cmath>
 #include <vector>
 
 #include "cpu/parallel.h"
 
 namespace glia::cpu {
+
+namespace {
+template <class T>
+using CRowArr = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <class T>
+using RowArr = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+}  // namespace
 
 template <class T>
 void batch_norm_forward(const T* x, int64_t N, int64_t C, int64_t S, const T* weight,
@@ -85,19 +93,19 @@ void layer_norm_forward(const T* x, int64_t rows, int64_t D, const T* weight, co
                         double eps, T* mean, T* rstd, T* y) {
   parallel_for(0, rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(D, 1)), [&](int64_t rb, int64_t re) {
     for (int64_t r = rb; r < re; ++r) {
-      const T* p = x + r * D;
-      double sum = 0, sq = 0;
-      for (int64_t i = 0; i < D; ++i) sum += p[i];
-      double mu = D ? sum / D : 0.0;
-      for (int64_t i = 0; i < D; ++i) sq += (p[i] - mu) * (p[i] - mu);
-      double rs = 1.0 / std::sqrt((D ? sq / D : 0.0) + eps);
-      mean[r] = T(mu);
-      rstd[r] = T(rs);
-      T* q = y + r * D;
-      for (int64_t i = 0; i < D; ++i) {
-        T v = T((p[i] - mu) * rs);
-        q[i] = weight ? v * weight[i] + (bias ? bias[i] : T(0)) : v + (bias ? bias[i] : T(0));
-      }
+      // Eigen's sums run in several vector accumulators: vectorised, and more accurate than
+      // one running sum
+      const CRowArr<T> p(x + r * D, D);
+      const T mu = D ? p.sum() / T(D) : T(0);
+      const T rs = T(1) / std::sqrt((D ? (p - mu).square().sum() / T(D) : T(0)) + T(eps));
+      mean[r] = mu;
+      rstd[r] = rs;
+      RowArr<T> q(y + r * D, D);
+      if (weight)
+        q = (p - mu) * rs * CRowArr<T>(weight, D);
+      else
+        q = (p - mu) * rs;
+      if (bias) q += CRowArr<T>(bias, D);
     }
   });
 }
@@ -108,20 +116,16 @@ void layer_norm_backward(const T* g, const T* x, int64_t rows, int64_t D, const 
   if (gx) {
     parallel_for(0, rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(D, 1)), [&](int64_t rb, int64_t re) {
       for (int64_t r = rb; r < re; ++r) {
-        const T* gp = g + r * D;
-        const T* xp = x + r * D;
-        double sum_gw = 0, sum_gwx = 0;
-        for (int64_t i = 0; i < D; ++i) {
-          double gwi = gp[i] * (weight ? weight[i] : T(1));
-          sum_gw += gwi;
-          sum_gwx += gwi * (xp[i] - mean[r]) * rstd[r];
-        }
-        const T a = T(sum_gw / D), b = T(sum_gwx / D);
-        T* o = gx + r * D;
-        for (int64_t i = 0; i < D; ++i) {
-          T xhat = (xp[i] - mean[r]) * rstd[r];
-          o[i] = rstd[r] * (gp[i] * (weight ? weight[i] : T(1)) - a - xhat * b);
-        }
+        const CRowArr<T> gp(g + r * D, D), xp(x + r * D, D);
+        const T mu = mean[r], rs = rstd[r];
+        RowArr<T> o(gx + r * D, D);
+        if (weight)  // g * w, then the gradient in place
+          o = gp * CRowArr<T>(weight, D);
+        else
+          o = gp;
+        const T a = D ? o.sum() / T(D) : T(0);
+        const T b = D ? (o * (xp - mu)).sum() * rs / T(D) : T(0);
+        o = rs * (o - a - (xp - mu) * rs * b);
       }
     });
   }
