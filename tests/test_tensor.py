@@ -127,6 +127,23 @@ def test_creation_functions_match_torch():
     check_raises(lambda: glia.arange(0, 1, 0), ValueError, "step")
 
 
+def test_randn_is_one_stream_whatever_the_threads(restore_threads):
+    # the transform runs on the threads in chunks; the values are those of drawing the pairs
+    # of uniforms in order and transforming them one by one (Box-Muller's cosine branch)
+    draws = {}
+    for threads in (1, 2, 3):
+        glia.set_num_threads(threads)
+        glia.manual_seed(7)
+        draws[threads] = (glia.randn(70001).numpy(), glia.randn(5, dtype=glia.float64).numpy())
+    for threads in (2, 3):
+        np.testing.assert_array_equal(draws[threads][0], draws[1][0])
+        np.testing.assert_array_equal(draws[threads][1], draws[1][1])
+    glia.manual_seed(7)
+    u = glia.rand(4, dtype=glia.float64).numpy()  # the same generator's first uniforms
+    expected = np.sqrt(-2 * np.log1p(-u[0::2])) * np.cos(2 * np.pi * u[1::2])
+    np.testing.assert_allclose(draws[1][0][:2], expected.astype(np.float32), rtol=1e-6)
+
+
 def test_random_is_seeded_and_distributed():
     glia.manual_seed(42)
     a = glia.randn(1000)
