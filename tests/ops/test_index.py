@@ -559,3 +559,22 @@ def test_tril_triu_flip_dtypes_gradcheck_and_errors():
     check_raises(lambda: glia.flip(glia.zeros(2, 3), (2,)), IndexError, "flip", "2")
     x = randn(2, 3, 4)  # dims as separate arguments of the method, as torch
     assert_close(glia.tensor(x).flip(0, 2), torch.tensor(x).flip(0, 2))
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.bool_])
+def test_index_select_last_dim_gathers_elements(dtype, threads, restore_threads):
+    # one element per index (inner size 1): the typed gather path, rows split over threads
+    glia.set_num_threads(threads)
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((40, 30, 50)) * 3).astype(dtype)
+    idx = rng.integers(0, 50, 77)  # repeats, any order, more than the dim holds
+    out = glia.index_select(glia.tensor(x), 2, glia.tensor(idx))
+    np.testing.assert_array_equal(out.numpy(), x[:, :, idx])
+    if dtype in (np.float32, np.float64):
+        g = glia.tensor(x, requires_grad=True)
+        w = rng.standard_normal((40, 30, 77)).astype(dtype)
+        (glia.index_select(g, 2, glia.tensor(idx)) * glia.tensor(w)).sum().backward()
+        expected = np.zeros_like(x)
+        np.add.at(expected, (slice(None), slice(None), idx), w)
+        np.testing.assert_allclose(g.grad.numpy(), expected, rtol=1e-5, atol=1e-5)

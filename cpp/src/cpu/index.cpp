@@ -1,6 +1,7 @@
 #include "cpu/index.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -17,6 +18,21 @@ void index_select(const Tensor& src, int64_t outer, int64_t n, int64_t inner, co
   const size_t isz = itemsize(src.dtype());
   const char* s = static_cast<const char*>(src.data_ptr());
   char* o = static_cast<char*>(out.data_ptr());
+  if (inner == 1) {  // gathering single elements (the last dim): typed loads, not a memcpy each
+    auto gather = [&](auto zero) {
+      using E = decltype(zero);
+      const E* se = reinterpret_cast<const E*>(s);
+      E* oe = reinterpret_cast<E*>(o);
+      parallel_for(0, outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(m, 1)),
+                   [&](int64_t b, int64_t e) {
+                     for (int64_t q = b; q < e; ++q)
+                       for (int64_t i = 0; i < m; ++i) oe[q * m + i] = se[q * n + idx[i]];
+                   });
+    };
+    if (isz == 8) return gather(uint64_t(0));
+    if (isz == 4) return gather(uint32_t(0));
+    if (isz == 1) return gather(uint8_t(0));
+  }
   parallel_for(0, outer * m, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(inner, 1)),
                [&](int64_t b, int64_t e) {
                  for (int64_t k = b; k < e; ++k) {
