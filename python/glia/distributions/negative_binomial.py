@@ -2,9 +2,10 @@
 import glia
 from glia.distributions import constraints
 from glia.distributions._random import poisson
+from glia.distributions.binomial import _expand_count_and_probs, _init_count_and_probs
 from glia.distributions.distribution import Distribution
 from glia.distributions.gamma import Gamma
-from glia.distributions.utils import (broadcast_all, lazy_property, logits_to_probs,
+from glia.distributions.utils import (lazy_property, logits_to_probs,
                                       probs_to_logits)
 from glia.nn.functional import logsigmoid
 
@@ -18,28 +19,10 @@ class NegativeBinomial(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
-        super().__init__(self._param.shape, validate_args=validate_args)
+        _init_count_and_probs(self, total_count, probs, logits, validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(NegativeBinomial, _instance)
-        batch_shape = tuple(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = new._param = self.probs.expand(batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = new._param = self.logits.expand(batch_shape)
-        super(NegativeBinomial, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return _expand_count_and_probs(self, NegativeBinomial, batch_shape, _instance)
 
     @property
     def mean(self):
