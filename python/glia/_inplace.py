@@ -2,33 +2,24 @@
 and the random fills (uniform_, normal_, bernoulli_, exponential_, random_).
 
 Each computes the out-of-place result and copies it into the tensor, so a view writes
-through to its base. As for add_ and copy_, a tensor that requires grad is refused while
-grad is enabled: its old value may be needed by the backward."""
+through to its base. While grad is enabled and the tensor or the result requires grad, the
+write is recorded by autograd (_write_history)."""
 import numbers
 
 import glia
 from glia import _C
 from glia._C import Tensor
+from glia._write_history import check_result, involves_grad, record_write, write_result
 
 _FLOATS = (_C.dtype.float32, _C.dtype.float64)
-_RANK = {_C.dtype.bool: 0, _C.dtype.int64: 1, _C.dtype.float32: 2, _C.dtype.float64: 2}
-
-
-def _check_writable(x, name):
-    if x.requires_grad and glia.is_grad_enabled():
-        raise RuntimeError(f"{name}: in-place operation on a tensor that requires grad; wrap "
-                           "it in no_grad() or use the out-of-place op")
 
 
 def _store(x, result, name):
-    """Copies result into x, refusing what would change its shape or lose its kind
-    (a float result into an integer tensor), as torch does."""
-    if tuple(result.shape) != tuple(x.shape):
-        raise ValueError(f"{name}: the result's shape {tuple(result.shape)} does not match the "
-                         f"tensor's {tuple(x.shape)} (in-place ops cannot broadcast the tensor)")
-    if _RANK[result.dtype] > _RANK[x.dtype]:
-        raise TypeError(f"{name}: the result type {result.dtype} cannot be stored in a "
-                        f"{x.dtype} tensor")
+    """Copies result into x (recorded by autograd when either takes part in it), refusing
+    what would change x's shape or lose its kind, as torch does."""
+    check_result(x, result, name)
+    if involves_grad(x, result):
+        return record_write(x, None, result, name)
     with glia.no_grad():
         x.copy_(result)
     return x
@@ -38,7 +29,8 @@ def _inplace(name):
     op = getattr(Tensor, name)
 
     def method(self, *args, **kwargs):
-        _check_writable(self, name + "_")
+        if involves_grad(self, *args, *kwargs.values()):
+            return write_result(self, name + "_", op, *args, **kwargs)
         return _store(self, op(self, *args, **kwargs), name + "_")
 
     method.__name__ = name + "_"
@@ -66,7 +58,6 @@ Tensor.arctan2_ = Tensor.atan2_
 # ---- random fills (glia's generator, so glia.manual_seed makes them reproducible) ----
 
 def _random_fill(x, name, draw):
-    _check_writable(x, name)
     if x.dtype not in _FLOATS:
         raise TypeError(f"{name}: only floating tensors can be filled, got {x.dtype}")
     return _store(x, draw(tuple(x.shape), x.dtype), name)
@@ -107,7 +98,6 @@ def log_normal_(self, mean=1.0, std=2.0):
 
 def bernoulli_(self, p=0.5):
     """Fills with 1 with probability p (a number or a tensor that broadcasts), else 0."""
-    _check_writable(self, "bernoulli_")
     if isinstance(p, numbers.Number) and not 0 <= p <= 1:
         raise ValueError(f"bernoulli_: expects 0 <= p <= 1, got p={p}")
     probs = p if isinstance(p, Tensor) else glia.full(tuple(self.shape), float(p),
@@ -119,7 +109,6 @@ def bernoulli_(self, p=0.5):
 def random_(self, from_=0, to=None):
     """Fills with integers drawn uniformly from [from_, to) (from [0, from_) when only one
     bound is given, as torch)."""
-    _check_writable(self, "random_")
     low, high = (0, from_) if to is None else (from_, to)
     if to is None and from_ == 0:
         raise ValueError("random_: give an upper bound, e.g. random_(10) or random_(0, 10)")

@@ -9,6 +9,7 @@ import numpy as np
 
 from glia import _C
 from glia._C import Tensor
+from glia import _write_history
 from glia._creation import _dtype, _size
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
@@ -503,13 +504,13 @@ def __getitem__(self, key):
 
 @_method
 def __setitem__(self, key, value):
-    if self.requires_grad and _C.is_grad_enabled():
-        raise RuntimeError("index assignment: the tensor requires grad; assign inside "
-                           "glia.no_grad() or to a detached copy")
-    view, advanced = _parse(_C.detach(self), key)
     if not isinstance(value, Tensor):
         value = _C.scalar_tensor(value, self.dtype) if isinstance(value, numbers.Number) else \
             _C.from_numpy(np.array(value, copy=True))
+    if _write_history.involves_grad(self, value):  # outputs[t] = h in a decoder loop
+        _write_history.record_write(self, key, value, "index assignment")
+        return
+    view, advanced = _parse(_C.detach(self), key)
     if not advanced:
         view.copy_(value)
     else:

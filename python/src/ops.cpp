@@ -29,6 +29,10 @@ Tensor augmented(Tensor& x, const Tensor& y, InPlace inplace, OutOfPlace outplac
   if (glia::grad_enabled() && (x.requires_grad() || y.requires_grad())) {
     if (x.requires_grad() && x.is_leaf())
       throw glia::Error("in-place operation on a leaf tensor that requires grad; use no_grad()");
+    // x = x op y, not written in place (so an op that saved x stays valid). A view is read
+    // from a copy: `base[i] *= y` then writes the result back into base's memory, which the
+    // product's backward would otherwise find changed.
+    if (!x.impl()->view_base.expired()) return outplace(glia::clone(x), y);
     return outplace(x, y);
   }
   inplace(x, y);

@@ -269,6 +269,19 @@ void init_tensor(py::module_& m) {
        }, py::arg("gradient") = py::none(), py::arg("retain_graph") = false,
          py::arg("create_graph") = false)
       .def("detach", &Tensor::detach)
+      // In-place writes under autograd (python/glia/_write_history.py, view_history.cpp)
+      .def("_view_base", [](const Tensor& x) -> py::object {
+        std::shared_ptr<glia::TensorImpl> base = x.impl()->view_base.lock();
+        if (!base) return py::none();
+        return py::cast(Tensor(base));
+      })
+      .def("_view_positions", [](const Tensor& base, const Tensor& view) {
+        return glia::view_positions(base, view);
+      })
+      .def("_rebase_history", [](py::object self, const Tensor& values) {
+        self.cast<Tensor&>().rebase_history(values);
+        return self;
+      })
       .def("detach_", [](Tensor& x) {
         x.impl()->grad_fn = nullptr;
         x.impl()->requires_grad = false;

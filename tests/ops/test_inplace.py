@@ -115,7 +115,7 @@ def test_inplace_masked_fill_index_add_scatter_add_match_torch():
 def test_inplace_refuses_grad_tensors_broadcasting_and_lost_kinds():
     w = glia.tensor(randn((3,), "w"), requires_grad=True)
     check_raises(lambda: w.relu_(), RuntimeError, "relu_", "requires grad")
-    check_raises(lambda: (w * 2).clamp_(0, 1), RuntimeError, "clamp_", "requires grad")
+    check_raises(lambda: w[1:].clamp_(0, 1), RuntimeError, "clamp_", "requires grad", "view")
     check_raises(lambda: w.normal_(), RuntimeError, "normal_", "requires grad")
     with glia.no_grad():
         w.relu_()  # allowed, as torch, for initialisation and updates

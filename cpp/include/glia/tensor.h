@@ -50,6 +50,15 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_fn;
   std::weak_ptr<Node> grad_accumulator;  // for leaves: the node that writes .grad
   std::vector<TensorHook> hooks;          // for leaves; non-leaf hooks live on grad_fn
+  // For a view: the tensor its chain of views started from (its base), so that a write
+  // through the view under autograd can record itself in the base's history. Weak: once the
+  // base is gone, nothing can read its history.
+  std::weak_ptr<TensorImpl> view_base;
+  // How many times an in-place write replaced this tensor's history (for a base), and the
+  // base's count this view's history was made at (for a view): a view behind its base takes
+  // its history from the base again (view_history.cpp).
+  uint64_t history_version = 0;
+  uint64_t base_history_seen = 0;
 };
 
 class Tensor {
@@ -91,12 +100,21 @@ class Tensor {
   T item() const;
 
   // autograd
-  bool requires_grad() const { return impl_->requires_grad; }
+  bool requires_grad() const {
+    sync_view_history();
+    return impl_->requires_grad;
+  }
   Tensor& requires_grad_(bool flag = true);
   Tensor grad() const { return Tensor(impl_->grad); }
   void set_grad(const Tensor& g) const;
-  const std::shared_ptr<Node>& grad_fn() const { return impl_->grad_fn; }
-  bool is_leaf() const { return impl_->grad_fn == nullptr; }
+  const std::shared_ptr<Node>& grad_fn() const {
+    sync_view_history();
+    return impl_->grad_fn;
+  }
+  bool is_leaf() const { return grad_fn() == nullptr; }
+  // After an in-place write under autograd: `values` (computed out of place, with history)
+  // become this tensor's values and history, and every view of it reads them anew.
+  void rebase_history(const Tensor& values);
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
                 bool create_graph = false) const;
   Tensor detach() const;
@@ -132,8 +150,18 @@ class Tensor {
   Tensor& copy_(const Tensor& src);
 
  private:
+  // A view whose base's history was replaced since the view's was made reads the base again.
+  void sync_view_history() const {
+    if (!impl_->view_base.expired()) sync_view_history_from_base();
+  }
+  void sync_view_history_from_base() const;
+
   std::shared_ptr<TensorImpl> impl_;
 };
+
+// For each element of `view`, a tensor sharing base's memory: its flat (row-major) index in
+// base, as an int64 tensor of view's shape.
+Tensor view_positions(const Tensor& base, const Tensor& view);
 
 // Contiguous strides for a shape.
 Shape contiguous_strides(const Shape& shape);

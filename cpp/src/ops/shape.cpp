@@ -14,7 +14,12 @@ namespace glia {
 namespace {
 
 Tensor make_view(const Tensor& a, Shape shape, Shape strides, int64_t offset) {
-  return Tensor::make(a.storage(), std::move(shape), std::move(strides), offset, a.dtype());
+  Tensor v = Tensor::make(a.storage(), std::move(shape), std::move(strides), offset, a.dtype());
+  std::shared_ptr<TensorImpl> base = a.impl()->view_base.lock();
+  if (!base) base = a.impl_ptr();
+  v.impl()->view_base = base;
+  v.impl()->base_history_seen = base->history_version;
+  return v;
 }
 
 // Strides that let `a`'s memory be seen with `shape`, if any (PyTorch's computeStride).
