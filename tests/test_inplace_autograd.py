@@ -262,3 +262,14 @@ def test_without_grad_involved_the_write_is_plain():
     with glia.no_grad():
         x[1] = v[0]
     assert x.tolist() == [2.0, 4.0, 1.0] and not x.requires_grad
+
+
+def test_a_non_contiguous_base_from_numpy_is_written_at_the_right_places():
+    memory = np.asfortranarray(np.zeros((3, 4)))
+    out = glia.from_numpy(memory)  # shares the column-major memory
+    h = glia.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    out[1] = h * 2.0
+    out[:, 0] = h[:3]
+    (out * glia.arange(12.0).reshape(3, 4)).sum().backward()
+    np.testing.assert_array_equal(memory, [[1, 0, 0, 0], [2, 4, 6, 8], [3, 0, 0, 0]])
+    np.testing.assert_array_equal(h.grad.numpy(), [0.0, 14.0, 20.0, 14.0])

@@ -1,10 +1,11 @@
-// Views of a tensor whose values and history an in-place write under autograd replaced
-// (python/glia/_write_history.py): the base takes over the new history, and each view reads
+// In-place writes under autograd (python/glia/_write_history.py): the write goes into the
+// tensor the views started from (the base), which takes a new history, and each view reads
 // the base again, as a gather at its positions, the next time autograd looks at it.
 #include <algorithm>
 #include <vector>
 
 #include "check.h"
+#include "dispatch.h"
 #include "glia/autograd.h"
 #include "glia/ops.h"
 #include "glia/tensor.h"
@@ -49,9 +50,18 @@ Tensor view_positions(const Tensor& base, const Tensor& view) {
   if (view.numel() == 0) return pos;
   GLIA_CHECK(base.numel() > 0, Error, "view_positions: a view of shape ", view.shape(),
              " of an empty tensor");
-  std::vector<int64_t> owner(size_t(std::max(last_offset(base), last_offset(view)) + 1), -1);
-  for_each_offset(base, [&](int64_t i, int64_t off) { owner[size_t(off)] = i; });
   int64_t* out = pos.data<int64_t>();
+  const int64_t first = base.offset(), last = last_offset(base);
+  if (base.is_contiguous()) {  // the usual base: a position is the offset from base's start
+    for_each_offset(view, [&](int64_t i, int64_t off) {
+      GLIA_CHECK(off >= first && off <= last, Error, "in-place write: a view of shape ",
+                 view.shape(), " reaches memory outside its base of shape ", base.shape());
+      out[i] = off - first;
+    });
+    return pos;
+  }
+  std::vector<int64_t> owner(size_t(std::max(last, last_offset(view)) + 1), -1);
+  for_each_offset(base, [&](int64_t i, int64_t off) { owner[size_t(off)] = i; });
   for_each_offset(view, [&](int64_t i, int64_t off) {
     out[i] = owner[size_t(off)];
     GLIA_CHECK(out[i] >= 0, Error, "in-place write: a view of shape ", view.shape(),
@@ -60,23 +70,55 @@ Tensor view_positions(const Tensor& base, const Tensor& view) {
   return pos;
 }
 
-void Tensor::rebase_history(const Tensor& values) {
-  GLIA_CHECK(impl_->view_base.expired(), Error,
-             "rebase_history: takes the base tensor, not a view of it");
-  GLIA_CHECK(!(is_leaf() && requires_grad()), Error,
-             "rebase_history: a leaf tensor that requires grad keeps its history");
-  GLIA_CHECK(values.shape() == shape() && values.dtype() == dtype(), ShapeError,
-             "rebase_history: values of shape ", values.shape(), " and dtype ", values.dtype(),
-             " for a tensor of shape ", shape(), " and dtype ", dtype());
-  GLIA_CHECK(!values.requires_grad() || values.grad_fn(), Error,
-             "rebase_history: the values must come from an op (a leaf has no history to take)");
-  {
-    NoGradGuard no_grad;
-    copy_(values);
-  }
-  impl_->grad_fn = values.impl()->grad_fn;
-  impl_->requires_grad = values.requires_grad();
-  ++impl_->history_version;
+void write_at_positions(Tensor& base, const Tensor& positions, const Tensor& values) {
+  const char* op = "in-place write";
+  GLIA_CHECK(base.impl()->view_base.expired(), Error, op, ": takes the base tensor, not a view");
+  GLIA_CHECK(!(base.is_leaf() && base.requires_grad()), Error, op,
+             ": a leaf tensor that requires grad cannot be written while grad is enabled");
+  GLIA_CHECK(positions.dtype() == DType::Int64 && values.shape() == positions.shape() &&
+                 values.dtype() == base.dtype(),
+             ShapeError, op, ": values of shape ", values.shape(), " and dtype ", values.dtype(),
+             " for ", positions.shape(), " positions of a ", base.dtype(), " tensor");
+  const int64_t n = positions.numel();
+  Tensor pos = reshape(contiguous(positions), {n});
+  Tensor vals = contiguous(detach(values));
+  const int64_t* p = pos.data<int64_t>();
+  for (int64_t i = 0; i < n; ++i)
+    GLIA_CHECK(p[i] >= 0 && p[i] < base.numel(), IndexError, op, ": position ", p[i],
+               " is outside a tensor of ", base.numel(), " elements");
+  dispatch_all(base.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* data = static_cast<T*>(base.storage()->data);
+    const T* v = vals.data<T>();
+    const bool flat = base.is_contiguous();
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t off = base.offset(), rest = p[i];  // the row-major index into a storage offset
+      if (flat) {
+        off += rest;
+      } else {
+        for (int64_t k = base.dim() - 1; k >= 0; --k) {
+          off += rest % base.shape()[k] * base.strides()[k];
+          rest /= base.shape()[k];
+        }
+      }
+      data[off] = v[i];
+    }
+  });
+  ++base.storage()->version;
+  if (!any_requires_grad({&base, &values})) return;
+  const Shape shape = base.shape(), vshape = values.shape();
+  // the gradient reaches the old values where nothing was written, and values where it was
+  attach_grad_fn(
+      base, "CopySlices", {base, values},
+      [pos, shape, vshape](const Tensor& g, const NeedsGrad& need) {
+        Tensor flat = reshape(g, {shape_numel(shape)});
+        Grads grads(2);
+        if (need[0]) grads[0] = reshape(scatter(flat, 0, pos, Scalar(0.0)), shape);
+        if (need[1]) grads[1] = reshape(index_select(flat, 0, pos), vshape);
+        return grads;
+      },
+      {}, Backward::Differentiable);
+  ++base.impl()->history_version;
 }
 
 void Tensor::sync_view_history_from_base() const {

@@ -2,10 +2,10 @@
 `x.add_(y)`, `x.exp_()` and the other in-place methods, while grad is enabled and x or the
 new values take part in autograd (the decoder loop's `outputs[t] = h`, for one).
 
-The write is done out of place on the tensor that x's chain of views started from (its
-base): new_base = index_put(base, positions written, new values) is recorded like any op.
-The base takes over its values and its history (Tensor::rebase_history), and every view of
-the base, x included, reads the base again the next time autograd looks at it
+The write goes into the tensor that x's chain of views started from (its base), at the
+positions written, and the base takes a new history: the gradient goes to its old history
+where nothing was written and to the new values where it was (torch's CopySlices). Every
+view of the base, x included, reads the base again the next time autograd looks at it
 (cpp/src/view_history.cpp).
 
 Writing into a leaf that requires grad, or through a view of one, is refused, as torch
@@ -42,15 +42,18 @@ def record_write(target, key, values, op):
                            "elements share memory; write into a clone")
     if values.dtype != base.dtype:
         values = values.to(base.dtype)
-    positions = base._view_positions(target)
-    chosen = positions if key is None else positions[key]
+    with glia.no_grad():  # a basic index picks a view: only its positions are needed
+        region = target if key is None else target[key]
+    if region is target or region._view_base() is not None:
+        chosen = base._view_positions(region)
+    else:  # an advanced index (a copy): pick from all of target's positions
+        chosen = base._view_positions(target)[key]
     try:
         values = values.expand(*chosen.shape)
     except (ValueError, RuntimeError):
         raise ValueError(f"{op}: values of shape {tuple(values.shape)} cannot be broadcast to "
                          f"the written shape {tuple(chosen.shape)}") from None
-    new_base = glia.index_put(base.reshape(-1), (chosen.reshape(-1),), values.reshape(-1))
-    base._rebase_history(new_base.reshape(tuple(base.shape)))
+    base._write_at_positions(chosen, values)
     return target
 
 

@@ -278,9 +278,8 @@ void init_tensor(py::module_& m) {
       .def("_view_positions", [](const Tensor& base, const Tensor& view) {
         return glia::view_positions(base, view);
       })
-      .def("_rebase_history", [](py::object self, const Tensor& values) {
-        self.cast<Tensor&>().rebase_history(values);
-        return self;
+      .def("_write_at_positions", [](Tensor& base, const Tensor& positions, const Tensor& values) {
+        glia::write_at_positions(base, positions, values);
       })
       .def("detach_", [](Tensor& x) {
         x.impl()->grad_fn = nullptr;

@@ -112,9 +112,6 @@ class Tensor {
     return impl_->grad_fn;
   }
   bool is_leaf() const { return grad_fn() == nullptr; }
-  // After an in-place write under autograd: `values` (computed out of place, with history)
-  // become this tensor's values and history, and every view of it reads them anew.
-  void rebase_history(const Tensor& values);
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false,
                 bool create_graph = false) const;
   Tensor detach() const;
@@ -155,6 +152,7 @@ class Tensor {
     if (!impl_->view_base.expired()) sync_view_history_from_base();
   }
   void sync_view_history_from_base() const;
+  friend void write_at_positions(Tensor& base, const Tensor& positions, const Tensor& values);
 
   std::shared_ptr<TensorImpl> impl_;
 };
@@ -162,6 +160,11 @@ class Tensor {
 // For each element of `view`, a tensor sharing base's memory: its flat (row-major) index in
 // base, as an int64 tensor of view's shape.
 Tensor view_positions(const Tensor& base, const Tensor& view);
+// The in-place write of an autograd-recorded `x[i] = v` (view_history.cpp): base's elements
+// at the flat row-major `positions` take `values` (of positions' shape), and base takes a
+// history that passes the gradient on to its old history elsewhere and to values there.
+// Views of base read it again when autograd next looks at them.
+void write_at_positions(Tensor& base, const Tensor& positions, const Tensor& values);
 
 // Contiguous strides for a shape.
 Shape contiguous_strides(const Shape& shape);
