@@ -90,6 +90,19 @@ def bench_small_ops():
     tlx, tlw, tlb = torch.randn(1, 16), torch.randn(16, 16, requires_grad=True), torch.randn(16, requires_grad=True)
     table.add("Linear(16,16) fwd+bwd, batch 1", median_time_batched(lambda: linear(glia, lx, lw, lb), 200) * 1e6,
               median_time_batched(lambda: linear(torch, tlx, tlw, tlb), 200) * 1e6)
+
+    def decoder(lib, w, h0):  # in-place writes under autograd: outputs[t] = h
+        outputs, h = lib.zeros(20, 8, 32), h0
+        for t in range(20):
+            h = lib.tanh(h @ w)
+            outputs[t] = h
+        outputs.sum().backward()
+
+    dw, dh = glia.randn(32, 32, requires_grad=True), glia.randn(8, 32)
+    tdw, tdh = torch.randn(32, 32, requires_grad=True), torch.randn(8, 32)
+    table.add("outputs[t] = h, 20 steps of 8x32, fwd+bwd",
+              median_time_batched(lambda: decoder(glia, dw, dh), 20) * 1e6,
+              median_time_batched(lambda: decoder(torch, tdw, tdh), 20) * 1e6)
     table.print()
 
 
