@@ -110,6 +110,8 @@ void init_ops(py::module_& m) {
       {"contiguous", glia::contiguous}, {"clone", glia::clone}, {"detach", glia::detach},
   };
   for (auto& [name, f] : unaries) def_both(m, t, name, f);
+  // F.gelu's kernel; F.gelu checks `approximate`
+  m.def("_gelu", &glia::gelu, py::arg("input"), py::arg("tanh_form"));
 
   def_both(m, t, "clamp", [](const Tensor& a, std::optional<double> lo, std::optional<double> hi) {
     return glia::clamp(a, lo, hi);

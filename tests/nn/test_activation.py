@@ -231,3 +231,28 @@ def test_step_gradient_is_zero_even_for_infinite_inputs():
     y = to_glia(np.array([0.5, -2.0]), requires_grad=True)
     (F.step(y) + y * 3.0).sum().backward()
     np.testing.assert_array_equal(y.grad.numpy(), [3.0, 3.0])
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_second_derivative_matches_torch_and_finite_differences(approximate):
+    # F.gelu is one fused kernel with a fused derivative; the derivative's own backward
+    # (double backward) is composed of ops
+    x = np.array([-4.2, -1.7, -0.6, -0.1, 0.3, 0.9, 2.2, 5.1])
+    gx, tx = to_glia(x, True), to_torch(x, True)
+    (gg,) = glia.autograd.grad(F.gelu(gx, approximate=approximate).sum(), [gx], create_graph=True)
+    (tg,) = torch.autograd.grad(TF.gelu(tx, approximate=approximate).sum(), [tx],
+                                create_graph=True)
+    assert_close(gg, tg, rtol=1e-10, atol=1e-12)
+    cot = randn(8)
+    (gg * to_glia(cot)).sum().backward()
+    (tg * to_torch(cot)).sum().backward()
+    assert_close(gx.grad, tx.grad, rtol=1e-10, atol=1e-12)
+
+    def first_derivative(t):
+        with glia.enable_grad():  # gradcheck's finite differences run without grad
+            t = t if t.requires_grad else t.detach().requires_grad_(True)
+            (d,) = glia.autograd.grad(F.gelu(t, approximate=approximate).sum(), [t],
+                                      create_graph=True)
+        return d
+
+    gradcheck(first_derivative, x)

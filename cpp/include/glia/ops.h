@@ -72,6 +72,8 @@ Tensor sin(const Tensor& a);
 Tensor cos(const Tensor& a);
 Tensor tanh(const Tensor& a);
 Tensor sigmoid(const Tensor& a);
+// x Phi(x), or with tanh_form PyTorch's approximate='tanh'
+Tensor gelu(const Tensor& a, bool tanh_form = false);
 Tensor relu(const Tensor& a);
 Tensor square(const Tensor& a);
 Tensor reciprocal(const Tensor& a);

@@ -8,7 +8,8 @@ namespace glia::cpu {
 enum class UnaryOp {
   Neg, Exp, Expm1, Log, Log1p, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu,
   Square, Reciprocal, Floor, Ceil, Round, Trunc, Erf, Erfc, Log2, Log10, Exp2, Tan, Asin, Acos,
-  Atan, Sinh, Cosh, Asinh, Acosh, Atanh, LogicalNot, IsNan, BitwiseNot, Signbit
+  Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Gelu, GeluDeriv, GeluTanh, GeluTanhDeriv, LogicalNot,
+  IsNan, BitwiseNot, Signbit
 };
 enum class BinaryOp {
   Add, Sub, Mul, Div, Pow, Minimum, Maximum, Atan2, Hypot, FloorDivide, Remainder, Fmod,

@@ -583,6 +583,48 @@ GLIA_UNARY_OP(acosh, UnaryOp::Acosh, true, "AcoshBackward",
 GLIA_UNARY_OP(atanh, UnaryOp::Atanh, true, "AtanhBackward", div(g, sub(1, square(x))))
 #undef GLIA_UNARY_OP
 
+namespace {
+
+// GELU's derivative (Phi(x) + x phi(x), or that of the tanh form) in one pass; its own
+// derivative, needed only for double backward, is composed of ops.
+Tensor gelu_deriv(const Tensor& a, bool tanh_form) {
+  Tensor out = unary_kernel(tanh_form ? UnaryOp::GeluTanhDeriv : UnaryOp::GeluDeriv, a, "gelu", true);
+  if (any_requires_grad({&a})) {
+    Tensor x = a;
+    attach_grad_fn(
+        out, "GeluBackwardBackward", {a},
+        [x, tanh_form](const Tensor& g, const NeedsGrad&) {
+          if (!tanh_form)  // phi(x) (2 - x^2)
+            return Grads{mul(g, mul(mul(exp(mul(square(x), -0.5)), 0.3989422804014327),
+                                    sub(2, square(x))))};
+          // s (1 - s) (2 u' + x ((1 - 2 s) u'^2 + u'')), s = sigmoid(u), u = k (x + c x^3)
+          const double k = 1.5957691216057308, c = 0.044715;
+          Tensor s = sigmoid(mul(add(x, mul(pow(x, 3), c)), k));
+          Tensor du = mul(add(mul(square(x), 3 * c), 1), k), d2u = mul(x, 6 * k * c);
+          Tensor inner = add(mul(du, 2), mul(x, add(mul(sub(1, mul(s, 2)), square(du)), d2u)));
+          return Grads{mul(g, mul(mul(s, sub(1, s)), inner))};
+        },
+        {a});
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor gelu(const Tensor& a, bool tanh_form) {
+  Tensor out = unary_kernel(tanh_form ? UnaryOp::GeluTanh : UnaryOp::Gelu, a, "gelu", true);
+  if (any_requires_grad({&a})) {
+    Tensor x = a;
+    attach_grad_fn(
+        out, "GeluBackward", {a},
+        [x, tanh_form](const Tensor& g, const NeedsGrad&) {
+          return Grads{mul(g, gelu_deriv(x, tanh_form))};
+        },
+        {a});
+  }
+  return out;
+}
+
 // Rounding an integer tensor gives an integer copy, as in PyTorch.
 Tensor floor(const Tensor& a) { return is_floating(a.dtype()) ? floor_float(a) : clone(a); }
 Tensor ceil(const Tensor& a) { return is_floating(a.dtype()) ? ceil_float(a) : clone(a); }
