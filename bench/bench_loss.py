@@ -1,6 +1,6 @@
 """Sequence and classification losses, glia vs PyTorch, 2 threads, one run: forward and
 forward+backward milliseconds (median after warm-up, alternating blocks) of CTC loss on
-log_softmax outputs and of cross-entropy, on the same inputs.
+log_softmax outputs, of cross-entropy and of mse_loss, on the same inputs.
 
     python bench/bench_loss.py
 """
@@ -27,6 +27,8 @@ CTC_CASES = [
 ]
 # name, rows, classes
 CE_CASES = [("cross_entropy 256x1000", 256, 1000), ("cross_entropy 4096x32", 4096, 32)]
+# name, elements
+MSE_CASES = [("mse_loss 1M", 1 << 20), ("mse_loss 64x10", 640)]
 
 
 def ctc_functions(T, N, C, S, rng):
@@ -54,11 +56,19 @@ def ce_functions(R, C, rng):
     return (lambda: F.cross_entropy(gx, gy)), (lambda: TF.cross_entropy(tx, ty))
 
 
+def mse_functions(n, rng):
+    x, y = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
+    gx, tx = glia.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    gy, ty = glia.tensor(y), torch.tensor(y)
+    return (lambda: F.mse_loss(gx, gy)), (lambda: TF.mse_loss(tx, ty))
+
+
 def main():
     fwd, both = forward_and_backward_tables(glia, torch, THREADS)
     rng = np.random.default_rng(0)
     runs = [(name, *ctc_functions(T, N, C, S, rng)) for name, T, N, C, S in CTC_CASES]
     runs += [(name, *ce_functions(R, C, rng)) for name, R, C in CE_CASES]
+    runs += [(name, *mse_functions(n, rng)) for name, n in MSE_CASES]
     for name, g_loss, t_loss in runs:
         diff = abs(g_loss().item() - t_loss().item())
         assert diff < 1e-3 * abs(t_loss().item()), f"{name}: losses differ by {diff}"

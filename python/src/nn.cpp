@@ -55,6 +55,9 @@ void init_nn(py::module_& m) {
                                    reduction_from(reduction, "cross_entropy"), smoothing);
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,
      py::arg("reduction") = "mean", py::arg("label_smoothing") = 0.0);
+  m.def("mse_loss", [](const Tensor& x, const Tensor& t, const std::string& reduction) {
+    return glia::nn::mse_loss(x, t, reduction_from(reduction, "mse_loss"));
+  }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
   m.def("nll_loss", [](const Tensor& x, const Tensor& t, const std::optional<Tensor>& w,
                        int64_t ignore_index, const std::string& reduction) {
     return glia::nn::nll_loss(x, t, or_undefined(w), ignore_index, reduction_from(reduction, "nll_loss"));

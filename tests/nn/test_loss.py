@@ -577,3 +577,39 @@ def test_nll_loss_errors():
                  "nll_loss", "weight", "float64")
     check_raises(lambda: F.nll_loss(glia.zeros(3, 4, dtype=glia.int64), t), TypeError,
                  "nll_loss", "int64")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_mse_loss_fused_path_over_many_chunks_matches_torch_on_any_thread_count(reduction):
+    # the fused sum runs in 16384-element chunks on the threads; its result must not depend
+    # on how many threads there are
+    x, y = randn(70001).astype(np.float32) * 3, randn(70001).astype(np.float32)
+    check_op(lambda a, b: F.mse_loss(a, b, reduction=reduction),
+             lambda a, b: TF.mse_loss(a, b, reduction=reduction), x, y, rtol=1e-5, atol=1e-5)
+    before = glia.get_num_threads()
+    try:
+        values = []
+        for threads in (1, 2):
+            glia.set_num_threads(threads)
+            values.append(F.mse_loss(to_glia(x), to_glia(y), reduction=reduction).item())
+    finally:
+        glia.set_num_threads(before)
+    assert values[0] == values[1]
+
+
+def test_mse_loss_double_backward_and_edge_cases():
+    x, y = randn(3, 4), randn(3, 4)
+
+    def grad_of_loss(a, b):
+        with glia.enable_grad():
+            a = a if a.requires_grad else a.detach().requires_grad_(True)
+            (d,) = glia.autograd.grad(F.mse_loss(a, b), [a], create_graph=True)
+        return d * d.sum()
+
+    gradcheck(grad_of_loss, x, y)
+    # mixed dtypes promote, as torch; an empty mean is nan
+    out = F.mse_loss(to_glia(x.astype(np.float32)), to_glia(y))
+    assert out.dtype == glia.float64
+    np.testing.assert_allclose(out.item(), np.mean((x.astype(np.float32) - y) ** 2), rtol=1e-6)
+    assert np.isnan(F.mse_loss(glia.zeros(0), glia.zeros(0)).item())
+    assert F.mse_loss(glia.zeros(0), glia.zeros(0), reduction="sum").item() == 0.0

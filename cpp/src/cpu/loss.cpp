@@ -1,7 +1,9 @@
 #include "cpu/loss.h"
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "cpu/exp.h"
 #include "cpu/parallel.h"
@@ -103,6 +105,23 @@ void cross_entropy_prob_backward(const T* logp, const T* target, const T* weight
   });
 }
 
+template <class T>
+double squared_error_sum(const T* x, const T* t, int64_t n) {
+  using Map = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+  constexpr int64_t kChunk = 16384;
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<double> part(static_cast<size_t>(chunks));
+  parallel_for(0, chunks, 4, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t b = c * kChunk, len = std::min(kChunk, n - b);
+      part[size_t(c)] = double((Map(x + b, len) - Map(t + b, len)).square().sum());
+    }
+  });
+  double total = 0;
+  for (double p : part) total += p;
+  return total;
+}
+
 #define GLIA_LOSS_INSTANTIATE(T)                                                               \
   template void cross_entropy_index_forward<T>(const T*, const int64_t*, const T*, int64_t,    \
                                                int64_t, int64_t, double, T*, T*, T*);          \
@@ -111,7 +130,8 @@ void cross_entropy_prob_backward(const T* logp, const T* target, const T* weight
   template void cross_entropy_prob_forward<T>(const T*, const T*, const T*, int64_t, int64_t,  \
                                               double, T*, T*);                                 \
   template void cross_entropy_prob_backward<T>(const T*, const T*, const T*, int64_t, int64_t, \
-                                               double, const T*, T*);
+                                               double, const T*, T*);          \
+  template double squared_error_sum<T>(const T*, const T*, int64_t);
 GLIA_LOSS_INSTANTIATE(float)
 GLIA_LOSS_INSTANTIATE(double)
 #undef GLIA_LOSS_INSTANTIATE

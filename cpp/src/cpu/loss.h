@@ -1,5 +1,5 @@
 #pragma once
-// Cross-entropy on logit rows (R, C) contiguous.
+// Loss kernels: cross-entropy on logit rows (R, C) contiguous, and the squared error sum.
 #include <cstdint>
 
 namespace glia::cpu {
@@ -24,5 +24,10 @@ void cross_entropy_prob_forward(const T* logits, const T* target, const T* weigh
 template <class T>
 void cross_entropy_prob_backward(const T* logp, const T* target, const T* weight, int64_t R,
                                  int64_t C, double smoothing, const T* scale, T* grad);
+
+// sum((x - t)^2) over n contiguous elements, in fixed chunks whose sums are added in order
+// (the same result for any thread count).
+template <class T>
+double squared_error_sum(const T* x, const T* t, int64_t n);
 
 }  // namespace glia::cpu

@@ -126,6 +126,39 @@ Tensor cross_entropy(const Tensor& logits_in, const Tensor& target_in, const Ten
   return out;
 }
 
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  GLIA_CHECK(input.defined() && target.defined(), Error, "mse_loss: got an undefined tensor");
+  GLIA_CHECK(input.shape() == target.shape(), ShapeError, "mse_loss: input shape ", input.shape(),
+             " and target shape ", target.shape(), " must match");
+  const bool fused = reduction != Reduction::None && is_floating(input.dtype()) &&
+                     input.dtype() == target.dtype() && input.numel() > 0;
+  if (!fused) {  // elementwise, mixed dtypes (promoted by sub) or empty (mean = nan)
+    Tensor loss = square(sub(input, target));
+    if (reduction == Reduction::None) return loss;
+    return reduction == Reduction::Mean ? mean(loss) : sum(loss);
+  }
+  Tensor x = contiguous(detach(input)), t = contiguous(detach(target));
+  const int64_t n = x.numel();
+  const double scale = reduction == Reduction::Mean ? 1.0 / double(n) : 1.0;
+  double total = 0;
+  dispatch_float(x.dtype(), "mse_loss", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    total = cpu::squared_error_sum<T>(x.data<T>(), t.data<T>(), n);
+  });
+  Tensor out = scalar_tensor(Scalar(total * scale), x.dtype());
+  if (any_requires_grad({&input, &target})) {
+    // d loss / d input = 2 scale (input - target) g, and its negative for target
+    attach_grad_fn(
+        out, "MseLossBackward", {input, target},
+        [input, target, scale](const Tensor& g, const NeedsGrad& need) {
+          Tensor d = mul(sub(input, target), mul(g, Scalar(2.0 * scale)));
+          return Grads{need[0] ? d : Tensor(), need[1] ? neg(d) : Tensor()};
+        },
+        {input, target});
+  }
+  return out;
+}
+
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight,
                 int64_t ignore_index, Reduction reduction) {
   GLIA_CHECK(log_probs.defined() && target.defined(), Error, "nll_loss: got an undefined tensor");

@@ -30,6 +30,10 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& w
                      int64_t ignore_index = -100, Reduction reduction = Reduction::Mean,
                      double label_smoothing = 0.0);
 
+// Squared error (input - target)^2 of same-shape tensors, reduced; mean and sum take one
+// pass over the inputs.
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+
 // Negative log-likelihood of log-probabilities (N, C) or (N, C, d...) at int64 targets.
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight = Tensor(),
                 int64_t ignore_index = -100, Reduction reduction = Reduction::Mean);
