@@ -127,21 +127,31 @@ def test_creation_functions_match_torch():
     check_raises(lambda: glia.arange(0, 1, 0), ValueError, "step")
 
 
-def test_randn_is_one_stream_whatever_the_threads(restore_threads):
-    # the transform runs on the threads in chunks; the values are those of drawing the pairs
-    # of uniforms in order and transforming them one by one (Box-Muller's cosine branch)
+def test_randn_values_do_not_depend_on_the_threads(restore_threads):
+    # large tensors are drawn in blocks on the threads, each block from an engine seeded from
+    # the global one in block order
     draws = {}
     for threads in (1, 2, 3):
         glia.set_num_threads(threads)
         glia.manual_seed(7)
-        draws[threads] = (glia.randn(70001).numpy(), glia.randn(5, dtype=glia.float64).numpy())
+        draws[threads] = (glia.randn(200001).numpy(), glia.randn(5, dtype=glia.float64).numpy())
     for threads in (2, 3):
         np.testing.assert_array_equal(draws[threads][0], draws[1][0])
         np.testing.assert_array_equal(draws[threads][1], draws[1][1])
-    glia.manual_seed(7)
-    u = glia.rand(4, dtype=glia.float64).numpy()  # the same generator's first uniforms
-    expected = np.sqrt(-2 * np.log1p(-u[0::2])) * np.cos(2 * np.pi * u[1::2])
-    np.testing.assert_allclose(draws[1][0][:2], expected.astype(np.float32), rtol=1e-6)
+    assert abs(draws[1][0].mean()) < 0.01 and abs(draws[1][0].std() - 1) < 0.01
+
+
+def test_randn_is_box_muller_on_the_generators_uniforms():
+    # a small tensor: m = 3 uniforms u, then 3 uniforms v; each pair gives r cos and r sin
+    glia.manual_seed(11)
+    u = glia.rand(6, dtype=glia.float64).numpy()  # the same generator's first uniforms
+    glia.manual_seed(11)
+    z = glia.randn(5, dtype=glia.float64).numpy()
+    r, angle = np.sqrt(-2 * np.log1p(-u[:3])), 2 * np.pi * u[3:]
+    expected = np.stack([r * np.cos(angle), r * np.sin(angle)], 1).reshape(-1)[:5]
+    np.testing.assert_allclose(z, expected, rtol=1e-12)
+    glia.manual_seed(11)
+    np.testing.assert_allclose(glia.randn(5).numpy(), expected, rtol=1e-6, atol=1e-7)
 
 
 def test_random_is_seeded_and_distributed():

@@ -1,4 +1,5 @@
 // Random tensors from one seeded global generator (glia.manual_seed).
+#include <Eigen/Core>
 #include <cmath>
 #include <mutex>
 #include <random>
@@ -61,27 +62,64 @@ Tensor rand(const Shape& shape, DType dtype) {
   return fill_random(shape, dtype, "rand", [](std::mt19937_64& e) { return uniform01(e); });
 }
 
+namespace {
+
+// Standard normals into p[0, n) from engine e by Box-Muller: m = ceil(n / 2) uniforms u, then
+// m uniforms v, and each pair gives r cos(2 pi v) and r sin(2 pi v), r = sqrt(-2 log(1 - u)),
+// computed vectorised. float32 takes its sines and cosines in float32, float64 in float64.
+template <class T>
+void normal_block(std::mt19937_64& e, T* p, int64_t n) {
+  using Array = Eigen::Array<double, Eigen::Dynamic, 1>;
+  const int64_t m = (n + 1) / 2;
+  Array u(m), v(m);
+  for (int64_t i = 0; i < m; ++i) u[i] = uniform01(e);
+  for (int64_t i = 0; i < m; ++i) v[i] = uniform01(e);
+  const Array r = (-2.0 * (1.0 - u).log()).sqrt();
+  Array c(m), s(m);
+  if constexpr (std::is_same_v<T, float>) {
+    // evaluated in float32 before the cast: Eigen vectorises sin and cos only so
+    const Eigen::ArrayXf angle = (v * (2.0 * M_PI)).template cast<float>();
+    const Eigen::ArrayXf cf = angle.cos(), sf = angle.sin();
+    c = cf.template cast<double>();
+    s = sf.template cast<double>();
+  } else {
+    for (int64_t i = 0; i < m; ++i) {
+      c[i] = std::cos(2.0 * M_PI * v[i]);
+      s[i] = std::sin(2.0 * M_PI * v[i]);
+    }
+  }
+  for (int64_t i = 0; i < m; ++i) {
+    p[2 * i] = static_cast<T>(r[i] * c[i]);
+    if (2 * i + 1 < n) p[2 * i + 1] = static_cast<T>(r[i] * s[i]);
+  }
+}
+
+}  // namespace
+
 Tensor randn(const Shape& shape, DType dtype) {
-  // Box-Muller on our own uniforms, so results do not depend on the C++ library. The
-  // uniforms come from the one generator in order, a chunk at a time; the transform, which
-  // costs most, runs on the threads: the same values as drawing and transforming one by one.
+  // Box-Muller on our own uniforms, so results do not depend on the C++ library. A large
+  // tensor is drawn in blocks on the threads, each block from its own engine seeded, in block
+  // order, from the global one: the values depend on the seed, not on the thread count.
+  constexpr int64_t kBlock = int64_t(1) << 16;
   Tensor t = Tensor::empty(shape, dtype);
+  const int64_t n = t.numel(), blocks = (n + kBlock - 1) / kBlock;
   Generator& g = generator();
   std::lock_guard<std::mutex> lock(g.mutex);
   dispatch_float(dtype, "randn", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = t.data<T>();
-    constexpr int64_t kChunk = int64_t(1) << 15;
-    std::vector<double> u(size_t(2 * std::min<int64_t>(kChunk, t.numel())));
-    for (int64_t b = 0; b < t.numel(); b += kChunk) {
-      const int64_t m = std::min(kChunk, t.numel() - b);
-      for (int64_t i = 0; i < 2 * m; ++i) u[size_t(i)] = uniform01(g.engine);
-      cpu::parallel_for(0, m, 4096, [&](int64_t s, int64_t e) {
-        for (int64_t i = s; i < e; ++i)
-          p[b + i] = static_cast<T>(std::sqrt(-2.0 * std::log1p(-u[size_t(2 * i)])) *
-                                    std::cos(2.0 * M_PI * u[size_t(2 * i + 1)]));
-      });
+    if (blocks <= 1) {
+      normal_block<T>(g.engine, p, n);
+      return;
     }
+    std::vector<uint64_t> seeds(static_cast<size_t>(blocks));
+    for (uint64_t& seed : seeds) seed = g.engine();
+    cpu::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        std::mt19937_64 e(seeds[size_t(b)]);
+        normal_block<T>(e, p + b * kBlock, std::min(kBlock, n - b * kBlock));
+      }
+    });
   });
   return t;
 }
