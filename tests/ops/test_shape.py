@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import glia
-from helpers import assert_close, check_op, check_raises, gradcheck, randn, to_torch
+from helpers import RNG, assert_close, check_op, check_raises, gradcheck, randn, to_torch
 
 
 # ---- local tools ----
@@ -779,3 +779,23 @@ def test_check_op_plain_views():
     check_op(lambda x: x.mT.reshape(-1), lambda x: x.mT.reshape(-1),
              np.arange(12).reshape(3, 4), grad=False)
     check_op(lambda x: glia.cat([x, x], 0), lambda x: torch.cat([x, x], 0), randn(2, 3))
+
+
+@pytest.mark.parametrize("shape,perm", [
+    ((40, 33), (1, 0)), ((17, 64), (1, 0)), ((3, 20, 48), (0, 2, 1)), ((20, 3, 48), (2, 1, 0)),
+    ((2, 16, 5, 18), (0, 3, 1, 2)), ((16, 16), (1, 0)), ((15, 64), (1, 0)),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.bool_])
+def test_contiguous_of_transposed_views_matches_numpy(shape, perm, dtype):
+    # the tiled transposing copy (cpu/elementwise.cpp), and the plain one it falls back to
+    a = (RNG.standard_normal(shape) * 10).astype(dtype)
+    g = glia.tensor(a).permute(*perm)
+    np.testing.assert_array_equal(g.contiguous().numpy(), np.transpose(a, perm))
+    # a sliced source: an offset and strides that are not the shape's
+    sliced = glia.tensor(a)[(slice(1, None),) + (slice(None),) * (len(shape) - 1)]
+    np.testing.assert_array_equal(sliced.permute(*perm).contiguous().numpy(),
+                                  np.transpose(a[1:], perm))
+    # into a strided destination, and across dtypes (the plain path)
+    out = glia.zeros(tuple(np.transpose(a, perm).shape), dtype=glia.float64)
+    out.copy_(g)
+    np.testing.assert_array_equal(out.numpy(), np.transpose(a, perm).astype(np.float64))

@@ -566,7 +566,64 @@ void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& o
   });
 }
 
+namespace {
+
+// A transposing copy into contiguous `out`: its last dim b runs along a large stride of src,
+// whose stride-1 dim is another, a. Element by element, either the reads or the writes would
+// touch a new cache line each; 16x16 tiles of (a, b), staged in a local buffer, read and
+// write whole lines once each (rows a power of two apart would collide in the cache sets
+// if a tile were read in place). The dims
+// other than a and b are walked in row-major order. Returns false when the layout is not so.
+bool copy_transposed(const Tensor& src, const Tensor& out) {
+  const int64_t D = out.dim(), b = D - 1;
+  if (D < 2 || src.dtype() != out.dtype() || src.shape() != out.shape() || !out.is_contiguous())
+    return false;
+  int64_t a = -1;
+  for (int64_t d = 0; d < b; ++d)
+    if (src.strides()[d] == 1 && src.shape()[d] > 1) a = d;
+  const Shape& n = out.shape();
+  if (a < 0 || src.strides()[b] == 1 || n[a] < 16 || n[b] < 16) return false;
+  constexpr int64_t kTile = 16;
+  const int64_t outer = out.numel() / (n[a] * n[b]);
+  const int64_t tiles_a = (n[a] + kTile - 1) / kTile, tiles_b = (n[b] + kTile - 1) / kTile;
+  const int64_t out_a = out.strides()[a], src_b = src.strides()[b];
+  dispatch_all(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* ps = src.data<T>();
+    T* po = out.data<T>();
+    parallel_for(0, outer * tiles_a, std::max<int64_t>(1, 16384 / (kTile * n[b])),
+                 [&](int64_t w0, int64_t w1) {
+      for (int64_t w = w0; w < w1; ++w) {
+        int64_t rest = w / tiles_a, s_off = 0, o_off = 0;  // the other dims' offsets
+        for (int64_t d = D - 1; d >= 0; --d) {
+          if (d == a || d == b) continue;
+          s_off += rest % n[d] * src.strides()[d];
+          o_off += rest % n[d] * out.strides()[d];
+          rest /= n[d];
+        }
+        const int64_t a0 = w % tiles_a * kTile, a1 = std::min(n[a], a0 + kTile);
+        T tile[kTile][kTile];  // [j][i]: each source line read once, whole
+        for (int64_t tb = 0; tb < tiles_b; ++tb) {
+          const int64_t b0 = tb * kTile, b1 = std::min(n[b], b0 + kTile);
+          for (int64_t j = b0; j < b1; ++j) {
+            const T* x = ps + s_off + j * src_b;
+            for (int64_t i = a0; i < a1; ++i) tile[j - b0][i - a0] = x[i];
+          }
+          for (int64_t i = a0; i < a1; ++i) {
+            T* o = po + o_off + i * out_a;
+            for (int64_t j = b0; j < b1; ++j) o[j] = tile[j - b0][i - a0];
+          }
+        }
+      }
+    });
+  });
+  return true;
+}
+
+}  // namespace
+
 void copy(const Tensor& src, const Tensor& out) {
+  if (copy_transposed(src, out)) return;
   dispatch_all(src.dtype(), [&](auto in_tag) {
     using In = typename decltype(in_tag)::type;
     dispatch_all(out.dtype(), [&](auto out_tag) {
