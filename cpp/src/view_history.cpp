@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "check.h"
+#include "cpu/loops.h"
 #include "dispatch.h"
 #include "glia/autograd.h"
 #include "glia/ops.h"
@@ -13,23 +14,16 @@
 namespace glia {
 namespace {
 
-// Calls fn(i, storage offset) for the elements of t in row-major order.
+// Calls fn(i, storage offset) for the elements of t, i its row-major index, on the threads
+// (strided_for walks a contiguous index alongside t's own strides).
 template <class F>
 void for_each_offset(const Tensor& t, const F& fn) {
-  const int64_t n = t.numel(), d = t.dim();
-  std::vector<int64_t> idx(size_t(d), 0);
-  int64_t off = t.offset();
-  for (int64_t i = 0; i < n; ++i) {
-    fn(i, off);
-    for (int64_t k = d - 1; k >= 0; --k) {  // the next multi-index, like an odometer
-      if (++idx[k] < t.shape()[k]) {
-        off += t.strides()[k];
-        break;
-      }
-      off -= (t.shape()[k] - 1) * t.strides()[k];
-      idx[k] = 0;
-    }
-  }
+  const Shape index_strides = contiguous_strides(t.shape());
+  cpu::strided_for<2>(t.shape(), {&index_strides, &t.strides()},
+                      [&](int64_t n, const int64_t* off, const int64_t* st) {
+                        for (int64_t k = 0; k < n; ++k)
+                          fn(off[0] + k * st[0], t.offset() + off[1] + k * st[1]);
+                      });
 }
 
 int64_t last_offset(const Tensor& t) {

@@ -42,12 +42,15 @@ def record_write(target, key, values, op):
                            "elements share memory; write into a clone")
     if values.dtype != base.dtype:
         values = values.to(base.dtype)
-    with glia.no_grad():  # a basic index picks a view: only its positions are needed
-        region = target if key is None else target[key]
-    if region is target or region._view_base() is not None:
-        chosen = base._view_positions(region)
-    else:  # an advanced index (a copy): pick from all of target's positions
+    region, advanced = target, None
+    if key is not None:  # the basic part of the index is a view: only its positions matter
+        from glia._tensor import _parse  # _tensor imports this module
+        with glia.no_grad():
+            region, advanced = _parse(target, key)
+    if advanced:  # tensors, lists or masks: pick from all of target's positions
         chosen = base._view_positions(target)[key]
+    else:
+        chosen = base._view_positions(region)
     try:
         values = values.expand(*chosen.shape)
     except (ValueError, RuntimeError):

@@ -71,16 +71,14 @@ GLIA_UNARY(AtanhF, std::atanh(x), a.unaryExpr([](typename A::Scalar v) { return 
 // GELU, x Phi(x), and its derivative Phi(x) + x phi(x), each in one pass (F.gelu was five
 // ops). The tanh form is x sigmoid(u), u = sqrt(8/pi) (x + 0.044715 x^3): 0.5 (1 + tanh(u/2))
 // written without the cancellation of tanh near -1.
-constexpr double kSqrtHalf = 0.7071067811865476, kInvSqrt2Pi = 0.3989422804014327;
-constexpr double kGeluK = 1.5957691216057308, kGeluC = 0.044715;  // sqrt(8/pi)
 #define GLIA_S(v) typename A::Scalar(v)
-GLIA_UNARY(GeluF, x * T(0.5) * (T(1) + std::erf(x * T(kSqrtHalf))),
-           a * GLIA_S(0.5) * ((a * GLIA_S(kSqrtHalf)).erf() + GLIA_S(1)))
+GLIA_UNARY(GeluF, x * T(0.5) * (T(1) + std::erf(x * T(kGeluSqrtHalf))),
+           a * GLIA_S(0.5) * ((a * GLIA_S(kGeluSqrtHalf)).erf() + GLIA_S(1)))
 GLIA_UNARY(GeluDerivF,
-           T(0.5) * (T(1) + std::erf(x * T(kSqrtHalf))) +
-               x * T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x),
-           GLIA_S(0.5) * ((a * GLIA_S(kSqrtHalf)).erf() + GLIA_S(1)) +
-               a * GLIA_S(kInvSqrt2Pi) * (a.square() * GLIA_S(-0.5)).exp())
+           T(0.5) * (T(1) + std::erf(x * T(kGeluSqrtHalf))) +
+               x * T(kGeluInvSqrt2Pi) * std::exp(T(-0.5) * x * x),
+           GLIA_S(0.5) * ((a * GLIA_S(kGeluSqrtHalf)).erf() + GLIA_S(1)) +
+               a * GLIA_S(kGeluInvSqrt2Pi) * (a.square() * GLIA_S(-0.5)).exp())
 GLIA_UNARY(GeluTanhF, x / (T(1) + std::exp(-T(kGeluK) * (x + T(kGeluC) * x * x * x))),
            a * (GLIA_S(kGeluK) * (a + GLIA_S(kGeluC) * a.cube())).logistic())
 template <class T>
@@ -572,8 +570,8 @@ namespace {
 // whose stride-1 dim is another, a. Element by element, either the reads or the writes would
 // touch a new cache line each; 16x16 tiles of (a, b), staged in a local buffer, read and
 // write whole lines once each (rows a power of two apart would collide in the cache sets
-// if a tile were read in place). The dims
-// other than a and b are walked in row-major order. Returns false when the layout is not so.
+// if a tile were read in place). The dims other than a and b are walked in row-major order.
+// Returns false when the layout is not so.
 bool copy_transposed(const Tensor& src, const Tensor& out) {
   const int64_t D = out.dim(), b = D - 1;
   if (D < 2 || src.dtype() != out.dtype() || src.shape() != out.shape() || !out.is_contiguous())

@@ -11,6 +11,10 @@ enum class UnaryOp {
   Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Gelu, GeluDeriv, GeluTanh, GeluTanhDeriv, LogicalNot,
   IsNan, BitwiseNot, Signbit
 };
+// GELU's constants: 1/sqrt(2) and 1/sqrt(2 pi) of the exact form, sqrt(8/pi) and the cubic
+// coefficient of the tanh form (shared by the kernels and the op's double backward).
+constexpr double kGeluSqrtHalf = 0.7071067811865476, kGeluInvSqrt2Pi = 0.3989422804014327;
+constexpr double kGeluK = 1.5957691216057308, kGeluC = 0.044715;
 enum class BinaryOp {
   Add, Sub, Mul, Div, Pow, Minimum, Maximum, Atan2, Hypot, FloorDivide, Remainder, Fmod,
   Copysign, Fmax, Fmin, Nextafter, Gcd, Lcm,

@@ -595,10 +595,10 @@ Tensor gelu_deriv(const Tensor& a, bool tanh_form) {
         out, "GeluBackwardBackward", {a},
         [x, tanh_form](const Tensor& g, const NeedsGrad&) {
           if (!tanh_form)  // phi(x) (2 - x^2)
-            return Grads{mul(g, mul(mul(exp(mul(square(x), -0.5)), 0.3989422804014327),
+            return Grads{mul(g, mul(mul(exp(mul(square(x), -0.5)), cpu::kGeluInvSqrt2Pi),
                                     sub(2, square(x))))};
           // s (1 - s) (2 u' + x ((1 - 2 s) u'^2 + u'')), s = sigmoid(u), u = k (x + c x^3)
-          const double k = 1.5957691216057308, c = 0.044715;
+          const double k = cpu::kGeluK, c = cpu::kGeluC;
           Tensor s = sigmoid(mul(add(x, mul(pow(x, 3), c)), k));
           Tensor du = mul(add(mul(square(x), 3 * c), 1), k), d2u = mul(x, 6 * k * c);
           Tensor inner = add(mul(du, 2), mul(x, add(mul(sub(1, mul(s, 2)), square(du)), d2u)));
